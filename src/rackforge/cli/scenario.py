@@ -1,0 +1,94 @@
+"""Scenario commands: validate, show, new, export."""
+
+from __future__ import annotations
+
+import math
+import shutil
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, load_or_exit
+from rackforge.scenario import bundled_names, bundled_path, save_workbook
+from rackforge.scenario.summary import summarize
+
+
+def validate(path: str | None = PathArg) -> None:
+    """Check a scenario and report every problem at once (exit 2 if any)."""
+    scenario = load_or_exit(path)
+    rows = sum(len(t) for t in scenario.tables.values())
+    console.print(f"[green]valid[/]: {scenario.config.name} ({rows} rows in {len(scenario.tables)} tables)")
+
+
+def show(path: str | None = PathArg, every: int = typer.Option(4, help="Show every Nth week.")) -> None:
+    """A readable summary: counts, horizon, demand vs nominal capacity by week and plant."""
+    scenario = load_or_exit(path)
+    summary = summarize(scenario)
+    cfg = scenario.config
+    console.print(f"[bold]{cfg.name}[/]  {cfg.description}")
+    console.print(
+        f"horizon {summary.horizon[0]} .. {summary.horizon[1]} ({cfg.horizon_weeks} weeks), "
+        f"currency {cfg.currency}, holding {cfg.holding_rate:.0%}/yr, "
+        f"domestic content >= {cfg.domestic_content_min:.0%}"
+    )
+    console.print("rows: " + ", ".join(f"{name} {n}" for name, n in summary.counts.items()))
+
+    plants = Table(title="Nominal capacity by plant (each item alone)")
+    for col in ("site", "item", "units/week", "limited by"):
+        plants.add_column(col, justify="right" if col == "units/week" else "left")
+    for row in summary.capacity.itertuples(index=False):
+        units = "unbounded" if math.isinf(row.units_per_week) else f"{row.units_per_week:,.0f}"
+        plants.add_row(row.site, row.item, units, row.limited_by)
+    console.print(plants)
+
+    weeks = Table(title="Rack demand vs nominal rack capacity by week")
+    for col in ("week", "demand", "capacity", "gap"):
+        weeks.add_column(col, justify="right")
+    table = summary.demand_vs_capacity
+    for row in table.iloc[:: max(every, 1)].itertuples(index=False):
+        style = "red" if row.gap > 0 else ""
+        weeks.add_row(row.label, f"{row.demand:,.0f}", f"{row.capacity:,.0f}", f"{row.gap:,.0f}", style=style)
+    console.print(weeks)
+    short = table[table["gap"] > 0]
+    if short.empty:
+        console.print("[green]Demand fits within nominal capacity in every week.[/]")
+    else:
+        console.print(
+            f"[red]Demand exceeds nominal rack capacity in {len(short)} week(s), "
+            f"first {short['label'].iloc[0]}; run `rackforge plan` for the constrained answer.[/]"
+        )
+
+
+def new(
+    folder: Path = typer.Argument(..., help="Folder to create."),
+    source: str = typer.Option("us-ai-racks", "--from", help="Bundled scenario to copy."),
+) -> None:
+    """Copy a bundled scenario into FOLDER to edit."""
+    if source not in bundled_names():
+        err_console.print(f"no bundled scenario {source!r}; choose one of {', '.join(bundled_names())}")
+        raise typer.Exit(EXIT_INVALID)
+    if folder.exists() and any(folder.iterdir()):
+        err_console.print(f"{folder} exists and is not empty; nothing written")
+        raise typer.Exit(EXIT_INVALID)
+    if folder.exists():
+        folder.rmdir()
+    shutil.copytree(bundled_path(source), folder)
+    console.print(f"created {folder} from {source}; check it with `rackforge validate {folder}`")
+
+
+def export(
+    path: str | None = PathArg,
+    xlsx: Path = typer.Option(..., "--xlsx", help="Workbook to write (one sheet per table)."),
+) -> None:
+    """Write a scenario as one .xlsx workbook."""
+    scenario = load_or_exit(path)
+    save_workbook(scenario, xlsx)
+    console.print(f"wrote {xlsx}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(validate)
+    app.command()(show)
+    app.command()(new)
+    app.command()(export)

@@ -1,0 +1,300 @@
+"""Reading and writing scenarios: a folder of CSVs + ``scenario.yaml``, or one ``.xlsx``.
+
+Readers turn bytes into :class:`RawTable` s and hand them to the one validator; writers render
+every cell with :func:`format_cell`, so ``load(save(s)) == s``. Writes go to a temporary file or
+folder first and are moved into place only when complete: nothing is ever half-written.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import os
+import shutil
+import tempfile
+import zipfile
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from rackforge.scenario.cells import format_cell
+from rackforge.scenario.config import dump_config, parse_config
+from rackforge.scenario.errors import Problem, ScenarioError
+from rackforge.scenario.model import Scenario
+from rackforge.scenario.schema import SCHEMAS
+from rackforge.scenario.validate import RawTable, build_scenario
+
+BUNDLED_DIR = Path(__file__).parent / "bundled"
+DEFAULT_SCENARIO = "us-ai-racks"
+CONFIG_FILE = "scenario.yaml"
+ROADMAP_FILE = "roadmap.yaml"
+CONFIG_SHEET = "scenario"
+ROADMAP_SHEET = "roadmap"
+
+
+def bundled_names() -> list[str]:
+    """Names of the scenarios shipped with rackforge."""
+    return sorted(p.name for p in BUNDLED_DIR.iterdir() if (p / CONFIG_FILE).is_file())
+
+
+def bundled_path(name: str) -> Path:
+    path = BUNDLED_DIR / name
+    if not (path / CONFIG_FILE).is_file():
+        raise ScenarioError([Problem(name, f"no bundled scenario; choose one of {', '.join(bundled_names())}")])
+    return path
+
+
+def resolve(path: str | os.PathLike[str] | None) -> Path:
+    """A path as given, else a bundled scenario by name, else the default bundled scenario."""
+    if path is None:
+        return bundled_path(DEFAULT_SCENARIO)
+    candidate = Path(path)
+    if candidate.exists():
+        return candidate
+    if str(path) in bundled_names():
+        return bundled_path(str(path))
+    raise ScenarioError([Problem(str(path), "no such file or folder, and no bundled scenario of that name")])
+
+
+def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
+    """Load and validate a scenario folder, ``.xlsx`` workbook, or bundled scenario by name."""
+    where = resolve(path)
+    if where.is_dir():
+        return _load_folder(where)
+    if where.suffix.lower() == ".xlsx":
+        return _load_workbook(where)
+    raise ScenarioError([Problem(str(where), "expected a scenario folder or an .xlsx workbook")])
+
+
+# --- CSV folder --------------------------------------------------------------------------------
+
+
+def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        problems.append(Problem(file, f"not UTF-8 text (byte 0x{data[exc.start]:02x})", line))
+        return None
+
+
+def _read_yaml(path: Path, problems: list[Problem]) -> Any:
+    text = _decode(path.read_bytes(), path.name, problems)
+    if text is None:
+        return None
+    try:
+        return yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        line = mark.line + 1 if mark is not None else None
+        problems.append(Problem(path.name, f"not valid YAML: {getattr(exc, 'problem', exc)}", line))
+        return None
+
+
+def parse_csv_text(text: str, file: str, problems: list[Problem]) -> RawTable | None:
+    """Split CSV text into a :class:`RawTable` (blank lines skipped; line numbers kept)."""
+    reader = csv.reader(io.StringIO(text, newline=""))
+    rows: list[tuple[int, list[str]]] = []
+    header: list[str] | None = None
+    try:
+        for cells in reader:
+            if not any(c.strip() for c in cells):
+                continue
+            if header is None:
+                header = cells
+            else:
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        problems.append(Problem(file, f"not valid CSV: {exc}", reader.line_num))
+        return None
+    if header is None:
+        problems.append(Problem(file, "the file is empty (expected a header row)", 1))
+        return None
+    return RawTable(file, header, rows)
+
+
+def _load_folder(folder: Path) -> Scenario:
+    problems: list[Problem] = []
+    config_path = folder / CONFIG_FILE
+    if not config_path.is_file():
+        raise ScenarioError([Problem(str(folder), f"no {CONFIG_FILE} in this folder")])
+    config, config_problems = parse_config(_read_yaml(config_path, problems))
+    problems.extend(config_problems)
+    roadmap = _read_yaml(folder / ROADMAP_FILE, problems) if (folder / ROADMAP_FILE).is_file() else None
+    raw: dict[str, RawTable] = {}
+    for path in sorted(folder.glob("*.csv")):
+        text = _decode(path.read_bytes(), path.name, problems)
+        table = None if text is None else parse_csv_text(text, path.name, problems)
+        if table is not None:
+            raw[path.stem] = table
+        elif path.stem in SCHEMAS:
+            raw[path.stem] = RawTable(path.name, list(SCHEMAS[path.stem].column_names))
+    if config is None:
+        raise ScenarioError(problems)
+    return build_scenario(config, raw, roadmap=roadmap, source=str(folder), problems=problems)
+
+
+# --- xlsx workbook -----------------------------------------------------------------------------
+
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _load_workbook(path: Path) -> Scenario:
+    from openpyxl import load_workbook
+
+    try:
+        book = load_workbook(path, read_only=True, data_only=True)
+    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
+        raise ScenarioError([Problem(path.name, f"not a readable .xlsx workbook ({exc})")]) from None
+    problems: list[Problem] = []
+    raw: dict[str, RawTable] = {}
+    settings: dict[str, Any] = {}
+    try:
+        for sheet in book.worksheets:
+            file = f"{path.name}[{sheet.title}]"
+            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
+            if sheet.title in (CONFIG_SHEET, ROADMAP_SHEET):
+                settings[sheet.title] = _read_settings_sheet(rows, file, problems)
+                continue
+            numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+            if not numbered:
+                problems.append(Problem(file, "the sheet is empty (expected a header row)", 1))
+                continue
+            header = numbered[0][1]
+            while header and header[-1] == "":  # openpyxl pads to the sheet's widest row
+                header = header[:-1]
+            body = [(n, _fit(r, len(header))) for n, r in numbered[1:]]
+            raw[sheet.title] = RawTable(file, header, body)
+    finally:
+        book.close()
+    if CONFIG_SHEET not in settings:
+        raise ScenarioError([*problems, Problem(path.name, f"no sheet named {CONFIG_SHEET!r}")])
+    config, config_problems = parse_config(settings[CONFIG_SHEET], f"{path.name}[{CONFIG_SHEET}]")
+    problems.extend(config_problems)
+    if config is None:
+        raise ScenarioError(problems)
+    return build_scenario(config, raw, roadmap=settings.get(ROADMAP_SHEET), source=str(path), problems=problems)
+
+
+def _fit(row: list[str], width: int) -> list[str]:
+    """Pad a sheet row with blanks to ``width``; trailing blanks past it are padding too."""
+    while len(row) > width and row[-1] == "":
+        row = row[:-1]
+    return row + [""] * (width - len(row))
+
+
+def _read_settings_sheet(rows: list[list[str]], file: str, problems: list[Problem]) -> dict[str, Any]:
+    """A ``key | value`` sheet whose values are YAML (flow style for nested settings)."""
+    out: dict[str, Any] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not row or not row[0].strip():
+            continue
+        text = row[1] if len(row) > 1 else ""
+        try:
+            out[row[0].strip()] = yaml.safe_load(text) if text else None
+        except yaml.YAMLError:
+            problems.append(Problem(file, "value is not valid YAML", line, row[0]))
+    return out
+
+
+# --- writing -----------------------------------------------------------------------------------
+
+
+def table_rows(scenario: Scenario, name: str) -> tuple[list[str], list[list[str]]]:
+    """Header and text rows of a table, exactly as they are saved."""
+    frame = scenario.table(name)
+    schema = SCHEMAS[name]
+    start = scenario.config.start_date
+    header = [str(c) for c in frame.columns]
+    rows = []
+    for record in frame.itertuples(index=False, name=None):
+        rows.append(
+            [
+                format_cell(v, schema.column_map[h], start) if h in schema.column_map else str(v)
+                for h, v in zip(header, record, strict=True)
+            ]
+        )
+    return header, rows
+
+
+def _written_tables(scenario: Scenario) -> list[str]:
+    """Required tables always; optional ones only when they have rows."""
+    return [n for n, s in SCHEMAS.items() if s.required or not scenario.table(n).empty]
+
+
+def save_scenario(scenario: Scenario, folder: str | os.PathLike[str], overwrite: bool = False) -> Path:
+    """Write the scenario as a folder of CSVs + YAML; atomically, all files or none."""
+    target = Path(folder)
+    if target.exists() and any(target.iterdir()) and not overwrite:
+        raise FileExistsError(f"{target} exists and is not empty")
+    target.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(prefix=".rackforge-", dir=target.parent))
+    try:
+        with open(staging / CONFIG_FILE, "w", encoding="utf-8") as fh:
+            yaml.safe_dump(dump_config(scenario.config), fh, sort_keys=False, allow_unicode=True)
+        if scenario.roadmap is not None:
+            with open(staging / ROADMAP_FILE, "w", encoding="utf-8") as fh:
+                yaml.safe_dump(scenario.roadmap, fh, sort_keys=False, allow_unicode=True)
+        for name in _written_tables(scenario):
+            header, rows = table_rows(scenario, name)
+            with open(staging / f"{name}.csv", "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh, lineterminator="\n")
+                writer.writerow(header)
+                writer.writerows(rows)
+        if not target.exists():
+            staging.rename(target)
+        else:
+            for stale in target.glob("*.csv"):
+                if not (staging / stale.name).exists():
+                    stale.unlink()
+            for item in staging.iterdir():
+                os.replace(item, target / item.name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return target
+
+
+def save_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
+    """Write the scenario as one ``.xlsx`` (sheet per table + ``scenario`` settings sheet)."""
+    from openpyxl import Workbook
+
+    target = Path(path)
+    book = Workbook()
+    settings = book.active
+    assert settings is not None
+    settings.title = CONFIG_SHEET
+    _write_settings_sheet(settings, dump_config(scenario.config))
+    if scenario.roadmap is not None:
+        _write_settings_sheet(book.create_sheet(ROADMAP_SHEET), scenario.roadmap)
+    for name in _written_tables(scenario):
+        sheet = book.create_sheet(name)
+        header, rows = table_rows(scenario, name)
+        sheet.append(header)
+        for row in rows:
+            sheet.append(row)  # text cells: the validator parses them like CSV cells
+    target.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=target.parent)
+    os.close(fd)
+    try:
+        book.save(tmp)
+        os.replace(tmp, target)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+    return target
+
+
+def _write_settings_sheet(sheet: Any, data: dict[str, Any]) -> None:
+    sheet.append(["key", "value"])
+    for key, value in data.items():
+        text = yaml.safe_dump(value, default_flow_style=True, width=10_000)
+        sheet.append([key, text.strip().removesuffix("...").strip()])

@@ -1,0 +1,290 @@
+"""The scenario tables, declared once as data.
+
+Every table of the scenario format (see the project's ``docs/scenario-format.md``) is a
+:class:`TableSchema` of :class:`Column` s. Loading, validation, saving, the CLI's help and the
+documentation all read these declarations; nothing else lists columns.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from enum import Enum
+
+
+class ColumnType(Enum):
+    """How a cell is parsed."""
+
+    ID = "id"  # a case-sensitive identifier, no leading or trailing spaces
+    TEXT = "text"
+    INT = "int"
+    FLOAT = "float"
+    BOOL = "bool"
+    WEEK = "week"  # ``2026-W05`` or an integer offset from the scenario start
+
+
+@dataclass(frozen=True)
+class Column:
+    """One column of a table: its type, whether it is required, its default and meaning."""
+
+    name: str
+    type: ColumnType
+    required: bool = False
+    default: object = None
+    description: str = ""
+    unit: str = ""
+    minimum: float | None = None
+    maximum: float | None = None
+    exclusive_minimum: bool = False
+    choices: tuple[str, ...] = ()
+    ref: str | None = None  # ``table.column`` this id must exist in (blank allowed if optional)
+
+
+@dataclass(frozen=True)
+class TableSchema:
+    """A table: its columns, its key (unique per row) and whether a scenario must have it."""
+
+    name: str
+    columns: tuple[Column, ...]
+    key: tuple[str, ...] = ()
+    required: bool = True
+    description: str = ""
+    column_map: dict[str, Column] = field(init=False, repr=False, compare=False)
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "column_map", {c.name: c for c in self.columns})
+
+    @property
+    def required_columns(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns if c.required)
+
+    @property
+    def column_names(self) -> tuple[str, ...]:
+        return tuple(c.name for c in self.columns)
+
+
+INF = math.inf
+I, T, N, F, B, W = (
+    ColumnType.ID,
+    ColumnType.TEXT,
+    ColumnType.INT,
+    ColumnType.FLOAT,
+    ColumnType.BOOL,
+    ColumnType.WEEK,
+)
+
+TABLES: tuple[TableSchema, ...] = (
+    TableSchema(
+        "sites",
+        (
+            Column("site", I, True, description="site id"),
+            Column("kind", T, True, choices=("plant", "warehouse", "customer")),
+            Column("country", T, True, description="ISO 3166 alpha-2 code"),
+            Column("name", T, default=""),
+            Column("region", T, default="", description="e.g. US-WI"),
+            Column("lat", F, default=math.nan, minimum=-90, maximum=90),
+            Column("lon", F, default=math.nan, minimum=-180, maximum=180),
+        ),
+        key=("site",),
+        description="places that hold stock or receive goods",
+    ),
+    TableSchema(
+        "items",
+        (
+            Column("item", I, True),
+            Column("kind", T, True, choices=("rack", "assembly", "component")),
+            Column("unit_value", F, True, minimum=0, unit="currency"),
+            Column("name", T, default=""),
+            Column(
+                "holding_rate",
+                F,
+                default=math.nan,
+                minimum=0,
+                description="annual fraction; blank = the scenario's holding_rate",
+            ),
+            Column("generation", T, default=""),
+        ),
+        key=("item",),
+        description="everything that is bought, made or sold",
+    ),
+    TableSchema(
+        "bom",
+        (
+            Column("parent", I, True, ref="items.item"),
+            Column("child", I, True, ref="items.item"),
+            Column("qty", F, True, minimum=0, exclusive_minimum=True),
+            Column("site", I, default="", ref="sites.site", description="blank = every site"),
+            Column("scrap", F, default=0.0, minimum=0, maximum=0.99),
+        ),
+        key=("parent", "child", "site"),
+        description="units of child consumed per unit of parent made; a DAG",
+    ),
+    TableSchema(
+        "make",
+        (
+            Column("site", I, True, ref="sites.site"),
+            Column("item", I, True, ref="items.item"),
+            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("cost", F, default=0.0, minimum=0, unit="currency/unit"),
+            Column("max_per_week", F, default=INF, minimum=0, unit="units/week"),
+        ),
+        key=("site", "item"),
+        description="which plant can make which item",
+    ),
+    TableSchema(
+        "resources",
+        (
+            Column("site", I, True, ref="sites.site"),
+            Column("resource", I, True),
+            Column("kind", T, True, choices=("line", "test", "labor", "other")),
+            Column("units", N, True, minimum=0),
+            Column("hours_per_week", F, True, minimum=0, maximum=168, unit="hours/unit/week"),
+            Column("efficiency", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
+            Column("mtbf_h", F, default=math.nan, minimum=0, exclusive_minimum=True, unit="h"),
+            Column("mttr_h", F, default=math.nan, minimum=0, unit="h"),
+        ),
+        key=("site", "resource"),
+        required=False,
+        description="capacity: units * hours_per_week * efficiency hours a week",
+    ),
+    TableSchema(
+        "operations",
+        (
+            Column("site", I, True, ref="sites.site"),
+            Column("item", I, True, ref="items.item"),
+            Column("step", N, True, minimum=0),
+            Column("resource", I, True),
+            Column("hours", F, True, minimum=0, unit="h/unit"),
+            Column("operation", T, default=""),
+            Column(
+                "dist", T, default="fixed", choices=("fixed", "exponential", "lognormal", "gamma")
+            ),
+            Column("cv", F, default=0.0, minimum=0),
+            Column("yield", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
+            Column("rework_to", N, default=-1, minimum=0, description="step; blank = scrap"),
+            Column("batch", N, default=1, minimum=1),
+            Column("inspection", B, default=False),
+        ),
+        key=("site", "item", "step"),
+        required=False,
+        description="the routing of a made item",
+    ),
+    TableSchema(
+        "suppliers",
+        (
+            Column("supplier", I, True),
+            Column("country", T, True, description="ISO 3166 alpha-2 code"),
+            Column("name", T, default=""),
+            Column("region", T, default=""),
+        ),
+        key=("supplier",),
+        description="who sells components",
+    ),
+    TableSchema(
+        "supply",
+        (
+            Column("supplier", I, True, ref="suppliers.supplier"),
+            Column("item", I, True, ref="items.item"),
+            Column("site", I, True, ref="sites.site", description="ship-to site"),
+            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("price", F, True, minimum=0, unit="currency/unit"),
+            Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
+            Column("moq", F, default=0.0, minimum=0, unit="units"),
+            Column(
+                "tariff",
+                F,
+                default=math.nan,
+                minimum=0,
+                description="ad-valorem rate; blank = the supplier country's rate",
+            ),
+        ),
+        key=("supplier", "item", "site"),
+        description="purchase offers",
+    ),
+    TableSchema(
+        "lanes",
+        (
+            Column("from_site", I, True, ref="sites.site"),
+            Column("to_site", I, True, ref="sites.site"),
+            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("item", I, default="", ref="items.item", description="blank = every item"),
+            Column("cost_per_unit", F, default=0.0, minimum=0, unit="currency/unit"),
+            Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
+        ),
+        key=("from_site", "to_site", "item"),
+        required=False,
+        description="transfers between sites",
+    ),
+    TableSchema(
+        "inventory",
+        (
+            Column("site", I, True, ref="sites.site"),
+            Column("item", I, True, ref="items.item"),
+            Column("on_hand", F, True, minimum=0, unit="units"),
+            Column("safety_stock", F, default=0.0, minimum=0, unit="units"),
+        ),
+        key=("site", "item"),
+        required=False,
+        description="stock at week 0",
+    ),
+    TableSchema(
+        "receipts",
+        (
+            Column("site", I, True, ref="sites.site"),
+            Column("item", I, True, ref="items.item"),
+            Column("week", W, True),
+            Column("qty", F, True, minimum=0, unit="units"),
+            Column("source", T, default="po", choices=("po", "transfer", "wip")),
+        ),
+        required=False,
+        description="open orders already on the way",
+    ),
+    TableSchema(
+        "demand",
+        (
+            Column("demand", I, True),
+            Column("item", I, True, ref="items.item"),
+            Column("site", I, True, ref="sites.site"),
+            Column("week", W, True),
+            Column("qty", F, True, minimum=0, unit="units"),
+            Column("customer", T, default=""),
+            Column("priority", N, default=1, minimum=1),
+            Column(
+                "backlog_penalty",
+                F,
+                default=math.nan,
+                minimum=0,
+                unit="currency/unit/week",
+                description="blank = 2% of the item's unit_value per week",
+            ),
+            Column(
+                "lost_penalty",
+                F,
+                default=math.nan,
+                minimum=0,
+                unit="currency/unit",
+                description="blank = 2 x the item's unit_value",
+            ),
+        ),
+        key=("demand",),
+        description="what must be delivered where and when",
+    ),
+    TableSchema(
+        "risk",
+        (
+            Column("target", I, True, description="a supplier, a site, or from_site>to_site"),
+            Column("ttr_weeks", F, default=4.0, minimum=0, unit="weeks"),
+            Column("annual_prob", F, default=0.0, minimum=0, maximum=1),
+            Column("capacity_factor", F, default=0.0, minimum=0, maximum=1),
+        ),
+        key=("target",),
+        required=False,
+        description="disruption profile used by the risk tools",
+    ),
+)
+
+SCHEMAS: dict[str, TableSchema] = {t.name: t for t in TABLES}
+
+#: Default penalties where a demand row leaves them blank (documented extension of the format).
+DEFAULT_BACKLOG_PENALTY_SHARE = 0.02  # of unit_value per unit-week late
+DEFAULT_LOST_PENALTY_MULTIPLE = 2.0  # x unit_value per unit never delivered

@@ -1,0 +1,287 @@
+"""Validation: raw text tables in, a complete :class:`Scenario` out, or every problem at once.
+
+Both readers (CSV folder, xlsx workbook) and :func:`scenario_from_tables` turn their input into
+:class:`RawTable` s of text cells, so that there is exactly one path that checks a scenario.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+import networkx as nx
+import pandas as pd
+
+from rackforge.scenario.cells import CellError, format_cell, parse_cell
+from rackforge.scenario.errors import Problem, ScenarioError
+from rackforge.scenario.model import Scenario, ScenarioConfig
+from rackforge.scenario.schema import (
+    DEFAULT_BACKLOG_PENALTY_SHARE,
+    DEFAULT_LOST_PENALTY_MULTIPLE,
+    SCHEMAS,
+    ColumnType,
+    TableSchema,
+)
+
+
+@dataclass
+class RawTable:
+    """A table as text: its header and its rows, each with the line it came from."""
+
+    file: str  # how problems name it: ``demand.csv`` or ``book.xlsx[demand]``
+    header: list[str]
+    rows: list[tuple[int, list[str]]] = field(default_factory=list)
+
+
+@dataclass
+class _Parsed:
+    frame: pd.DataFrame
+    lines: list[int]  # source line of each row, for cross-table problems
+    file: str
+
+
+def build_scenario(
+    config: ScenarioConfig,
+    raw: dict[str, RawTable],
+    roadmap: dict[str, Any] | None = None,
+    source: str = "",
+    problems: Iterable[Problem] = (),
+) -> Scenario:
+    """Validate raw tables against the schema and each other; raise :class:`ScenarioError`."""
+    found = list(problems)
+    for name in raw:
+        if name not in SCHEMAS:
+            found.append(Problem(raw[name].file, f"unknown table {name!r}", line=None))
+    parsed: dict[str, _Parsed] = {}
+    for schema in SCHEMAS.values():
+        table = raw.get(schema.name)
+        if table is None:
+            if schema.required:
+                found.append(Problem(f"{schema.name}.csv", "required table is missing"))
+            table = RawTable(f"{schema.name}.csv", list(schema.column_names))
+        parsed[schema.name] = _parse_table(schema, table, config, found)
+    if not found:
+        _check_references(parsed, found)
+        _check_cross_tables(parsed, found)
+    if found:
+        raise ScenarioError(found)
+    _fill_penalties(parsed)
+    tables = {name: p.frame for name, p in parsed.items()}
+    return Scenario(config=config, tables=tables, roadmap=roadmap, source=source)
+
+
+def scenario_from_tables(
+    config: ScenarioConfig,
+    tables: dict[str, pd.DataFrame],
+    roadmap: dict[str, Any] | None = None,
+    source: str = "",
+) -> Scenario:
+    """A validated scenario from DataFrames (week columns as offsets or ISO labels)."""
+    start = config.start_date
+    raw: dict[str, RawTable] = {}
+    for name, frame in tables.items():
+        schema = SCHEMAS.get(name)
+        header = [str(c) for c in frame.columns]
+        rows: list[tuple[int, list[str]]] = []
+        for i, record in enumerate(frame.itertuples(index=False, name=None)):
+            cells = []
+            for col, value in zip(header, record, strict=True):
+                column = schema.column_map.get(col) if schema else None
+                if column is None or isinstance(value, str):
+                    cells.append("" if _is_blank(value) else str(value))
+                else:
+                    cells.append(format_cell(value, column, start))
+            rows.append((i + 2, cells))
+        raw[name] = RawTable(f"{name}.csv", header, rows)
+    return build_scenario(config, raw, roadmap=roadmap, source=source)
+
+
+def _is_blank(value: object) -> bool:
+    return value is None or (isinstance(value, float) and math.isnan(value)) or value is pd.NA
+
+
+def _parse_table(
+    schema: TableSchema, table: RawTable, config: ScenarioConfig, found: list[Problem]
+) -> _Parsed:
+    start, horizon = config.start_date, config.horizon_weeks
+    header = [h.strip() for h in table.header]
+    known = schema.column_map
+    seen: set[str] = set()
+    for h in header:
+        if h in seen:
+            found.append(Problem(table.file, "column appears twice", line=1, column=h))
+        seen.add(h)
+        if h not in known and not h.startswith("x_"):
+            found.append(Problem(table.file, "unknown column (annotations must start with x_)", 1, h))
+    for name in schema.required_columns:
+        if name not in seen:
+            found.append(Problem(table.file, "required column is missing", 1, name))
+    position = {h: i for i, h in enumerate(header)}
+    extras = [h for h in header if h.startswith("x_")]
+    columns: dict[str, list[object]] = {c.name: [] for c in schema.columns}
+    columns.update({x: [] for x in extras})
+    lines: list[int] = []
+    for line, cells in table.rows:
+        if len(cells) != len(header):
+            found.append(
+                Problem(table.file, f"row has {len(cells)} cells, header has {len(header)}", line)
+            )
+            continue
+        lines.append(line)
+        for column in schema.columns:
+            i = position.get(column.name)
+            text = "" if i is None else cells[i]
+            if text.strip() == "":
+                if column.required and i is not None:
+                    found.append(Problem(table.file, "required value is missing", line, column.name))
+                columns[column.name].append(column.default)
+                continue
+            try:
+                columns[column.name].append(parse_cell(text, column, start, horizon))
+            except CellError as exc:
+                found.append(Problem(table.file, str(exc), line, column.name))
+                columns[column.name].append(column.default)
+        for x in extras:
+            columns[x].append(cells[position[x]])
+    frame = pd.DataFrame(columns)
+    for column in schema.columns:
+        frame[column.name] = frame[column.name].astype(_DTYPES[column.type])
+    _check_keys(schema, frame, lines, table.file, found)
+    return _Parsed(frame, lines, table.file)
+
+
+_DTYPES = {
+    ColumnType.ID: object,
+    ColumnType.TEXT: object,
+    ColumnType.INT: "int64",
+    ColumnType.FLOAT: "float64",
+    ColumnType.BOOL: bool,
+    ColumnType.WEEK: "int64",
+}
+
+
+def _check_keys(
+    schema: TableSchema, frame: pd.DataFrame, lines: list[int], file: str, found: list[Problem]
+) -> None:
+    if not schema.key or frame.empty:
+        return
+    first: dict[tuple[object, ...], int] = {}
+    for line, key in zip(lines, frame[list(schema.key)].itertuples(index=False, name=None), strict=True):
+        if key in first:
+            shown = ", ".join(f"{k}={v!r}" for k, v in zip(schema.key, key, strict=True))
+            found.append(
+                Problem(file, f"duplicate key ({shown}), first at line {first[key]}", line, schema.key[-1])
+            )
+        else:
+            first[key] = line
+
+
+def _check_references(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    ids = {
+        f"{name}.{col}": set(parsed[name].frame[col])
+        for name, col in (("items", "item"), ("sites", "site"), ("suppliers", "supplier"))
+    }
+    for schema in SCHEMAS.values():
+        p = parsed[schema.name]
+        for column in schema.columns:
+            if column.ref is None:
+                continue
+            valid = ids[column.ref]
+            target = column.ref.split(".")[0][:-1]
+            for line, value in zip(p.lines, p.frame[column.name], strict=True):
+                if value == "" and not column.required:
+                    continue
+                if value not in valid:
+                    found.append(Problem(p.file, f"unknown {target} {value!r}", line, column.name))
+
+
+def _check_cross_tables(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    _check_codes(parsed, found)
+    _check_bom_cycle(parsed["bom"], found)
+    _check_operations(parsed, found)
+    _check_lanes_and_risk(parsed, found)
+    _check_sourced(parsed, found)
+
+
+def _rows(p: _Parsed, *cols: str) -> Iterable[tuple[Any, ...]]:
+    return zip(p.lines, *(p.frame[c] for c in cols), strict=True)
+
+
+def _check_codes(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    for name in ("sites", "suppliers"):
+        for line, country in _rows(parsed[name], "country"):
+            if not (len(country) == 2 and country.isalpha() and country.isupper()):
+                found.append(
+                    Problem(parsed[name].file, f"{country!r} is not an ISO 3166 alpha-2 code", line, "country")
+                )
+
+
+def _check_bom_cycle(bom: _Parsed, found: list[Problem]) -> None:
+    graph = nx.DiGraph()
+    line_of: dict[tuple[str, str], int] = {}
+    for line, parent, child in _rows(bom, "parent", "child"):
+        graph.add_edge(parent, child)
+        line_of.setdefault((parent, child), line)
+    try:
+        cycle = nx.find_cycle(graph)
+    except nx.NetworkXNoCycle:
+        return
+    path = " -> ".join([str(u) for u, _ in cycle] + [str(cycle[0][0])])
+    found.append(Problem(bom.file, f"the BOM has a cycle: {path}", line_of[cycle[0][:2]], "child"))
+
+
+def _check_operations(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    ops = parsed["operations"]
+    resources = set(zip(parsed["resources"].frame["site"], parsed["resources"].frame["resource"], strict=True))
+    steps: dict[tuple[str, str], set[int]] = {}
+    for _, site, item, step in _rows(ops, "site", "item", "step"):
+        steps.setdefault((site, item), set()).add(step)
+    for line, site, item, step, resource, rework in _rows(ops, "site", "item", "step", "resource", "rework_to"):
+        if (site, resource) not in resources:
+            found.append(Problem(ops.file, f"no resource {resource!r} at site {site!r}", line, "resource"))
+        if rework >= 0 and (rework not in steps[(site, item)] or rework > step):
+            found.append(
+                Problem(ops.file, f"rework_to {rework} is not an earlier or equal step of this routing", line, "rework_to")
+            )
+
+
+def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    lanes = parsed["lanes"]
+    for line, a, b in _rows(lanes, "from_site", "to_site"):
+        if a == b:
+            found.append(Problem(lanes.file, "a lane must join two different sites", line, "to_site"))
+    targets = set(parsed["sites"].frame["site"]) | set(parsed["suppliers"].frame["supplier"])
+    targets |= {f"{a}>{b}" for a, b in zip(lanes.frame["from_site"], lanes.frame["to_site"], strict=True)}
+    risk = parsed["risk"]
+    for line, target in _rows(risk, "target"):
+        if target not in targets:
+            found.append(
+                Problem(risk.file, f"{target!r} is no supplier, site or lane (from_site>to_site)", line, "target")
+            )
+
+
+def _check_sourced(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    """Every demanded item is made or bought somewhere; every made item has its inputs."""
+    sourced = set(parsed["make"].frame["item"]) | set(parsed["supply"].frame["item"])
+    demand = parsed["demand"]
+    for line, item in _rows(demand, "item"):
+        if item not in sourced:
+            found.append(Problem(demand.file, f"nobody makes or buys item {item!r}", line, "item"))
+    bom = parsed["bom"]
+    for line, child in _rows(bom, "child"):
+        if child not in sourced:
+            found.append(Problem(bom.file, f"nobody makes or buys component {child!r}", line, "child"))
+
+
+def _fill_penalties(parsed: dict[str, _Parsed]) -> None:
+    demand = parsed["demand"].frame
+    value = demand["item"].map(parsed["items"].frame.set_index("item")["unit_value"]).astype(float)
+    demand["backlog_penalty"] = demand["backlog_penalty"].fillna(value * DEFAULT_BACKLOG_PENALTY_SHARE)
+    demand["lost_penalty"] = demand["lost_penalty"].fillna(value * DEFAULT_LOST_PENALTY_MULTIPLE)
+
+
+def raise_if(problems: list[Problem]) -> None:
+    if problems:
+        raise ScenarioError(problems)
