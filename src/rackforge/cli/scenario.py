@@ -18,10 +18,14 @@ def validate(path: str | None = PathArg) -> None:
     """Check a scenario and report every problem at once (exit 2 if any)."""
     scenario = load_or_exit(path)
     rows = sum(len(t) for t in scenario.tables.values())
-    console.print(f"[green]valid[/]: {scenario.config.name} ({rows} rows in {len(scenario.tables)} tables)")
+    console.print(
+        f"[green]valid[/]: {scenario.config.name} ({rows} rows in {len(scenario.tables)} tables)"
+    )
 
 
-def show(path: str | None = PathArg, every: int = typer.Option(4, help="Show every Nth week.")) -> None:
+def show(
+    path: str | None = PathArg, every: int = typer.Option(4, help="Show every Nth week.")
+) -> None:
     """A readable summary: counts, horizon, demand vs nominal capacity by week and plant."""
     scenario = load_or_exit(path)
     summary = summarize(scenario)
@@ -48,7 +52,9 @@ def show(path: str | None = PathArg, every: int = typer.Option(4, help="Show eve
     table = summary.demand_vs_capacity
     for row in table.iloc[:: max(every, 1)].itertuples(index=False):
         style = "red" if row.gap > 0 else ""
-        weeks.add_row(row.label, f"{row.demand:,.0f}", f"{row.capacity:,.0f}", f"{row.gap:,.0f}", style=style)
+        weeks.add_row(
+            row.label, f"{row.demand:,.0f}", f"{row.capacity:,.0f}", f"{row.gap:,.0f}", style=style
+        )
     console.print(weeks)
     short = table[table["gap"] > 0]
     if short.empty:
@@ -66,7 +72,9 @@ def new(
 ) -> None:
     """Copy a bundled scenario into FOLDER to edit."""
     if source not in bundled_names():
-        err_console.print(f"no bundled scenario {source!r}; choose one of {', '.join(bundled_names())}")
+        err_console.print(
+            f"no bundled scenario {source!r}; choose one of {', '.join(bundled_names())}"
+        )
         raise typer.Exit(EXIT_INVALID)
     if folder.exists() and any(folder.iterdir()):
         err_console.print(f"{folder} exists and is not empty; nothing written")

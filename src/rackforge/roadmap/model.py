@@ -45,7 +45,7 @@ class Generation:
     gpus: int
     pflops_per_gpu: dict[Precision, float]
     rack_kw: float
-    available: int
+    available: int | None  # first week it can be delivered; None = always
     price: float
     cooling_kw: float
     name: str = ""

@@ -238,9 +238,9 @@ class _Parser:
             return r.number(m, "flops", path, lo=0.0, hi=1e40, lo_open=True)
         params = r.number(m, "params", path, lo=0.0, hi=1e16, lo_open=True)
         tokens = r.number(m, "tokens", path, lo=0.0, hi=1e18, lo_open=True)
-        for key, value in (("params", params), ("tokens", tokens)):
+        for key, other in (("params", "tokens"), ("tokens", "params")):
             if m.get(key) is None:
-                r.fail(join(path, key), "required with " + ("tokens" if key == "params" else "params"))
+                r.fail(join(path, key), f"required with {other}")
         if params is None or tokens is None:
             return None
         return training_flops(params, tokens)
@@ -321,9 +321,7 @@ class _Parser:
             return None  # a required key: already reported as missing
         precision = _precision(m["precision"])
         if precision is None:
-            self.r.fail(
-                join(path, "precision"), f"{m['precision']!r} is not one of {_PRECISIONS}"
-            )
+            self.r.fail(join(path, "precision"), f"{m['precision']!r} is not one of {_PRECISIONS}")
         return precision
 
     def _pinned(
@@ -336,6 +334,15 @@ class _Parser:
         """The pinned generation (None when the tool chooses); checks it can run ``precision``."""
         item = self.r.ident(m, "generation", path)
         if item is None:
+            if (
+                precision is not None
+                and gens
+                and all(g.peak_flops(precision) is None for g in gens.values())
+            ):
+                self.r.fail(
+                    join(path, "precision"),
+                    f"no generation has a {precision.value} peak in pflops_per_gpu",
+                )
             return None
         where = join(path, "generation")
         if item not in gens:
@@ -352,9 +359,7 @@ class _Parser:
             return None
         return site
 
-    def _placement(
-        self, m: Mapping[Any, Any], path: str, d: _Defaults
-    ) -> tuple[str, str] | None:
+    def _placement(self, m: Mapping[Any, Any], path: str, d: _Defaults) -> tuple[str, str] | None:
         """(site, customer) of a run or fleet; its own, else the roadmap's."""
         if m.get("site") is not None:
             site = self._site(m, path)

@@ -114,7 +114,9 @@ class Reader:
             return None
         value = m[key]
         if not isinstance(value, str) or not value or value != value.strip():
-            self.fail(where, f"must be an id (text without leading or trailing spaces), got {value!r}")
+            self.fail(
+                where, f"must be an id (text without leading or trailing spaces), got {value!r}"
+            )
             return None
         if any(ch in value for ch in "\r\n"):
             self.fail(where, "must be on one line")
@@ -146,7 +148,9 @@ class Reader:
             except ValueError:
                 offset = None
         if offset is None:
-            self.fail(where, f"must be an ISO week like 2026-W40 or a whole week offset, got {value!r}")
+            self.fail(
+                where, f"must be an ISO week like 2026-W40 or a whole week offset, got {value!r}"
+            )
             return None
         if abs(offset) > MAX_WEEK_OFFSET:
             self.fail(where, f"{value!r} is more than {MAX_WEEK_OFFSET} weeks from the start")

@@ -63,7 +63,9 @@ class _Reader:
         return value
 
 
-def parse_config(data: object, file: str = "scenario.yaml") -> tuple[ScenarioConfig | None, list[Problem]]:
+def parse_config(
+    data: object, file: str = "scenario.yaml"
+) -> tuple[ScenarioConfig | None, list[Problem]]:
     """Parse the mapping of ``scenario.yaml``; returns the config (None if invalid) and problems."""
     r = _Reader(file)
     if not isinstance(data, dict):
@@ -113,13 +115,17 @@ def parse_config(data: object, file: str = "scenario.yaml") -> tuple[ScenarioCon
     for key in solver_data:
         if key not in ("time_limit_s", "mip_gap"):
             r.fail(f"solver.{key}", "unknown setting (time_limit_s, mip_gap)")
-    time_limit = r.number(solver_data.get("time_limit_s", 60.0), "solver.time_limit_s", 0.0, lo_open=True)
+    time_limit = r.number(
+        solver_data.get("time_limit_s", 60.0), "solver.time_limit_s", 0.0, lo_open=True
+    )
     gap = r.number(solver_data.get("mip_gap", 0.001), "solver.mip_gap", 0.0, 1.0)
 
     if r.problems:
         return None, r.problems
     assert name and start and horizon and currency is not None
-    assert holding is not None and domestic is not None and time_limit is not None and gap is not None
+    assert (
+        holding is not None and domestic is not None and time_limit is not None and gap is not None
+    )
     extra = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("x_")}
     config = ScenarioConfig(
         name=name,
@@ -141,7 +147,9 @@ def parse_config(data: object, file: str = "scenario.yaml") -> tuple[ScenarioCon
 def _parse_automation(r: _Reader, data: dict[str, Any]) -> Automation:
     for key in data:
         if key not in ("touch_time_reduction", "inspection_detect_rate"):
-            r.fail(f"automation.{key}", "unknown lever (touch_time_reduction, inspection_detect_rate)")
+            r.fail(
+                f"automation.{key}", "unknown lever (touch_time_reduction, inspection_detect_rate)"
+            )
     reduction: dict[str, float] = {}
     ttr = r.mapping(data.get("touch_time_reduction"), "automation.touch_time_reduction")
     for kind, share in ttr.items():
@@ -152,7 +160,9 @@ def _parse_automation(r: _Reader, data: dict[str, Any]) -> Automation:
         if value is not None:
             reduction[str(kind)] = value
     detect = data.get("inspection_detect_rate")
-    rate = None if detect is None else r.number(detect, "automation.inspection_detect_rate", 0.0, 1.0)
+    rate = (
+        None if detect is None else r.number(detect, "automation.inspection_detect_rate", 0.0, 1.0)
+    )
     return Automation(touch_time_reduction=reduction, inspection_detect_rate=rate)
 
 

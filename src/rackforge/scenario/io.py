@@ -12,7 +12,6 @@ import io
 import os
 import shutil
 import tempfile
-import zipfile
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +40,9 @@ def bundled_names() -> list[str]:
 def bundled_path(name: str) -> Path:
     path = BUNDLED_DIR / name
     if not (path / CONFIG_FILE).is_file():
-        raise ScenarioError([Problem(name, f"no bundled scenario; choose one of {', '.join(bundled_names())}")])
+        raise ScenarioError(
+            [Problem(name, f"no bundled scenario; choose one of {', '.join(bundled_names())}")]
+        )
     return path
 
 
@@ -54,7 +55,9 @@ def resolve(path: str | os.PathLike[str] | None) -> Path:
         return candidate
     if str(path) in bundled_names():
         return bundled_path(str(path))
-    raise ScenarioError([Problem(str(path), "no such file or folder, and no bundled scenario of that name")])
+    raise ScenarioError(
+        [Problem(str(path), "no such file or folder, and no bundled scenario of that name")]
+    )
 
 
 def load_scenario(path: str | os.PathLike[str] | None = None) -> Scenario:
@@ -121,7 +124,9 @@ def _load_folder(folder: Path) -> Scenario:
         raise ScenarioError([Problem(str(folder), f"no {CONFIG_FILE} in this folder")])
     config, config_problems = parse_config(_read_yaml(config_path, problems))
     problems.extend(config_problems)
-    roadmap = _read_yaml(folder / ROADMAP_FILE, problems) if (folder / ROADMAP_FILE).is_file() else None
+    roadmap = (
+        _read_yaml(folder / ROADMAP_FILE, problems) if (folder / ROADMAP_FILE).is_file() else None
+    )
     raw: dict[str, RawTable] = {}
     for path in sorted(folder.glob("*.csv")):
         text = _decode(path.read_bytes(), path.name, problems)
@@ -148,41 +153,54 @@ def _cell_text(value: object) -> str:
     return str(value)
 
 
-def _load_workbook(path: Path) -> Scenario:
+def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
+    """Every sheet as rows of text; any damage to the file becomes one located problem."""
     from openpyxl import load_workbook
 
     try:
         book = load_workbook(path, read_only=True, data_only=True)
-    except (zipfile.BadZipFile, OSError, KeyError, ValueError) as exc:
-        raise ScenarioError([Problem(path.name, f"not a readable .xlsx workbook ({exc})")]) from None
+        try:
+            return [
+                (
+                    sheet.title,
+                    [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)],
+                )
+                for sheet in book.worksheets
+            ]
+        finally:
+            book.close()
+    except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for damaged files
+        raise ScenarioError(
+            [Problem(path.name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")]
+        ) from None
+
+
+def _load_workbook(path: Path) -> Scenario:
     problems: list[Problem] = []
     raw: dict[str, RawTable] = {}
     settings: dict[str, Any] = {}
-    try:
-        for sheet in book.worksheets:
-            file = f"{path.name}[{sheet.title}]"
-            rows = [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)]
-            if sheet.title in (CONFIG_SHEET, ROADMAP_SHEET):
-                settings[sheet.title] = _read_settings_sheet(rows, file, problems)
-                continue
-            numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
-            if not numbered:
-                problems.append(Problem(file, "the sheet is empty (expected a header row)", 1))
-                continue
-            header = numbered[0][1]
-            while header and header[-1] == "":  # openpyxl pads to the sheet's widest row
-                header = header[:-1]
-            body = [(n, _fit(r, len(header))) for n, r in numbered[1:]]
-            raw[sheet.title] = RawTable(file, header, body)
-    finally:
-        book.close()
+    for title, rows in _read_sheets(path):
+        file = f"{path.name}[{title}]"
+        if title in (CONFIG_SHEET, ROADMAP_SHEET):
+            settings[title] = _read_settings_sheet(rows, file, problems)
+            continue
+        numbered = [(i + 1, r) for i, r in enumerate(rows) if any(c.strip() for c in r)]
+        if not numbered:
+            problems.append(Problem(file, "the sheet is empty (expected a header row)", 1))
+            continue
+        header = numbered[0][1]
+        while header and header[-1] == "":  # openpyxl pads to the sheet's widest row
+            header = header[:-1]
+        raw[title] = RawTable(file, header, [(n, _fit(r, len(header))) for n, r in numbered[1:]])
     if CONFIG_SHEET not in settings:
         raise ScenarioError([*problems, Problem(path.name, f"no sheet named {CONFIG_SHEET!r}")])
     config, config_problems = parse_config(settings[CONFIG_SHEET], f"{path.name}[{CONFIG_SHEET}]")
     problems.extend(config_problems)
     if config is None:
         raise ScenarioError(problems)
-    return build_scenario(config, raw, roadmap=settings.get(ROADMAP_SHEET), source=str(path), problems=problems)
+    return build_scenario(
+        config, raw, roadmap=settings.get(ROADMAP_SHEET), source=str(path), problems=problems
+    )
 
 
 def _fit(row: list[str], width: int) -> list[str]:
@@ -192,7 +210,9 @@ def _fit(row: list[str], width: int) -> list[str]:
     return row + [""] * (width - len(row))
 
 
-def _read_settings_sheet(rows: list[list[str]], file: str, problems: list[Problem]) -> dict[str, Any]:
+def _read_settings_sheet(
+    rows: list[list[str]], file: str, problems: list[Problem]
+) -> dict[str, Any]:
     """A ``key | value`` sheet whose values are YAML (flow style for nested settings)."""
     out: dict[str, Any] = {}
     for line, row in enumerate(rows[1:], start=2):
@@ -231,7 +251,9 @@ def _written_tables(scenario: Scenario) -> list[str]:
     return [n for n, s in SCHEMAS.items() if s.required or not scenario.table(n).empty]
 
 
-def save_scenario(scenario: Scenario, folder: str | os.PathLike[str], overwrite: bool = False) -> Path:
+def save_scenario(
+    scenario: Scenario, folder: str | os.PathLike[str], overwrite: bool = False
+) -> Path:
     """Write the scenario as a folder of CSVs + YAML; atomically, all files or none."""
     target = Path(folder)
     if target.exists() and any(target.iterdir()) and not overwrite:

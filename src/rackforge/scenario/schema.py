@@ -64,7 +64,7 @@ class TableSchema:
 
 
 INF = math.inf
-I, T, N, F, B, W = (
+ID, T, N, F, B, W = (
     ColumnType.ID,
     ColumnType.TEXT,
     ColumnType.INT,
@@ -77,7 +77,7 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "sites",
         (
-            Column("site", I, True, description="site id"),
+            Column("site", ID, True, description="site id"),
             Column("kind", T, True, choices=("plant", "warehouse", "customer")),
             Column("country", T, True, description="ISO 3166 alpha-2 code"),
             Column("name", T, default=""),
@@ -91,7 +91,7 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "items",
         (
-            Column("item", I, True),
+            Column("item", ID, True),
             Column("kind", T, True, choices=("rack", "assembly", "component")),
             Column("unit_value", F, True, minimum=0, unit="currency"),
             Column("name", T, default=""),
@@ -110,10 +110,10 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "bom",
         (
-            Column("parent", I, True, ref="items.item"),
-            Column("child", I, True, ref="items.item"),
+            Column("parent", ID, True, ref="items.item"),
+            Column("child", ID, True, ref="items.item"),
             Column("qty", F, True, minimum=0, exclusive_minimum=True),
-            Column("site", I, default="", ref="sites.site", description="blank = every site"),
+            Column("site", ID, default="", ref="sites.site", description="blank = every site"),
             Column("scrap", F, default=0.0, minimum=0, maximum=0.99),
         ),
         key=("parent", "child", "site"),
@@ -122,8 +122,8 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "make",
         (
-            Column("site", I, True, ref="sites.site"),
-            Column("item", I, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site"),
+            Column("item", ID, True, ref="items.item"),
             Column("lead_weeks", N, True, minimum=0, unit="weeks"),
             Column("cost", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("max_per_week", F, default=INF, minimum=0, unit="units/week"),
@@ -134,8 +134,8 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "resources",
         (
-            Column("site", I, True, ref="sites.site"),
-            Column("resource", I, True),
+            Column("site", ID, True, ref="sites.site"),
+            Column("resource", ID, True),
             Column("kind", T, True, choices=("line", "test", "labor", "other")),
             Column("units", N, True, minimum=0),
             Column("hours_per_week", F, True, minimum=0, maximum=168, unit="hours/unit/week"),
@@ -150,10 +150,10 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "operations",
         (
-            Column("site", I, True, ref="sites.site"),
-            Column("item", I, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site"),
+            Column("item", ID, True, ref="items.item"),
             Column("step", N, True, minimum=0),
-            Column("resource", I, True),
+            Column("resource", ID, True),
             Column("hours", F, True, minimum=0, unit="h/unit"),
             Column("operation", T, default=""),
             Column(
@@ -172,7 +172,7 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "suppliers",
         (
-            Column("supplier", I, True),
+            Column("supplier", ID, True),
             Column("country", T, True, description="ISO 3166 alpha-2 code"),
             Column("name", T, default=""),
             Column("region", T, default=""),
@@ -183,9 +183,9 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "supply",
         (
-            Column("supplier", I, True, ref="suppliers.supplier"),
-            Column("item", I, True, ref="items.item"),
-            Column("site", I, True, ref="sites.site", description="ship-to site"),
+            Column("supplier", ID, True, ref="suppliers.supplier"),
+            Column("item", ID, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site", description="ship-to site"),
             Column("lead_weeks", N, True, minimum=0, unit="weeks"),
             Column("price", F, True, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
@@ -204,10 +204,10 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "lanes",
         (
-            Column("from_site", I, True, ref="sites.site"),
-            Column("to_site", I, True, ref="sites.site"),
+            Column("from_site", ID, True, ref="sites.site"),
+            Column("to_site", ID, True, ref="sites.site"),
             Column("lead_weeks", N, True, minimum=0, unit="weeks"),
-            Column("item", I, default="", ref="items.item", description="blank = every item"),
+            Column("item", ID, default="", ref="items.item", description="blank = every item"),
             Column("cost_per_unit", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
         ),
@@ -218,8 +218,8 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "inventory",
         (
-            Column("site", I, True, ref="sites.site"),
-            Column("item", I, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site"),
+            Column("item", ID, True, ref="items.item"),
             Column("on_hand", F, True, minimum=0, unit="units"),
             Column("safety_stock", F, default=0.0, minimum=0, unit="units"),
         ),
@@ -230,8 +230,8 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "receipts",
         (
-            Column("site", I, True, ref="sites.site"),
-            Column("item", I, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site"),
+            Column("item", ID, True, ref="items.item"),
             Column("week", W, True),
             Column("qty", F, True, minimum=0, unit="units"),
             Column("source", T, default="po", choices=("po", "transfer", "wip")),
@@ -242,9 +242,9 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "demand",
         (
-            Column("demand", I, True),
-            Column("item", I, True, ref="items.item"),
-            Column("site", I, True, ref="sites.site"),
+            Column("demand", ID, True),
+            Column("item", ID, True, ref="items.item"),
+            Column("site", ID, True, ref="sites.site"),
             Column("week", W, True),
             Column("qty", F, True, minimum=0, unit="units"),
             Column("customer", T, default=""),
@@ -272,7 +272,7 @@ TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "risk",
         (
-            Column("target", I, True, description="a supplier, a site, or from_site>to_site"),
+            Column("target", ID, True, description="a supplier, a site, or from_site>to_site"),
             Column("ttr_weeks", F, default=4.0, minimum=0, unit="weeks"),
             Column("annual_prob", F, default=0.0, minimum=0, maximum=1),
             Column("capacity_factor", F, default=0.0, minimum=0, maximum=1),

@@ -78,7 +78,9 @@ def nominal_capacity(scenario: Scenario) -> pd.DataFrame:
                     best, limit = units, f"resource {resource}"
         if math.isinf(best):
             limit = "unconstrained"
-        rows.append({"site": make.site, "item": make.item, "units_per_week": best, "limited_by": limit})
+        rows.append(
+            {"site": make.site, "item": make.item, "units_per_week": best, "limited_by": limit}
+        )
     return pd.DataFrame(rows, columns=["site", "item", "units_per_week", "limited_by"])
 
 

@@ -21,6 +21,7 @@ from rackforge.scenario.schema import (
     DEFAULT_BACKLOG_PENALTY_SHARE,
     DEFAULT_LOST_PENALTY_MULTIPLE,
     SCHEMAS,
+    Column,
     ColumnType,
     TableSchema,
 )
@@ -114,7 +115,9 @@ def _parse_table(
             found.append(Problem(table.file, "column appears twice", line=1, column=h))
         seen.add(h)
         if h not in known and not h.startswith("x_"):
-            found.append(Problem(table.file, "unknown column (annotations must start with x_)", 1, h))
+            found.append(
+                Problem(table.file, "unknown column (annotations must start with x_)", 1, h)
+            )
     for name in schema.required_columns:
         if name not in seen:
             found.append(Problem(table.file, "required column is missing", 1, name))
@@ -135,14 +138,16 @@ def _parse_table(
             text = "" if i is None else cells[i]
             if text.strip() == "":
                 if column.required and i is not None:
-                    found.append(Problem(table.file, "required value is missing", line, column.name))
-                columns[column.name].append(column.default)
+                    found.append(
+                        Problem(table.file, "required value is missing", line, column.name)
+                    )
+                columns[column.name].append(_placeholder(column))
                 continue
             try:
                 columns[column.name].append(parse_cell(text, column, start, horizon))
             except CellError as exc:
                 found.append(Problem(table.file, str(exc), line, column.name))
-                columns[column.name].append(column.default)
+                columns[column.name].append(_placeholder(column))
         for x in extras:
             columns[x].append(cells[position[x]])
     frame = pd.DataFrame(columns)
@@ -150,6 +155,13 @@ def _parse_table(
         frame[column.name] = frame[column.name].astype(_DTYPES[column.type])
     _check_keys(schema, frame, lines, table.file, found)
     return _Parsed(frame, lines, table.file)
+
+
+def _placeholder(column: Column) -> object:
+    """The default, or a value of the right type where a bad cell has already been reported."""
+    if column.default is not None:
+        return column.default
+    return {ColumnType.INT: 0, ColumnType.WEEK: 0, ColumnType.FLOAT: math.nan}.get(column.type, "")
 
 
 _DTYPES = {
@@ -168,11 +180,18 @@ def _check_keys(
     if not schema.key or frame.empty:
         return
     first: dict[tuple[object, ...], int] = {}
-    for line, key in zip(lines, frame[list(schema.key)].itertuples(index=False, name=None), strict=True):
+    for line, key in zip(
+        lines, frame[list(schema.key)].itertuples(index=False, name=None), strict=True
+    ):
         if key in first:
             shown = ", ".join(f"{k}={v!r}" for k, v in zip(schema.key, key, strict=True))
             found.append(
-                Problem(file, f"duplicate key ({shown}), first at line {first[key]}", line, schema.key[-1])
+                Problem(
+                    file,
+                    f"duplicate key ({shown}), first at line {first[key]}",
+                    line,
+                    schema.key[-1],
+                )
             )
         else:
             first[key] = line
@@ -214,7 +233,12 @@ def _check_codes(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
         for line, country in _rows(parsed[name], "country"):
             if not (len(country) == 2 and country.isalpha() and country.isupper()):
                 found.append(
-                    Problem(parsed[name].file, f"{country!r} is not an ISO 3166 alpha-2 code", line, "country")
+                    Problem(
+                        parsed[name].file,
+                        f"{country!r} is not an ISO 3166 alpha-2 code",
+                        line,
+                        "country",
+                    )
                 )
 
 
@@ -234,16 +258,27 @@ def _check_bom_cycle(bom: _Parsed, found: list[Problem]) -> None:
 
 def _check_operations(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
     ops = parsed["operations"]
-    resources = set(zip(parsed["resources"].frame["site"], parsed["resources"].frame["resource"], strict=True))
+    resources = set(
+        zip(parsed["resources"].frame["site"], parsed["resources"].frame["resource"], strict=True)
+    )
     steps: dict[tuple[str, str], set[int]] = {}
     for _, site, item, step in _rows(ops, "site", "item", "step"):
         steps.setdefault((site, item), set()).add(step)
-    for line, site, item, step, resource, rework in _rows(ops, "site", "item", "step", "resource", "rework_to"):
+    for line, site, item, step, resource, rework in _rows(
+        ops, "site", "item", "step", "resource", "rework_to"
+    ):
         if (site, resource) not in resources:
-            found.append(Problem(ops.file, f"no resource {resource!r} at site {site!r}", line, "resource"))
+            found.append(
+                Problem(ops.file, f"no resource {resource!r} at site {site!r}", line, "resource")
+            )
         if rework >= 0 and (rework not in steps[(site, item)] or rework > step):
             found.append(
-                Problem(ops.file, f"rework_to {rework} is not an earlier or equal step of this routing", line, "rework_to")
+                Problem(
+                    ops.file,
+                    f"rework_to {rework} is not an earlier or equal step of this routing",
+                    line,
+                    "rework_to",
+                )
             )
 
 
@@ -251,14 +286,23 @@ def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> N
     lanes = parsed["lanes"]
     for line, a, b in _rows(lanes, "from_site", "to_site"):
         if a == b:
-            found.append(Problem(lanes.file, "a lane must join two different sites", line, "to_site"))
+            found.append(
+                Problem(lanes.file, "a lane must join two different sites", line, "to_site")
+            )
     targets = set(parsed["sites"].frame["site"]) | set(parsed["suppliers"].frame["supplier"])
-    targets |= {f"{a}>{b}" for a, b in zip(lanes.frame["from_site"], lanes.frame["to_site"], strict=True)}
+    targets |= {
+        f"{a}>{b}" for a, b in zip(lanes.frame["from_site"], lanes.frame["to_site"], strict=True)
+    }
     risk = parsed["risk"]
     for line, target in _rows(risk, "target"):
         if target not in targets:
             found.append(
-                Problem(risk.file, f"{target!r} is no supplier, site or lane (from_site>to_site)", line, "target")
+                Problem(
+                    risk.file,
+                    f"{target!r} is no supplier, site or lane (from_site>to_site)",
+                    line,
+                    "target",
+                )
             )
 
 
@@ -272,13 +316,17 @@ def _check_sourced(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
     bom = parsed["bom"]
     for line, child in _rows(bom, "child"):
         if child not in sourced:
-            found.append(Problem(bom.file, f"nobody makes or buys component {child!r}", line, "child"))
+            found.append(
+                Problem(bom.file, f"nobody makes or buys component {child!r}", line, "child")
+            )
 
 
 def _fill_penalties(parsed: dict[str, _Parsed]) -> None:
     demand = parsed["demand"].frame
     value = demand["item"].map(parsed["items"].frame.set_index("item")["unit_value"]).astype(float)
-    demand["backlog_penalty"] = demand["backlog_penalty"].fillna(value * DEFAULT_BACKLOG_PENALTY_SHARE)
+    demand["backlog_penalty"] = demand["backlog_penalty"].fillna(
+        value * DEFAULT_BACKLOG_PENALTY_SHARE
+    )
     demand["lost_penalty"] = demand["lost_penalty"].fillna(value * DEFAULT_LOST_PENALTY_MULTIPLE)
 
 
