@@ -5,13 +5,12 @@ from __future__ import annotations
 import json
 import math
 import os
-import tempfile
-from pathlib import Path
 from typing import Any
 
 import typer
 from rich.console import Console
 
+from rackforge._atomic import atomic_target
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
 
 console = Console()
@@ -54,10 +53,6 @@ def _jsonable(value: Any) -> Any:
 
 def write_json(path: str | os.PathLike[str], data: Any) -> None:
     """Write ``data`` as indented JSON atomically (non-finite floats become null/"inf")."""
-    target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".json", dir=target.parent)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        json.dump(_jsonable(data), fh, indent=2, allow_nan=False)
-        fh.write("\n")
-    os.replace(tmp, target)
+    text = json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n"
+    with atomic_target(path) as tmp:
+        tmp.write_text(text, encoding="utf-8")

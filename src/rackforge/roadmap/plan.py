@@ -235,14 +235,22 @@ def _why(
             + "; ".join(f"{c.generation} {c.reason}" for c in cands)
         )
     others = [c for c in cands if c.generation != pick.generation]
-    text = f"least {objective.value} of {len(cands)} generation(s)"
-    beaten = [c.generation for c in others if c.available]
+    text = f"least {objective.value}: {pick.generation} {_measure(pick, objective)}"
+    beaten = [f"{c.generation} {_measure(c, objective)}" for c in others if c.available]
     late = [f"{c.generation} {c.reason}" for c in others if not c.available]
     if beaten:
-        text += f"; beats {', '.join(beaten)}"
+        text += f" vs {', '.join(beaten)}"
     if late:
         text += f"; not available: {'; '.join(late)}"
     return text
+
+
+def _measure(c: Candidate, objective: Objective) -> str:
+    if objective is Objective.COST:
+        return f"{c.cost:.4g}"
+    if objective is Objective.RACKS:
+        return f"{c.racks} racks"
+    return f"{c.it_mw:.4g} MW"
 
 
 def _horizon(

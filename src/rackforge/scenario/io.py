@@ -17,6 +17,7 @@ from typing import Any
 
 import yaml
 
+from rackforge._atomic import atomic_target
 from rackforge.scenario.cells import format_cell
 from rackforge.scenario.config import dump_config, parse_config
 from rackforge.scenario.errors import Problem, ScenarioError
@@ -303,15 +304,8 @@ def save_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
         sheet.append(header)
         for row in rows:
             sheet.append(row)  # text cells: the validator parses them like CSV cells
-    target.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(suffix=".xlsx", dir=target.parent)
-    os.close(fd)
-    try:
+    with atomic_target(target) as tmp:
         book.save(tmp)
-        os.replace(tmp, target)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 

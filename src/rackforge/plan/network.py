@@ -1,0 +1,287 @@
+"""The supply network as the planners see it: stock points, sources and their parameters.
+
+A *node* is a (site, item) pair that holds stock. Nodes are the pairs that are demanded, made,
+bought, stocked or received, the BOM children of every item made at a site, and the sites a
+needed item can be transferred from along lanes (a blank lane item means every item). Only
+these pairs get stock variables, and only the make, supply and lane rows that touch them get
+flow variables: the model is as sparse as the tables.
+
+BOM lines with a blank site apply at every site that makes the parent; a line for a given site
+replaces the blank line of the same (parent, child) there. A BOM line consumes
+``qty / (1 - scrap)`` children per good parent (scrap inflates the requirement).
+
+Holding cost per unit per week is ``holding_rate / 52 * unit_value`` (the carrying charge
+``r * v`` of Silver, Pyke & Peterson 1998, *Inventory Management and Production Planning and
+Scheduling*, 3rd ed., sec. 3.2, per week).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from rackforge.plan.routing import resource_loads
+from rackforge.scenario import Scenario
+
+WEEKS_PER_YEAR = 52.0
+
+
+@dataclass(frozen=True)
+class Network:
+    """Indexed tables of one scenario, shared by the MRP and the LP (read-only).
+
+    Every frame has a RangeIndex; ``node`` columns index :attr:`nodes`, ``make_row`` indexes
+    :attr:`make`, ``lane_row`` indexes :attr:`lanes`.
+    """
+
+    horizon: int
+    backlog: bool
+    domestic_min: float
+    nodes: pd.DataFrame  # site, item, on_hand, safety_stock, unit_value, holding, sourced
+    make: pd.DataFrame  # site, item, node, lead, cost, max_per_week
+    bom: pd.DataFrame  # make_row, site, parent, child, child_node, qty, scrap, per_unit
+    supply: pd.DataFrame  # supplier, item, site, node, lead, price, tariff, capacity, moq, ...
+    lanes: pd.DataFrame  # from_site, to_site, item, lead, cost, capacity (the lanes table)
+    arcs: pd.DataFrame  # lane_row, item, from_node, to_node, lead, cost
+    resources: pd.DataFrame  # site, resource, kind, capacity (hours/week)
+    loads: pd.DataFrame  # make_row, resource_row, hours (per good unit)
+    receipts: pd.DataFrame  # node, week, qty (aggregated)
+    demand: pd.DataFrame  # demand, item, site, node, week, qty, priority, penalties
+    items: pd.DataFrame  # item, kind, unit_value, generation
+    node_index: dict[tuple[str, str], int] = field(repr=False)
+
+    @property
+    def n_nodes(self) -> int:
+        return len(self.nodes)
+
+    def node(self, site: str, item: str) -> int | None:
+        return self.node_index.get((site, item))
+
+
+def _pairs(frame: pd.DataFrame, site: str = "site", item: str = "item") -> set[tuple[str, str]]:
+    return set(zip(frame[site].astype(str), frame[item].astype(str), strict=True))
+
+
+def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:
+    bom = scenario.bom
+    cols = ["make_row", "site", "parent", "child", "qty", "scrap", "per_unit"]
+    if bom.empty or make.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    made = make[["site", "item"]].rename(columns={"item": "parent"})
+    made["make_row"] = np.arange(len(made))
+    lines = made.merge(bom.rename(columns={"site": "bom_site"}), on="parent")
+    lines = lines[(lines["bom_site"] == "") | (lines["bom_site"] == lines["site"])].copy()
+    lines["specific"] = lines["bom_site"] != ""
+    lines = lines.sort_values(["make_row", "child", "specific"])
+    lines = lines.drop_duplicates(["make_row", "child"], keep="last")
+    lines["per_unit"] = lines["qty"] / (1.0 - lines["scrap"])
+    return lines[cols].reset_index(drop=True)
+
+
+def _lane_closure(
+    lanes: pd.DataFrame, sourced: set[tuple[str, str]], seeds: set[tuple[str, str]]
+) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """(reachable pairs, needed pairs): forward from sources, then back from needs."""
+    explicit = lanes[lanes["item"] != ""]
+    blank = lanes[lanes["item"] == ""]
+    by_from: dict[str, list[str]] = {}
+    by_to: dict[str, list[str]] = {}
+    for f, t in zip(blank["from_site"], blank["to_site"], strict=True):
+        by_from.setdefault(str(f), []).append(str(t))
+        by_to.setdefault(str(t), []).append(str(f))
+    ex_from: dict[tuple[str, str], list[str]] = {}
+    ex_to: dict[tuple[str, str], list[str]] = {}
+    for f, t, i in zip(explicit["from_site"], explicit["to_site"], explicit["item"], strict=True):
+        ex_from.setdefault((str(f), str(i)), []).append(str(t))
+        ex_to.setdefault((str(t), str(i)), []).append(str(f))
+
+    def spread(start: set[tuple[str, str]], step_blank: dict[str, list[str]],
+               step_ex: dict[tuple[str, str], list[str]],
+               allowed: set[tuple[str, str]] | None) -> set[tuple[str, str]]:
+        done = set(start)
+        frontier = list(start)
+        while frontier:
+            site, item = frontier.pop()
+            for other in step_blank.get(site, []) + step_ex.get((site, item), []):
+                pair = (other, item)
+                if pair not in done and (allowed is None or pair in allowed):
+                    done.add(pair)
+                    frontier.append(pair)
+        return done
+
+    reachable = spread(sourced, by_from, ex_from, None)
+    needed = spread(seeds, by_to, ex_to, reachable | seeds)
+    return reachable, needed
+
+
+def build_network(scenario: Scenario, automation: bool = True) -> Network:
+    """Index the scenario for planning (see the module docstring for the rules)."""
+    h = scenario.config.horizon_weeks
+    items = scenario.items[["item", "kind", "unit_value", "generation"]].reset_index(drop=True)
+    value = items.set_index("item")["unit_value"].astype(float)
+    rate = scenario.item_holding_rate()
+
+    make = scenario.make.reset_index(drop=True)
+    bom = _expand_bom(scenario, make)
+    inv = scenario.inventory
+    rec = scenario.receipts
+    sourced = _pairs(make) | _pairs(scenario.supply) | _pairs(inv) | _pairs(rec)
+    seeds = sourced | _pairs(scenario.demand) | _pairs(bom, "site", "child")
+    lanes = scenario.lanes.reset_index(drop=True)
+    reachable, needed = _lane_closure(lanes, sourced, seeds)
+
+    pairs = sorted(needed)
+    nodes = pd.DataFrame(pairs, columns=["site", "item"])
+    node_index = {p: i for i, p in enumerate(pairs)}
+    stock = inv.groupby(["site", "item"])[["on_hand", "safety_stock"]].sum()
+    key = pd.MultiIndex.from_frame(nodes[["site", "item"]])
+    nodes["on_hand"] = stock["on_hand"].reindex(key).fillna(0.0).to_numpy()
+    nodes["safety_stock"] = stock["safety_stock"].reindex(key).fillna(0.0).to_numpy()
+    nodes["unit_value"] = nodes["item"].map(value).astype(float)
+    nodes["holding"] = nodes["item"].map(rate).astype(float) / WEEKS_PER_YEAR * nodes["unit_value"]
+    nodes["sourced"] = [p in reachable for p in pairs]
+
+    def node_of(frame: pd.DataFrame, site: str = "site", item: str = "item") -> np.ndarray:
+        keys = zip(frame[site].astype(str), frame[item].astype(str), strict=True)
+        return np.array([node_index[k] for k in keys], dtype=np.int64)
+
+    make_t = pd.DataFrame(
+        {
+            "site": make["site"].astype(str),
+            "item": make["item"].astype(str),
+            "node": node_of(make),
+            "lead": make["lead_weeks"].astype(int),
+            "cost": make["cost"].astype(float),
+            "max_per_week": make["max_per_week"].astype(float),
+        }
+    )
+    bom["child_node"] = node_of(bom, "site", "child") if len(bom) else np.zeros(0, np.int64)
+
+    sup = scenario.supply.reset_index(drop=True)
+    country = sup["supplier"].map(scenario.suppliers.set_index("supplier")["country"])
+    site_country = sup["site"].map(scenario.sites.set_index("site")["country"])
+    supply_t = pd.DataFrame(
+        {
+            "supplier": sup["supplier"].astype(str),
+            "item": sup["item"].astype(str),
+            "site": sup["site"].astype(str),
+            "node": node_of(sup),
+            "lead": sup["lead_weeks"].astype(int),
+            "price": sup["price"].astype(float),
+            "tariff": scenario.supply_tariff().to_numpy(dtype=float),
+            "capacity": sup["capacity_per_week"].astype(float),
+            "moq": sup["moq"].astype(float),
+            "country": country.astype(str),
+            "domestic": (country == site_country).to_numpy(dtype=bool),
+        }
+    )
+
+    arcs = _arcs(lanes, nodes, node_index, reachable)
+    resources = scenario.resources.reset_index(drop=True)
+    res_t = pd.DataFrame(
+        {
+            "site": resources["site"].astype(str),
+            "resource": resources["resource"].astype(str),
+            "kind": resources["kind"].astype(str),
+            "capacity": (
+                resources["units"] * resources["hours_per_week"] * resources["efficiency"]
+            ).astype(float),
+        }
+    )
+    loads = _loads(scenario, make_t, res_t, automation)
+
+    receipts = pd.DataFrame({"node": node_of(rec), "week": rec["week"].astype(int),
+                             "qty": rec["qty"].astype(float)})
+    receipts = receipts.groupby(["node", "week"], as_index=False)["qty"].sum()
+
+    dem = scenario.demand.reset_index(drop=True)
+    demand_t = pd.DataFrame(
+        {
+            "demand": dem["demand"].astype(str),
+            "item": dem["item"].astype(str),
+            "site": dem["site"].astype(str),
+            "node": node_of(dem),
+            "week": dem["week"].astype(int),
+            "qty": dem["qty"].astype(float),
+            "priority": dem["priority"].astype(int),
+            "backlog_penalty": dem["backlog_penalty"].astype(float),
+            "lost_penalty": dem["lost_penalty"].astype(float),
+        }
+    )
+    lanes_t = pd.DataFrame(
+        {
+            "from_site": lanes["from_site"].astype(str),
+            "to_site": lanes["to_site"].astype(str),
+            "item": lanes["item"].astype(str),
+            "lead": lanes["lead_weeks"].astype(int),
+            "cost": lanes["cost_per_unit"].astype(float),
+            "capacity": lanes["capacity_per_week"].astype(float),
+        }
+    )
+    return Network(
+        horizon=h,
+        backlog=bool(scenario.config.backlog),
+        domestic_min=float(scenario.config.domestic_content_min),
+        nodes=nodes,
+        make=make_t,
+        bom=bom,
+        supply=supply_t,
+        lanes=lanes_t,
+        arcs=arcs,
+        resources=res_t,
+        loads=loads,
+        receipts=receipts,
+        demand=demand_t,
+        items=items,
+        node_index=node_index,
+    )
+
+
+def _arcs(
+    lanes: pd.DataFrame,
+    nodes: pd.DataFrame,
+    node_index: dict[tuple[str, str], int],
+    reachable: set[tuple[str, str]],
+) -> pd.DataFrame:
+    """One arc per (lane row, item) whose origin can hold the item and whose end needs it."""
+    cols = ["lane_row", "item", "from_node", "to_node", "lead", "cost"]
+    if lanes.empty:
+        return pd.DataFrame({c: pd.Series(dtype=np.int64) for c in cols})
+    lane = lanes.reset_index(drop=True).rename_axis("lane_row").reset_index()
+    by_site = nodes[["site", "item"]].rename(columns={"site": "to_site"})
+    blank = lane[lane["item"] == ""].drop(columns="item").merge(by_site, on="to_site")
+    explicit = lane[lane["item"] != ""]
+    cand = pd.concat([blank, explicit], ignore_index=True)
+    keep = [
+        (f, i) in node_index and (f, i) in reachable and (t, i) in node_index
+        for f, t, i in zip(cand["from_site"], cand["to_site"], cand["item"], strict=True)
+    ]
+    cand = cand[np.array(keep, dtype=bool)] if len(cand) else cand
+    out = pd.DataFrame(
+        {
+            "lane_row": cand["lane_row"].astype(np.int64),
+            "item": cand["item"].astype(str),
+            "from_node": [node_index[(f, i)] for f, i in zip(cand["from_site"], cand["item"],
+                                                             strict=True)],
+            "to_node": [node_index[(t, i)] for t, i in zip(cand["to_site"], cand["item"],
+                                                           strict=True)],
+            "lead": cand["lead_weeks"].astype(int),
+            "cost": cand["cost_per_unit"].astype(float),
+        }
+    )
+    return out.sort_values(["lane_row", "item"]).reset_index(drop=True)
+
+
+def _loads(
+    scenario: Scenario, make: pd.DataFrame, resources: pd.DataFrame, automation: bool
+) -> pd.DataFrame:
+    hours = resource_loads(scenario, automation)
+    cols = ["make_row", "resource_row", "hours"]
+    if hours.empty or make.empty or resources.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
+    m = make[["site", "item"]].rename_axis("make_row").reset_index()
+    r = resources[["site", "resource"]].rename_axis("resource_row").reset_index()
+    out = hours.merge(m, on=["site", "item"]).merge(r, on=["site", "resource"])
+    return out[cols].sort_values(cols[:2]).reset_index(drop=True)

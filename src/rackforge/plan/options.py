@@ -1,0 +1,76 @@
+"""The planner's options: one dataclass, enums rather than strings."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+
+class SafetyStock(Enum):
+    """How the LP treats ``inventory.safety_stock``.
+
+    ``SOFT``: a target; every unit-week below it costs ``safety_penalty_share`` x unit_value.
+    ``HARD``: a lower bound on stock at the end of every week (may make the plan infeasible,
+    e.g. when the opening stock is below it and nothing can arrive in week 0).
+    """
+
+    SOFT = "soft"
+    HARD = "hard"
+
+
+class DomesticScope(Enum):
+    """Where ``domestic_content_min`` is enforced.
+
+    ``NETWORK``: domestic purchase value >= share x all purchase value, summed over every site and
+    week of the horizon. ``SITE``: the same inequality for each buying site separately.
+    """
+
+    NETWORK = "network"
+    SITE = "site"
+
+
+class Family(Enum):
+    """The families of hard constraints; diagnosis relaxes them one at a time."""
+
+    RESOURCE = "resource"  # resource hours per site/resource/week
+    MAKE = "make"  # make.max_per_week
+    SUPPLIER = "supplier"  # supply.capacity_per_week
+    LANE = "lane"  # lanes.capacity_per_week
+    DOMESTIC = "domestic_content"  # domestic_content_min
+    SAFETY_STOCK = "safety_stock"  # only with SafetyStock.HARD
+    DEMAND = "demand"  # only with must_meet_demand
+
+
+@dataclass(frozen=True)
+class PlanOptions:
+    """Options of :func:`rackforge.plan.plan`; ``None`` means "as in the scenario".
+
+    Attributes:
+        time_limit_s: solver wall-clock limit (default: ``scenario.config.solver.time_limit_s``).
+        mip_gap: relative MIP gap at which HiGHS stops (default: the scenario's).
+        automation: apply ``automation.touch_time_reduction`` to the hours of resources of that
+            kind (the scenario's automation levers); False plans with the routings' raw hours.
+        safety_stock: soft target (default) or hard lower bound.
+        safety_penalty_share: soft safety-stock shortfall cost, per unit-week, as a share of
+            the item's unit value (default 1 %/week, above the 0.25/52 ~ 0.5 %/week holding cost
+            so stock is held when it can be, below the default 2 %/week backlog penalty so
+            demand comes first).
+        domestic_scope: network-wide (default) or per buying site.
+        must_meet_demand: every demand delivered in full in its week; the plan is infeasible
+            (with the constraints that prevent it named) when it cannot be.
+        explain: compute bottlenecks and the cause of every late or lost demand.
+        diagnose: when infeasible, find the constraint families whose relaxation restores
+            feasibility (one extra solve per family).
+        threads: HiGHS threads (None: the solver's default).
+    """
+
+    time_limit_s: float | None = None
+    mip_gap: float | None = None
+    automation: bool = True
+    safety_stock: SafetyStock = SafetyStock.SOFT
+    safety_penalty_share: float = 0.01
+    domestic_scope: DomesticScope = DomesticScope.NETWORK
+    must_meet_demand: bool = False
+    explain: bool = True
+    diagnose: bool = True
+    threads: int | None = None

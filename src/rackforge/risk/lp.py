@@ -1,0 +1,300 @@
+"""The time-expanded flow LP of a :class:`~rackforge.risk.network.Network`, solved by HiGHS.
+
+Weeks ``t = 0 .. W-1`` of a window. Variables: ``x[a,t]`` units dispatched on arc ``a``
+(only where they arrive inside the window), ``s[p,t]`` stock at the end of week ``t``, ``y[g,t]``
+units delivered to demand group ``g``, and, for the fractional-week problem, ``theta``.
+Constraints (Simchi-Levi et al. 2015, model for TTS/PI, written per week as in a multi-period
+production-distribution LP):
+
+* balance, per stock point and week::
+
+      s[p,t] = s[p,t-1] + on_hand[p]*[t=0] + receipts[p,t] + sum_{a: out(a)=p} x[a,t-lead(a)]
+               - sum_a q[a,p] x[a,t] - sum_{g at p} y[g,t]
+
+* arc capacity ``0 <= x[a,t] <= u[a,t]`` and pool capacity ``sum_a load[c,a] x[a,t] <= U[c,t]``;
+* service ``l[g,t] <= y[g,t] <= v[g,t]``.
+
+In the fractional-week problem the last week ``T = W-1`` runs for a fraction ``theta`` of a week:
+its capacities become ``x <= u*theta`` and its service ``y >= v*theta`` (rates uniform within a
+week), and ``theta`` is maximised. That makes the weekly model agree with the paper's continuous
+``t`` (a stock of 100 parts against a net draw of 20 a week lasts 5 weeks, not 5 plus a bucket).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from enum import Enum
+
+import highspy
+import numpy as np
+import scipy.sparse as sp
+
+from rackforge.risk.network import FloatArray, IntArray, Network
+
+_INF = highspy.kHighsInf
+
+
+class Objective(Enum):
+    FEASIBILITY = "feasibility"  # no objective: is the service window feasible?
+    MAX_SERVICE = "max_service"  # maximise weighted deliveries (min lost demand)
+    MAX_THETA = "max_theta"  # maximise the served fraction of the last week
+
+
+class LpStatus(Enum):
+    OPTIMAL = "optimal"
+    INFEASIBLE = "infeasible"
+    ERROR = "error"
+
+
+@dataclass(frozen=True)
+class LpInput:
+    """What varies between solves of one network: window, capacities, service bounds."""
+
+    window: int
+    arc_ub: FloatArray  # (A, W) capacity of each arc each week; inf = unbounded
+    pool_ub: FloatArray  # (C, W)
+    serve_lb: FloatArray  # (G, W)
+    serve_ub: FloatArray  # (G, W)
+    objective: Objective
+    weights: FloatArray | None = None  # (G, W) value of a delivered unit, for MAX_SERVICE
+    cost_weight: float = 0.0  # weight of purchase/make/lane/holding cost, for MAX_SERVICE
+
+
+@dataclass(frozen=True)
+class LpSolution:
+    status: LpStatus
+    objective: float
+    flows: FloatArray  # (A, W) dispatched units (0 where no variable)
+    served: FloatArray  # (G, W)
+    theta: float
+    balance_dual: FloatArray  # (P, W)
+
+
+class _Layout:
+    """Column and row numbering of one window."""
+
+    def __init__(self, net: Network, window: int) -> None:
+        self.w = window
+        n_per_arc = np.maximum(window - net.arc_lead, 0)
+        self.flow_arc: IntArray = np.repeat(np.arange(net.n_arcs), n_per_arc)
+        starts = np.concatenate(([0], np.cumsum(n_per_arc)[:-1]))
+        self.flow_t: IntArray = np.arange(len(self.flow_arc)) - np.repeat(starts, n_per_arc)
+        self.n_flow = len(self.flow_arc)
+        self.stock0 = self.n_flow
+        self.serve0 = self.stock0 + net.n_points * window
+        self.theta = self.serve0 + net.n_groups * window
+        self.n_bal = net.n_points * window
+
+
+def solve(net: Network, spec: LpInput, highs: highspy.Highs | None = None) -> LpSolution:
+    """Build the LP for ``spec`` and solve it with HiGHS."""
+    lay = _Layout(net, spec.window)
+    frac = spec.objective is Objective.MAX_THETA
+    n_col = lay.theta + (1 if frac else 0)
+    rows, cols, vals, row_lo, row_hi = _balance_block(net, lay)
+    _pool_block(net, lay, spec, frac, rows, cols, vals, row_lo, row_hi)
+    col_lo = np.zeros(n_col)
+    col_hi = np.full(n_col, np.inf)
+    col_hi[: lay.n_flow] = spec.arc_ub[lay.flow_arc, lay.flow_t]
+    col_lo[lay.serve0 : lay.theta] = spec.serve_lb.ravel()
+    col_hi[lay.serve0 : lay.theta] = spec.serve_ub.ravel()
+    if frac:
+        _theta_block(net, lay, spec, col_lo, col_hi, rows, cols, vals, row_lo, row_hi)
+    cost = _objective(net, lay, spec, n_col)
+    row_lo_all = np.concatenate(row_lo)
+    n_row = len(row_lo_all)
+    matrix = sp.csc_matrix(
+        (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_row, n_col)
+    )
+    h = highs or new_highs()
+    h.clearModel()
+    lp = highspy.HighsLp()
+    lp.num_col_ = n_col
+    lp.num_row_ = n_row
+    lp.col_cost_ = cost
+    lp.col_lower_ = col_lo
+    lp.col_upper_ = np.where(np.isinf(col_hi), _INF, col_hi)
+    lp.row_lower_ = np.where(np.isinf(row_lo_all), -_INF, row_lo_all)
+    row_hi_all = np.concatenate(row_hi)
+    lp.row_upper_ = np.where(np.isinf(row_hi_all), _INF, row_hi_all)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    h.passModel(lp)
+    h.run()
+    return _read(net, lay, spec, h, frac)
+
+
+def new_highs() -> highspy.Highs:
+    h = highspy.Highs()
+    h.setOptionValue("output_flag", False)
+    h.setOptionValue("threads", 1)
+    return h
+
+
+Parts = tuple[list[IntArray], list[IntArray], list[FloatArray], list[FloatArray], list[FloatArray]]
+
+
+def _balance_block(net: Network, lay: _Layout) -> Parts:
+    w = lay.w
+    rows: list[IntArray] = []
+    cols: list[IntArray] = []
+    vals: list[FloatArray] = []
+    # stock s[p,t]: +1 in its own week's row, -1 in the next week's row
+    p_idx = np.repeat(np.arange(net.n_points), w)
+    t_idx = np.tile(np.arange(w), net.n_points)
+    stock_cols = lay.stock0 + p_idx * w + t_idx
+    rows += [p_idx * w + t_idx]
+    cols += [stock_cols]
+    vals += [np.ones(len(stock_cols))]
+    later = t_idx + 1 < w
+    rows += [p_idx[later] * w + t_idx[later] + 1]
+    cols += [stock_cols[later]]
+    vals += [-np.ones(int(later.sum()))]
+    # arrivals: -1 in the row of the output point at t + lead
+    flow_cols = np.arange(lay.n_flow)
+    arrive = lay.flow_t + net.arc_lead[lay.flow_arc]
+    rows += [net.arc_out[lay.flow_arc] * w + arrive]
+    cols += [flow_cols]
+    vals += [-np.ones(lay.n_flow)]
+    # consumption: +q in the row of each consumed point at t
+    n_cons = np.diff(net.cons_ptr)[lay.flow_arc]
+    entry = np.repeat(net.cons_ptr[lay.flow_arc], n_cons) + _ragged_offsets(n_cons)
+    rows += [net.cons_point[entry] * w + np.repeat(lay.flow_t, n_cons)]
+    cols += [np.repeat(flow_cols, n_cons)]
+    vals += [net.cons_qty[entry]]
+    # deliveries: +1 in the row of the group's point
+    g_idx = np.repeat(np.arange(net.n_groups), w)
+    tg = np.tile(np.arange(w), net.n_groups)
+    rows += [net.group_point[g_idx] * w + tg]
+    cols += [lay.serve0 + g_idx * w + tg]
+    vals += [np.ones(len(g_idx))]
+    rhs = net.receipts[:, :w].copy()
+    rhs[:, 0] += net.on_hand
+    rhs_flat = rhs.ravel()
+    return rows, cols, vals, [rhs_flat], [rhs_flat.copy()]
+
+
+def _ragged_offsets(counts: IntArray) -> IntArray:
+    """``[0..c0-1, 0..c1-1, ...]`` for counts ``c``."""
+    total = int(counts.sum())
+    starts = np.repeat(np.cumsum(counts) - counts, counts)
+    return np.arange(total) - starts
+
+
+def _pool_block(
+    net: Network,
+    lay: _Layout,
+    spec: LpInput,
+    frac: bool,
+    rows: list[IntArray],
+    cols: list[IntArray],
+    vals: list[FloatArray],
+    row_lo: list[FloatArray],
+    row_hi: list[FloatArray],
+) -> None:
+    """Pool rows ``sum load*x[a,t] <= U[c,t]`` (``- U*theta <= 0`` in a fractional last week)."""
+    w = lay.w
+    col_of = np.full((net.n_arcs, w), -1, dtype=np.int64)
+    col_of[lay.flow_arc, lay.flow_t] = np.arange(lay.n_flow)
+    next_row = lay.n_bal
+    for c in range(net.n_pools):
+        members = slice(net.pool_ptr[c], net.pool_ptr[c + 1])
+        arcs, coef = net.pool_arc[members], net.pool_coef[members]
+        for t in range(w):
+            ub = float(spec.pool_ub[c, t])
+            if not np.isfinite(ub):
+                continue
+            col = col_of[arcs, t]
+            used = col >= 0
+            if not used.any():
+                continue
+            rows.append(np.full(int(used.sum()), next_row))
+            cols.append(col[used])
+            vals.append(coef[used])
+            if frac and t == w - 1:
+                rows.append(np.array([next_row]))
+                cols.append(np.array([lay.theta]))
+                vals.append(np.array([-ub]))
+                ub = 0.0
+            row_lo.append(np.array([-np.inf]))
+            row_hi.append(np.array([ub]))
+            next_row += 1
+
+
+def _theta_block(
+    net: Network,
+    lay: _Layout,
+    spec: LpInput,
+    col_lo: FloatArray,
+    col_hi: FloatArray,
+    rows: list[IntArray],
+    cols: list[IntArray],
+    vals: list[FloatArray],
+    row_lo: list[FloatArray],
+    row_hi: list[FloatArray],
+) -> None:
+    """Last week at rate ``theta``: ``x <= u*theta`` and ``y >= v*theta``."""
+    last = lay.w - 1
+    col_hi[lay.theta] = 1.0
+    next_row = sum(len(r) for r in row_lo)
+    flows = np.flatnonzero(lay.flow_t == last)
+    ub = spec.arc_ub[lay.flow_arc[flows], last]
+    finite = np.isfinite(ub)
+    for col, u in zip(flows[finite], ub[finite], strict=True):
+        rows.append(np.array([next_row, next_row]))
+        cols.append(np.array([col, lay.theta]))
+        vals.append(np.array([1.0, -u]))
+        row_lo.append(np.array([-np.inf]))
+        row_hi.append(np.array([0.0]))
+        col_hi[col] = np.inf
+        next_row += 1
+    for g in range(net.n_groups):
+        need = float(spec.serve_ub[g, last])
+        if need <= 0:
+            continue
+        col = lay.serve0 + g * lay.w + last
+        rows.append(np.array([next_row, next_row]))
+        cols.append(np.array([col, lay.theta]))
+        vals.append(np.array([1.0, -need]))
+        row_lo.append(np.array([0.0]))
+        row_hi.append(np.array([np.inf]))
+        col_lo[col] = 0.0
+        next_row += 1
+
+
+def _objective(net: Network, lay: _Layout, spec: LpInput, n_col: int) -> FloatArray:
+    cost = np.zeros(n_col)
+    if spec.objective is Objective.MAX_THETA:
+        cost[lay.theta] = -1.0
+    elif spec.objective is Objective.MAX_SERVICE:
+        assert spec.weights is not None
+        cost[lay.serve0 : lay.theta] = -spec.weights.ravel()
+        if spec.cost_weight:
+            cost[: lay.n_flow] = spec.cost_weight * net.arc_cost[lay.flow_arc]
+            hold = np.repeat(net.holding_cost, lay.w)
+            cost[lay.stock0 : lay.serve0] = spec.cost_weight * hold
+    return cost
+
+
+def _read(
+    net: Network, lay: _Layout, spec: LpInput, h: highspy.Highs, frac: bool
+) -> LpSolution:
+    w = lay.w
+    status = h.getModelStatus()
+    empty = np.zeros((0, 0))
+    if status == highspy.HighsModelStatus.kInfeasible:
+        return LpSolution(LpStatus.INFEASIBLE, np.nan, empty, empty, 0.0, empty)
+    if status != highspy.HighsModelStatus.kOptimal:
+        return LpSolution(LpStatus.ERROR, np.nan, empty, empty, 0.0, empty)
+    sol = h.getSolution()
+    x = np.asarray(sol.col_value)
+    flows = np.zeros((net.n_arcs, w))
+    flows[lay.flow_arc, lay.flow_t] = np.maximum(x[: lay.n_flow], 0.0)
+    served = np.maximum(x[lay.serve0 : lay.theta], 0.0).reshape(net.n_groups, w)
+    duals = np.asarray(sol.row_dual)[: lay.n_bal].reshape(net.n_points, w)
+    theta = float(x[lay.theta]) if frac else 1.0
+    return LpSolution(
+        LpStatus.OPTIMAL, float(h.getInfo().objective_function_value), flows, served, theta, duals
+    )
