@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-from hypothesis import given
+from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from roadmap_sample import valid_roadmap
 
@@ -86,7 +86,10 @@ def test_generation_not_out_by_the_first_delivery_is_skipped(two_racks: Scenario
     assert not late.available and "2026-W20" in late.reason and "2026-W18" in late.reason
     assert "rack-n available from 2026-W20" in run.reason
     # one week later, W19 ... still before W20; from start W24 (delivery W20) it is available
-    assert plan(two_racks, one_run(start="2026-W24", delivery_weeks=1)).workloads[0].generation == "rack-n"
+    assert (
+        plan(two_racks, one_run(start="2026-W24", delivery_weeks=1)).workloads[0].generation
+        == "rack-n"
+    )
 
 
 def test_pinned_generation_not_available_is_flagged(two_racks: Scenario) -> None:
@@ -115,9 +118,7 @@ def test_training_racks_arrive_lead_weeks_before_start(two_racks: Scenario) -> N
     run = result.workloads[0]
     assert [d.label for d in run.deliveries] == ["2026-W23", "2026-W24", "2026-W25", "2026-W26"]
     assert [d.qty for d in run.deliveries] == [76, 75, 75, 75]  # 301, earlier weeks first
-    assert [(r.label, r.qty) for r in result.demand] == [
-        (d.label, d.qty) for d in run.deliveries
-    ]
+    assert [(r.label, r.qty) for r in result.demand] == [(d.label, d.qty) for d in run.deliveries]
     assert all(r.item == "rack-n" and r.site == "dc-1" for r in result.demand)
     assert result.demand[0].demand == "roadmap-frontier-a-2026-W23"
 
@@ -149,15 +150,16 @@ def test_deliveries_before_the_start_land_in_week_0(two_racks: Scenario) -> None
     result = plan(two_racks, one_run(start="2026-W03", generation="rack-t"))
     run = result.workloads[0]
     assert run.status is WorkloadStatus.BEFORE_START
-    assert [d.week for d in run.deliveries] == [-4, -3, -2, -1]
+    assert [d.week for d in run.deliveries] == [-5, -4, -3, -2]  # start offset 2, lead 4
     assert [(r.week, r.qty) for r in result.demand] == [(0, 993)]
     assert "demanded in week 0" in run.reason
 
 
 def test_deliveries_after_the_horizon_are_left_out(two_racks: Scenario) -> None:
-    # start 2027-W02 (offset 53): deliveries at offsets 46..49 minus ... partly beyond week 51
-    result = plan(two_racks, one_run(start="2027-W03", delivery_weeks=6))
+    # 2026 has 53 ISO weeks: 2027-W05 is offset 57, due by 53, six weeks 48..53; horizon 0..51
+    result = plan(two_racks, one_run(start="2027-W05", delivery_weeks=6))
     run = result.workloads[0]
+    assert [d.week for d in run.deliveries] == list(range(48, 54))
     inside = [d for d in run.deliveries if d.week < 52]
     assert run.status is WorkloadStatus.BEYOND_HORIZON
     assert sum(r.qty for r in result.demand) == sum(d.qty for d in inside) < run.racks
@@ -179,3 +181,37 @@ def test_spread_is_even_and_complete(total: int, weeks: int) -> None:
     assert len(parts) == weeks and sum(parts) == total
     assert max(parts) - min(parts) <= 1
     assert parts == sorted(parts, reverse=True)  # earlier weeks get the extra rack
+
+
+@settings(
+    max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    start=st.integers(-10, 70),
+    lead=st.integers(0, 20),
+    window=st.integers(1, 12),
+    ramp=st.integers(1, 12),
+    objective=st.sampled_from(Objective),
+)
+def test_every_rack_is_demanded_once_or_reported(
+    two_racks: Scenario, start: int, lead: int, window: int, ramp: int, objective: Objective
+) -> None:
+    raw = valid_roadmap()
+    for run in raw["runs"]:
+        run.update(start=start, lead_weeks=lead, delivery_weeks=window)
+    for fleet in raw["fleets"]:
+        fleet.update(start=start, lead_weeks=lead, ramp_weeks=ramp)
+    result = plan(two_racks, raw, objective=objective)
+    horizon = two_racks.config.horizon_weeks
+    for w in result.workloads:
+        rows = [r for r in result.demand if r.workload == w.name]
+        beyond = sum(d.qty for d in w.deliveries if d.week >= horizon)
+        assert sum(r.qty for r in rows) + beyond == w.racks
+        assert all(0 <= r.week < horizon and r.item == w.generation for r in rows)
+        assert (w.status is WorkloadStatus.BEYOND_HORIZON) == (beyond > 0 and w.status not in (
+            WorkloadStatus.BEFORE_START, WorkloadStatus.GENERATION_NOT_AVAILABLE
+        ))  # fmt: skip
+        chosen = [c for c in result.comparison if c.workload == w.name and c.chosen]
+        assert [c.generation for c in chosen] == ([w.generation] if w.generation else [])
+    ids = [r.demand for r in result.demand]
+    assert len(ids) == len(set(ids))

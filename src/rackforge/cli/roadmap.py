@@ -21,6 +21,7 @@ from rackforge.roadmap import (
     Objective,
     RoadmapOptions,
     RoadmapResult,
+    WorkloadKind,
     WorkloadStatus,
     plan_roadmap,
     write_demand,
@@ -73,65 +74,80 @@ def roadmap(
         )
 
 
-def _money(value: float, currency: str) -> str:
-    return (
-        f"{value / 1e9:,.2f} bn {currency}" if value >= 1e9 else f"{value / 1e6:,.1f} M {currency}"
-    )
+def _table(title: str, header: list[str], rows: list[list[str]], numeric: set[str]) -> Table:
+    """A table whose numbers are never cut: numeric columns as wide as their widest cell,
+    text columns folded when the terminal is narrow."""
+    table = Table(title=title)
+    for i, col in enumerate(header):
+        if col in numeric:
+            width = max([len(col), *(len(r[i]) for r in rows)])
+            table.add_column(col, justify="right", no_wrap=True, min_width=width)
+        else:
+            table.add_column(col, overflow="fold")
+    for row in rows:
+        table.add_row(*row)
+    return table
+
+
+def _numbers(gpus: int, racks: int, it: float, facility: float, cost: float) -> list[str]:
+    return [f"{gpus:,}", f"{racks:,}", f"{it:,.1f}", f"{facility:,.1f}", f"{cost / 1e6:,.0f}"]
 
 
 def _print_runs(result: RoadmapResult, currency: str) -> None:
-    table = Table(title=f"Runs and fleets (generation chosen by least {result.objective.value})")
-    for col in ("workload", "kind", "start", "generation", "GPUs", "racks", "IT MW"):
-        table.add_column(col, justify="right" if col in ("GPUs", "racks", "IT MW") else "left")
-    table.add_column(f"facility MW (PUE {result.pue:g})", justify="right")
-    table.add_column("cost", justify="right")
-    table.add_column("status")
-    for w in result.workloads:
-        style = "" if w.status is WorkloadStatus.OK else "yellow"
-        table.add_row(
+    numeric = ["GPUs", "racks", "IT MW", "fac. MW", f"M {currency}"]
+    rows = [
+        [
             w.name,
-            w.kind.value,
             w.start_label,
             w.generation or "-",
-            f"{w.gpus:,}",
-            f"{w.racks:,}",
-            f"{w.it_mw:,.1f}",
-            f"{w.facility_mw:,.1f}",
-            _money(w.cost, currency),
-            w.status.value,
-            style=style,
-        )
-    console.print(table)
+            *_numbers(w.gpus, w.racks, w.it_mw, w.facility_mw, w.cost),
+        ]
+        for w in result.workloads
+    ]
+    title = f"Runs and fleets (least {result.objective.value}; PUE {result.pue:g})"
+    header = ["workload", "start", "generation", *numeric]
+    console.print(_table(title, header, rows, set(numeric)))
     for w in result.workloads:
-        console.print(f"  {w.name}: {w.reason}", markup=False, highlight=False)
+        flag = "" if w.status is WorkloadStatus.OK else f"[{w.status.value}] "
+        kind = "training" if w.kind is WorkloadKind.TRAINING else "inference"
+        console.print(f"  {w.name} ({kind}): {flag}{w.reason}", markup=False, highlight=False)
 
 
 def _print_comparison(result: RoadmapResult, currency: str) -> None:
-    table = Table(title="Co-design comparison: every workload on every generation")
-    for col in ("workload", "generation", "GPUs", "racks", "IT MW", "facility MW", "cost"):
-        table.add_column(col, justify="left" if col in ("workload", "generation") else "right")
-    table.add_column("available")
-    for c in result.comparison:
-        table.add_row(
+    numeric = ["GPUs", "racks", "IT MW", "fac. MW", f"M {currency}"]
+    rows = [
+        [
             c.workload,
             c.generation + (" *" if c.chosen else ""),
-            f"{c.gpus:,}",
-            f"{c.racks:,}",
-            f"{c.it_mw:,.1f}",
-            f"{c.facility_mw:,.1f}",
-            _money(c.cost, currency),
-            "yes" if c.available else f"no: {c.reason}",
-        )
-    console.print(table)
-    console.print("  * chosen")
+            *_numbers(c.gpus, c.racks, c.it_mw, c.facility_mw, c.cost),
+            "yes" if c.available else "no",
+        ]
+        for c in result.comparison
+    ]
+    title = "Co-design comparison: every workload on every generation (* chosen)"
+    header = ["workload", "generation", *numeric, "available"]
+    console.print(_table(title, header, rows, set(numeric)))
+    for c in result.comparison:
+        if not c.available:
+            console.print(f"  {c.workload} on {c.generation}: {c.reason}", markup=False)
 
 
 def _print_demand(result: RoadmapResult) -> None:
-    table = Table(title="Rack demand inside the horizon")
-    for col in ("week", "item", "site", "racks", "workload"):
-        table.add_column(col, justify="right" if col == "racks" else "left")
+    items = sorted({row.item for row in result.demand})
+    by_week: dict[str, dict[str, int]] = {}
     for row in result.demand:
-        table.add_row(row.label, row.item, row.site, f"{row.qty:,}", row.workload)
+        week = by_week.setdefault(row.label, {})
+        week[row.item] = week.get(row.item, 0) + row.qty
+    rows = [
+        [
+            label,
+            *(f"{by_week[label].get(i, 0):,}" for i in items),
+            f"{sum(by_week[label].values()):,}",
+        ]
+        for label in sorted(by_week)
+    ]
+    header = ["week", *items, "total"]
+    table = _table("Rack demand by week inside the horizon", header, rows, {*items, "total"})
     console.print(table)
     by_gen = ", ".join(f"{item} {n:,}" for item, n in result.racks_by_generation().items())
     console.print(f"racks by generation (whole roadmap): {by_gen or 'none'}")

@@ -12,7 +12,7 @@ replaces the blank line of the same (parent, child) there. A BOM line consumes
 
 Holding cost per unit per week is ``holding_rate / 52 * unit_value`` (the carrying charge
 ``r * v`` of Silver, Pyke & Peterson 1998, *Inventory Management and Production Planning and
-Scheduling*, 3rd ed., sec. 3.2, per week).
+Scheduling*, 3rd ed., taken per week).
 """
 
 from __future__ import annotations
@@ -97,9 +97,12 @@ def _lane_closure(
         ex_from.setdefault((str(f), str(i)), []).append(str(t))
         ex_to.setdefault((str(t), str(i)), []).append(str(f))
 
-    def spread(start: set[tuple[str, str]], step_blank: dict[str, list[str]],
-               step_ex: dict[tuple[str, str], list[str]],
-               allowed: set[tuple[str, str]] | None) -> set[tuple[str, str]]:
+    def spread(
+        start: set[tuple[str, str]],
+        step_blank: dict[str, list[str]],
+        step_ex: dict[tuple[str, str], list[str]],
+        allowed: set[tuple[str, str]] | None,
+    ) -> set[tuple[str, str]]:
         done = set(start)
         frontier = list(start)
         while frontier:
@@ -192,8 +195,9 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     )
     loads = _loads(scenario, make_t, res_t, automation)
 
-    receipts = pd.DataFrame({"node": node_of(rec), "week": rec["week"].astype(int),
-                             "qty": rec["qty"].astype(float)})
+    receipts = pd.DataFrame(
+        {"node": node_of(rec), "week": rec["week"].astype(int), "qty": rec["qty"].astype(float)}
+    )
     receipts = receipts.groupby(["node", "week"], as_index=False)["qty"].sum()
 
     dem = scenario.demand.reset_index(drop=True)
@@ -263,10 +267,12 @@ def _arcs(
         {
             "lane_row": cand["lane_row"].astype(np.int64),
             "item": cand["item"].astype(str),
-            "from_node": [node_index[(f, i)] for f, i in zip(cand["from_site"], cand["item"],
-                                                             strict=True)],
-            "to_node": [node_index[(t, i)] for t, i in zip(cand["to_site"], cand["item"],
-                                                           strict=True)],
+            "from_node": [
+                node_index[(f, i)] for f, i in zip(cand["from_site"], cand["item"], strict=True)
+            ],
+            "to_node": [
+                node_index[(t, i)] for t, i in zip(cand["to_site"], cand["item"], strict=True)
+            ],
             "lead": cand["lead_weeks"].astype(int),
             "cost": cand["cost_per_unit"].astype(float),
         }

@@ -62,6 +62,8 @@ class PlanOptions:
         diagnose: when infeasible, find the constraint families whose relaxation restores
             feasibility (one extra solve per family).
         threads: HiGHS threads (None: the solver's default).
+        target_weeks: how many final weeks the target check compares (demanded vs planned
+            rack output).
     """
 
     time_limit_s: float | None = None
@@ -74,3 +76,4 @@ class PlanOptions:
     explain: bool = True
     diagnose: bool = True
     threads: int | None = None
+    target_weeks: int = 8

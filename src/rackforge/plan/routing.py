@@ -4,7 +4,7 @@ A routing is a sequence of steps; a unit leaves step *k* good with probability `
 otherwise goes back to step ``rework_to`` (rework) or is scrapped (``rework_to = -1``). The
 expected number of visits of each step per unit started is row 0 of the fundamental matrix
 ``N = (I - Q)^-1`` of this absorbing Markov chain, where ``Q`` holds the step-to-step transition
-probabilities (Kemeny & Snell 1960, *Finite Markov Chains*, Thm. 3.2.4). Dividing by the
+probabilities (Kemeny & Snell 1960, *Finite Markov Chains*, ch. III). Dividing by the
 probability of finishing good, ``N[0, n-1] * yield_{n-1}``, gives visits per GOOD unit; the
 hours a good unit loads on a resource are ``sum_k hours_k * visits_k`` over the steps at that
 resource.

@@ -14,9 +14,10 @@ production-distribution LP):
 * arc capacity ``0 <= x[a,t] <= u[a,t]`` and pool capacity ``sum_a load[c,a] x[a,t] <= U[c,t]``;
 * service ``l[g,t] <= y[g,t] <= v[g,t]``.
 
-In the fractional-week problem the last week ``T = W-1`` runs for a fraction ``theta`` of a week:
-its capacities become ``x <= u*theta`` and its service ``y >= v*theta`` (rates uniform within a
-week), and ``theta`` is maximised. That makes the weekly model agree with the paper's continuous
+In the fractional-week problem the last week ``T = W-1`` runs for a fraction ``theta`` of a week
+(rates uniform within a week): what arrives in it can only have been dispatched in the first
+``theta`` of its dispatch week (``x <= u*theta`` and pool loads ``<= U*theta``), its service is
+``y >= v*theta``, and ``theta`` is maximised. That makes the weekly model agree with the paper's continuous
 ``t`` (a stock of 100 parts against a net draw of 20 a week lasts 5 weeks, not 5 plus a bucket).
 """
 
@@ -88,11 +89,88 @@ class _Layout:
 
 def solve(net: Network, spec: LpInput, highs: highspy.Highs | None = None) -> LpSolution:
     """Build the LP for ``spec`` and solve it with HiGHS."""
+    lp, lay, _ = _assemble(net, spec, free_pool_rows=False)
+    h = highs or new_highs()
+    h.clearModel()
+    h.passModel(lp)
+    h.run()
+    return _read(net, lay, h, spec.objective is Objective.MAX_THETA)
+
+
+class WarmLp:
+    """One full-horizon ``MAX_SERVICE`` model kept in HiGHS and re-solved with changed bounds.
+
+    Every solve starts from the optimal basis of the model as built (dual simplex after a bound
+    change), and the bounds are restored afterwards, so a result does not depend on the order
+    of earlier solves.
+    """
+
+    def __init__(self, net: Network, spec: LpInput, highs: highspy.Highs | None = None) -> None:
+        if spec.objective is not Objective.MAX_SERVICE:
+            raise ValueError("a warm model maximises service")
+        self.net = net
+        self.lp, self.lay, pool_rows = _assemble(net, spec, free_pool_rows=True)
+        self.h = highs or new_highs()
+        self.h.clearModel()
+        self.h.passModel(self.lp)
+        self.h.run()
+        self.solution = _read(net, self.lay, self.h, frac=False)
+        self.basis = self.h.getBasis()
+        self.col_lo = np.asarray(self.lp.col_lower_, dtype=float)
+        self.col_hi = np.asarray(self.lp.col_upper_, dtype=float)
+        self.row_hi = np.asarray(self.lp.row_upper_, dtype=float)
+        self.pool_row = pool_rows  # (C, W), -1 where the pool has no member that week
+
+    def solve(
+        self, arc_ub: FloatArray, pool_ub: FloatArray, serve_lb: FloatArray, serve_ub: FloatArray
+    ) -> LpSolution:
+        lay = self.lay
+        lo, hi = self.col_lo.copy(), self.col_hi.copy()
+        hi[: lay.n_flow] = _highs_inf(arc_ub[lay.flow_arc, lay.flow_t])
+        lo[lay.serve0 : lay.theta] = serve_lb.ravel()
+        hi[lay.serve0 : lay.theta] = _highs_inf(serve_ub.ravel())
+        row_hi = self.row_hi.copy()
+        has_row = self.pool_row >= 0
+        row_hi[self.pool_row[has_row]] = _highs_inf(pool_ub[has_row])
+        cols = np.flatnonzero((lo != self.col_lo) | (hi != self.col_hi))
+        rows = np.flatnonzero(row_hi != self.row_hi)
+        row_lo = np.asarray(self.lp.row_lower_, dtype=float)
+        self._bounds(cols, lo, hi, rows, row_lo, row_hi)
+        self.h.setBasis(self.basis)
+        self.h.run()
+        solution = _read(self.net, lay, self.h, frac=False)
+        self._bounds(cols, self.col_lo, self.col_hi, rows, row_lo, self.row_hi)
+        return solution
+
+    def _bounds(
+        self,
+        cols: IntArray,
+        lo: FloatArray,
+        hi: FloatArray,
+        rows: IntArray,
+        row_lo: FloatArray,
+        row_hi: FloatArray,
+    ) -> None:
+        if len(cols):
+            self.h.changeColsBounds(len(cols), cols.astype(np.int32), lo[cols], hi[cols])
+        if len(rows):
+            self.h.changeRowsBounds(len(rows), rows.astype(np.int32), row_lo[rows], row_hi[rows])
+
+
+def _highs_inf(values: FloatArray) -> FloatArray:
+    """HiGHS's infinity for unbounded values (``highspy.kHighsInf``; ``inf`` in current builds)."""
+    return np.where(values == np.inf, _INF, np.where(values == -np.inf, -_INF, values))
+
+
+def _assemble(
+    net: Network, spec: LpInput, free_pool_rows: bool
+) -> tuple[highspy.HighsLp, _Layout, IntArray]:
+    """The HiGHS model of ``spec``, its layout and the row of each pool and week (or -1)."""
     lay = _Layout(net, spec.window)
     frac = spec.objective is Objective.MAX_THETA
     n_col = lay.theta + (1 if frac else 0)
     rows, cols, vals, row_lo, row_hi = _balance_block(net, lay)
-    _pool_block(net, lay, spec, frac, rows, cols, vals, row_lo, row_hi)
+    pool_rows = _pool_block(net, lay, spec, free_pool_rows, rows, cols, vals, row_lo, row_hi)
     col_lo = np.zeros(n_col)
     col_hi = np.full(n_col, np.inf)
     col_hi[: lay.n_flow] = spec.arc_ub[lay.flow_arc, lay.flow_t]
@@ -100,34 +178,28 @@ def solve(net: Network, spec: LpInput, highs: highspy.Highs | None = None) -> Lp
     col_hi[lay.serve0 : lay.theta] = spec.serve_ub.ravel()
     if frac:
         _theta_block(net, lay, spec, col_lo, col_hi, rows, cols, vals, row_lo, row_hi)
-    cost = _objective(net, lay, spec, n_col)
     row_lo_all = np.concatenate(row_lo)
     n_row = len(row_lo_all)
     matrix = sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_row, n_col)
     )
-    h = highs or new_highs()
-    h.clearModel()
     lp = highspy.HighsLp()
     lp.num_col_ = n_col
     lp.num_row_ = n_row
-    lp.col_cost_ = cost
+    lp.col_cost_ = _objective(net, lay, spec, n_col)
     lp.col_lower_ = col_lo
-    lp.col_upper_ = np.where(np.isinf(col_hi), _INF, col_hi)
-    lp.row_lower_ = np.where(np.isinf(row_lo_all), -_INF, row_lo_all)
-    row_hi_all = np.concatenate(row_hi)
-    lp.row_upper_ = np.where(np.isinf(row_hi_all), _INF, row_hi_all)
+    lp.col_upper_ = _highs_inf(col_hi)
+    lp.row_lower_ = _highs_inf(row_lo_all)
+    lp.row_upper_ = _highs_inf(np.concatenate(row_hi))
     lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
     lp.a_matrix_.start_ = matrix.indptr
     lp.a_matrix_.index_ = matrix.indices
     lp.a_matrix_.value_ = matrix.data
-    h.passModel(lp)
-    h.run()
-    return _read(net, lay, spec, h, frac)
+    return lp, lay, pool_rows
 
 
 def new_highs() -> highspy.Highs:
-    h = highspy.Highs()
+    h = highspy.Highs()  # type: ignore[no-untyped-call]
     h.setOptionValue("output_flag", False)
     h.setOptionValue("threads", 1)
     return h
@@ -187,40 +259,37 @@ def _pool_block(
     net: Network,
     lay: _Layout,
     spec: LpInput,
-    frac: bool,
+    free_rows: bool,
     rows: list[IntArray],
     cols: list[IntArray],
     vals: list[FloatArray],
     row_lo: list[FloatArray],
     row_hi: list[FloatArray],
-) -> None:
-    """Pool rows ``sum load*x[a,t] <= U[c,t]`` (``- U*theta <= 0`` in a fractional last week)."""
+) -> IntArray:
+    """Pool rows ``sum load*x[a,t] <= U[c,t]`` (unbounded ones only if ``free_rows``); returns
+    the row of each pool and week, -1 where there is none."""
     w = lay.w
     col_of = np.full((net.n_arcs, w), -1, dtype=np.int64)
     col_of[lay.flow_arc, lay.flow_t] = np.arange(lay.n_flow)
+    pool_rows = np.full((net.n_pools, w), -1, dtype=np.int64)
     next_row = lay.n_bal
     for c in range(net.n_pools):
         members = slice(net.pool_ptr[c], net.pool_ptr[c + 1])
         arcs, coef = net.pool_arc[members], net.pool_coef[members]
         for t in range(w):
             ub = float(spec.pool_ub[c, t])
-            if not np.isfinite(ub):
-                continue
             col = col_of[arcs, t]
             used = col >= 0
-            if not used.any():
+            if not used.any() or not (free_rows or np.isfinite(ub)):
                 continue
             rows.append(np.full(int(used.sum()), next_row))
             cols.append(col[used])
             vals.append(coef[used])
-            if frac and t == w - 1:
-                rows.append(np.array([next_row]))
-                cols.append(np.array([lay.theta]))
-                vals.append(np.array([-ub]))
-                ub = 0.0
             row_lo.append(np.array([-np.inf]))
             row_hi.append(np.array([ub]))
+            pool_rows[c, t] = next_row
             next_row += 1
+    return pool_rows
 
 
 def _theta_block(
@@ -235,33 +304,49 @@ def _theta_block(
     row_lo: list[FloatArray],
     row_hi: list[FloatArray],
 ) -> None:
-    """Last week at rate ``theta``: ``x <= u*theta`` and ``y >= v*theta``."""
+    """The last week runs for ``theta`` of a week: whatever arrives in it was dispatched in the
+    first ``theta`` of its dispatch week (``x <= u*theta``, and the pool loads of those
+    dispatches ``<= U*theta``), and ``y >= v*theta`` of its demand is served."""
     last = lay.w - 1
     col_hi[lay.theta] = 1.0
     next_row = sum(len(r) for r in row_lo)
-    flows = np.flatnonzero(lay.flow_t == last)
-    ub = spec.arc_ub[lay.flow_arc[flows], last]
-    finite = np.isfinite(ub)
-    for col, u in zip(flows[finite], ub[finite], strict=True):
-        rows.append(np.array([next_row, next_row]))
-        cols.append(np.array([col, lay.theta]))
-        vals.append(np.array([1.0, -u]))
-        row_lo.append(np.array([-np.inf]))
-        row_hi.append(np.array([0.0]))
-        col_hi[col] = np.inf
+
+    def add(row_cols: IntArray, row_vals: FloatArray, cap: float, lower: bool) -> None:
+        nonlocal next_row
+        rows.append(np.full(len(row_cols) + 1, next_row))
+        cols.append(np.append(row_cols, lay.theta))
+        vals.append(np.append(row_vals, -cap))
+        row_lo.append(np.array([0.0 if lower else -np.inf]))
+        row_hi.append(np.array([np.inf if lower else 0.0]))
         next_row += 1
+
+    arriving = lay.flow_t + net.arc_lead[lay.flow_arc] == last
+    flows = np.flatnonzero(arriving)
+    ub = spec.arc_ub[lay.flow_arc[flows], lay.flow_t[flows]]
+    for col, u in zip(flows[np.isfinite(ub)], ub[np.isfinite(ub)], strict=True):
+        add(np.array([col]), np.array([1.0]), float(u), lower=False)
+        col_hi[col] = np.inf
+    col_of = {(int(lay.flow_arc[f]), int(lay.flow_t[f])): int(f) for f in flows}
+    for c in range(net.n_pools):
+        members = range(net.pool_ptr[c], net.pool_ptr[c + 1])
+        by_week: dict[int, list[tuple[int, float]]] = {}
+        for j in members:
+            a = int(net.pool_arc[j])
+            week = last - int(net.arc_lead[a])
+            if (a, week) in col_of:
+                by_week.setdefault(week, []).append((col_of[(a, week)], float(net.pool_coef[j])))
+        for week, entries in by_week.items():
+            cap = float(spec.pool_ub[c, week])
+            if np.isfinite(cap):
+                add(
+                    np.array([e[0] for e in entries]), np.array([e[1] for e in entries]), cap, False
+                )
     for g in range(net.n_groups):
         need = float(spec.serve_ub[g, last])
-        if need <= 0:
-            continue
-        col = lay.serve0 + g * lay.w + last
-        rows.append(np.array([next_row, next_row]))
-        cols.append(np.array([col, lay.theta]))
-        vals.append(np.array([1.0, -need]))
-        row_lo.append(np.array([0.0]))
-        row_hi.append(np.array([np.inf]))
-        col_lo[col] = 0.0
-        next_row += 1
+        if need > 0:
+            col = lay.serve0 + g * lay.w + last
+            add(np.array([col]), np.array([1.0]), need, lower=True)
+            col_lo[col] = 0.0
 
 
 def _objective(net: Network, lay: _Layout, spec: LpInput, n_col: int) -> FloatArray:
@@ -278,13 +363,14 @@ def _objective(net: Network, lay: _Layout, spec: LpInput, n_col: int) -> FloatAr
     return cost
 
 
-def _read(
-    net: Network, lay: _Layout, spec: LpInput, h: highspy.Highs, frac: bool
-) -> LpSolution:
+def _read(net: Network, lay: _Layout, h: highspy.Highs, frac: bool) -> LpSolution:
     w = lay.w
     status = h.getModelStatus()
     empty = np.zeros((0, 0))
-    if status == highspy.HighsModelStatus.kInfeasible:
+    if status in (
+        highspy.HighsModelStatus.kInfeasible,
+        highspy.HighsModelStatus.kUnboundedOrInfeasible,  # no objective here is unbounded
+    ):
         return LpSolution(LpStatus.INFEASIBLE, np.nan, empty, empty, 0.0, empty)
     if status != highspy.HighsModelStatus.kOptimal:
         return LpSolution(LpStatus.ERROR, np.nan, empty, empty, 0.0, empty)

@@ -133,9 +133,7 @@ class Network:
         return np.flatnonzero(self.pool_node == node)
 
 
-def build_network(
-    scenario: Scenario, default_ttr_weeks: float = DEFAULT_TTR_WEEKS
-) -> Network:
+def build_network(scenario: Scenario, default_ttr_weeks: float = DEFAULT_TTR_WEEKS) -> Network:
     """Build the array model of ``scenario`` (which is only read)."""
     return _Builder(scenario, default_ttr_weeks).build()
 
@@ -280,12 +278,12 @@ class _Builder:
         }
         cut = self.s.config.automation.touch_time_reduction
         loads: dict[tuple[str, str], dict[str, float]] = {}
-        for row in ops.itertuples(index=False):
-            key = (str(row.site), str(row.resource))
-            factor = 1.0 - float(cut.get(kinds.get(key, ""), 0.0))
-            per_good = float(row.hours) / float(getattr(row, "yield")) * factor
-            item_loads = loads.setdefault((str(row.site), str(row.item)), {})
-            item_loads[str(row.resource)] = item_loads.get(str(row.resource), 0.0) + per_good
+        columns = (ops["site"], ops["item"], ops["resource"], ops["hours"], ops["yield"])
+        for site, item, resource, hours, good in zip(*columns, strict=True):
+            factor = 1.0 - float(cut.get(kinds.get((str(site), str(resource)), ""), 0.0))
+            item_loads = loads.setdefault((str(site), str(item)), {})
+            per_good = float(hours) / float(good) * factor
+            item_loads[str(resource)] = item_loads.get(str(resource), 0.0) + per_good
         return loads
 
     def lane_items(self) -> list[set[str]]:
@@ -361,7 +359,9 @@ class _Builder:
         self.add_risk_only_nodes()
         n_points = len(self.points)
         on_hand = np.zeros(n_points)
-        for site, item, qty in zip(s.inventory["site"], s.inventory["item"], s.inventory["on_hand"], strict=True):
+        for site, item, qty in zip(
+            s.inventory["site"], s.inventory["item"], s.inventory["on_hand"], strict=True
+        ):
             on_hand[self.points[(site, item)]] += float(qty)
         receipts = np.zeros((n_points, h))
         for row in s.receipts.itertuples(index=False):
@@ -372,9 +372,7 @@ class _Builder:
             weeks = rows["week"].to_numpy(dtype=np.int64)
             np.add.at(demand[g], weeks, rows["qty"].to_numpy(dtype=float))
             np.add.at(penalty_value[g], weeks, (rows["qty"] * rows["lost_penalty"]).to_numpy(float))
-        lost_penalty = np.divide(
-            penalty_value, demand, out=np.zeros_like(demand), where=demand > 0
-        )
+        lost_penalty = np.divide(penalty_value, demand, out=np.zeros_like(demand), where=demand > 0)
         value = s.items.set_index("item")["unit_value"]
         rate = s.item_holding_rate()
         holding = np.array(

@@ -72,8 +72,12 @@ def racks_needed(gpus: float, gpus_per_rack: int) -> int:
 
 
 def it_mw(racks: int, rack_kw: float) -> float:
-    """P_IT [MW] = N_racks * P_rack [kW] / 1000 (rack power: GB300 NVL72 about 132-140 kW,
-    Supermicro and Microsoft figures, see the project's research notes section 1.1)."""
+    """P_IT [MW] = N_racks * P_rack [kW] / 1000.
+
+    Rack power is an input: GB300 NVL72 about 132-140 kW (Supermicro; Microsoft about 136 kW),
+    Vera Rubin NVL144 180-230 kW (Tom's Hardware, GTC 2025), as collected in the project's
+    research notes ``ai-racks-facts.md`` section 1.
+    """
     return racks * rack_kw / 1000.0
 
 

@@ -9,14 +9,13 @@ scenario contract's ``roadmap.yaml`` plus the additive extensions documented in
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from rackforge.roadmap.compute import inference_gpus, training_flops, training_gpus
 from rackforge.roadmap.model import Generation, InferenceFleet, Precision, Roadmap, TrainingRun
-from rackforge.roadmap.reader import Reader, join
+from rackforge.roadmap.reader import PRECISIONS, Reader, join, precision_of
 from rackforge.scenario.errors import ScenarioError
 from rackforge.scenario.model import Scenario
 
@@ -37,7 +36,6 @@ _FLEET = {
     "name", "gpus", "tokens_per_s", "params", "mfu", "precision", "start", "ramp_weeks",
     "lead_weeks", "generation", "site", "customer",
 }  # fmt: skip
-_PRECISIONS = ", ".join(p.value for p in Precision)
 
 
 def parse_roadmap(raw: object, scenario: Scenario) -> Roadmap:
@@ -157,14 +155,14 @@ class _Parser:
         if m is None:
             return None
         if not m:
-            r.fail(path, f"must give at least one peak, e.g. fp8: 5.0 (precisions: {_PRECISIONS})")
+            r.fail(path, f"must give at least one peak, e.g. fp8: 5.0 (precisions: {PRECISIONS})")
             return None
         peaks: dict[Precision, float] = {}
         ok = True
         for key in m:
-            precision = _precision(key)
+            precision = precision_of(key)
             if precision is None:
-                r.fail(join(path, str(key)), f"unknown precision (known: {_PRECISIONS})")
+                r.fail(join(path, str(key)), f"unknown precision (known: {PRECISIONS})")
                 ok = False
             elif m[key] is None:
                 r.fail(join(path, key), "must be a number of PFLOP/s")
@@ -186,7 +184,7 @@ class _Parser:
             return None
         r.keys(m, path, _RUN, {"name", "precision", "mfu", "start", "days"})
         name = r.ident(m, "name", path)
-        flops = self._run_flops(m, path)
+        size = self._run_flops(m, path)
         precision = self._precision(m, path)
         mfu = r.number(m, "mfu", path, lo=0.0, hi=1.0, lo_open=True)
         goodput = r.number(m, "goodput", path, lo=0.0, hi=1.0, lo_open=True, default=1.0)
@@ -196,17 +194,25 @@ class _Parser:
         window = r.integer(m, "delivery_weeks", path, lo=1, hi=MAX_WEEKS, default=d.window)
         where = self._placement(m, path, d)
         generation = self._pinned(m, path, gens, precision)
-        values = (name, flops, precision, mfu, goodput, start, days, lead, window, where)
-        if any(v is None for v in values):
+        if (
+            name is None
+            or size is None
+            or precision is None
+            or mfu is None
+            or goodput is None
+            or start is None
+            or days is None
+            or lead is None
+            or window is None
+            or where is None
+        ):
             return None
-        assert name and flops and precision and mfu and goodput and days and where
-        assert start is not None and lead is not None and window is not None
+        flops, params, tokens = size
         for gen in gens.values():
             peak = gen.peak_flops(precision)
             if peak is not None and training_gpus(flops, peak, mfu, days, goodput) > MAX_GPUS:
                 r.fail(path, f"implies more than {MAX_GPUS:g} GPUs of {gen.item}; check flops")
                 return None
-        params, tokens = m.get("params"), m.get("tokens")
         return TrainingRun(
             name=name,
             flops=flops,
@@ -220,11 +226,14 @@ class _Parser:
             site=where[0],
             customer=where[1] or name,
             generation=generation,
-            params=None if "flops" in m else _float(params),
-            tokens=None if "flops" in m else _float(tokens),
+            params=params,
+            tokens=tokens,
         )
 
-    def _run_flops(self, m: Mapping[Any, Any], path: str) -> float | None:
+    def _run_flops(
+        self, m: Mapping[Any, Any], path: str
+    ) -> tuple[float, float | None, float | None] | None:
+        """(flops, params, tokens): given flops, or 6 * params * tokens."""
         r = self.r
         has_flops = m.get("flops") is not None
         has_size = m.get("params") is not None or m.get("tokens") is not None
@@ -235,7 +244,8 @@ class _Parser:
             r.fail(join(path, "flops"), "required: flops, or params and tokens")
             return None
         if has_flops:
-            return r.number(m, "flops", path, lo=0.0, hi=1e40, lo_open=True)
+            flops = r.number(m, "flops", path, lo=0.0, hi=1e40, lo_open=True)
+            return None if flops is None else (flops, None, None)
         params = r.number(m, "params", path, lo=0.0, hi=1e16, lo_open=True)
         tokens = r.number(m, "tokens", path, lo=0.0, hi=1e18, lo_open=True)
         for key, other in (("params", "tokens"), ("tokens", "params")):
@@ -243,7 +253,7 @@ class _Parser:
                 r.fail(join(path, key), f"required with {other}")
         if params is None or tokens is None:
             return None
-        return training_flops(params, tokens)
+        return training_flops(params, tokens), params, tokens
 
     def _fleet(
         self, raw: object, path: str, d: _Defaults, gens: dict[str, Generation]
@@ -265,9 +275,16 @@ class _Parser:
         params = r.number(m, "params", path, lo=0.0, hi=1e16, lo_open=True)
         mfu = r.number(m, "mfu", path, lo=0.0, hi=1.0, lo_open=True)
         sized = self._fleet_size(m, path, gpus, rate, params, mfu)
-        if None in (name, precision, start, ramp, lead, where) or not sized:
+        if (
+            name is None
+            or precision is None
+            or start is None
+            or ramp is None
+            or lead is None
+            or where is None
+            or not sized
+        ):
             return None
-        assert name and precision and where and start is not None and ramp and lead is not None
         if rate is not None and params is not None and mfu is not None:
             for gen in gens.values():
                 peak = gen.peak_flops(precision)
@@ -319,9 +336,9 @@ class _Parser:
     def _precision(self, m: Mapping[Any, Any], path: str) -> Precision | None:
         if m.get("precision") is None:
             return None  # a required key: already reported as missing
-        precision = _precision(m["precision"])
+        precision = precision_of(m["precision"])
         if precision is None:
-            self.r.fail(join(path, "precision"), f"{m['precision']!r} is not one of {_PRECISIONS}")
+            self.r.fail(join(path, "precision"), f"{m['precision']!r} is not one of {PRECISIONS}")
         return precision
 
     def _pinned(
@@ -403,20 +420,3 @@ class _Defaults:
     window: int
     site: str | None
     customer: str
-
-
-def _precision(value: object) -> Precision | None:
-    if not isinstance(value, str):
-        return None
-    try:
-        return Precision(value.strip().lower())
-    except ValueError:
-        return None
-
-
-def _float(value: object) -> float | None:
-    try:
-        number = float(value)  # type: ignore[arg-type]
-    except (TypeError, ValueError):
-        return None
-    return number if math.isfinite(number) else None

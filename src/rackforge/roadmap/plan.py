@@ -87,10 +87,10 @@ def plan_roadmap(
 
 
 def spread(total: int, weeks: int) -> list[int]:
-    """``total`` whole racks over ``weeks`` weeks as evenly as possible, earlier weeks first:
-    the cumulative count after week k is ceil(total * (k + 1) / weeks)."""
-    cumulative = [math.ceil(total * (k + 1) / weeks) for k in range(weeks)]
-    return [c - p for c, p in zip(cumulative, [0, *cumulative[:-1]], strict=True)]
+    """``total`` whole racks over ``weeks`` weeks as evenly as possible; the first
+    ``total mod weeks`` weeks carry one rack more, so that shortfalls come last."""
+    base, extra = divmod(total, weeks)
+    return [base + 1] * extra + [base] * (weeks - extra)
 
 
 def choose(candidates: list[Candidate], objective: Objective) -> Candidate | None:
@@ -235,8 +235,9 @@ def _why(
             + "; ".join(f"{c.generation} {c.reason}" for c in cands)
         )
     others = [c for c in cands if c.generation != pick.generation]
-    text = f"least {objective.value}: {pick.generation} {_measure(pick, objective)}"
-    beaten = [f"{c.generation} {_measure(c, objective)}" for c in others if c.available]
+    unit = scenario.config.currency
+    text = f"least {objective.value}: {pick.generation} {_measure(pick, objective, unit)}"
+    beaten = [f"{c.generation} {_measure(c, objective, unit)}" for c in others if c.available]
     late = [f"{c.generation} {c.reason}" for c in others if not c.available]
     if beaten:
         text += f" vs {', '.join(beaten)}"
@@ -245,9 +246,11 @@ def _why(
     return text
 
 
-def _measure(c: Candidate, objective: Objective) -> str:
+def _measure(c: Candidate, objective: Objective, currency: str) -> str:
     if objective is Objective.COST:
-        return f"{c.cost:.4g}"
+        return (
+            f"{c.cost / 1e9:,.2f} bn {currency}" if c.cost >= 1e8 else f"{c.cost:,.0f} {currency}"
+        )
     if objective is Objective.RACKS:
         return f"{c.racks} racks"
     return f"{c.it_mw:.4g} MW"

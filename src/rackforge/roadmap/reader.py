@@ -7,12 +7,14 @@ import math
 from collections.abc import Mapping
 from typing import Any
 
+from rackforge.roadmap.model import Precision
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import parse_iso_week
 
 FILE = "roadmap.yaml"
 #: Weeks further than this from the scenario start are refused (about a century).
 MAX_WEEK_OFFSET = 5200
+PRECISIONS = ", ".join(p.value for p in Precision)
 
 
 class Reader:
@@ -167,3 +169,13 @@ def join(path: str, key: str | int) -> str:
 
 def _kind(value: object) -> str:
     return "nothing" if value is None else type(value).__name__
+
+
+def precision_of(value: object) -> Precision | None:
+    """The precision named by ``value`` (case-insensitive), or None."""
+    if not isinstance(value, str):
+        return None
+    try:
+        return Precision(value.strip().lower())
+    except ValueError:
+        return None

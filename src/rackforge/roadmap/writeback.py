@@ -1,9 +1,9 @@
 """Putting the roadmap's rack demand into a scenario: in memory, and into ``demand.csv``.
 
 Rows written by the roadmap have ids starting with ``roadmap-``; writing again replaces them
-instead of adding duplicates. The file is changed surgically: other rows keep their text
-(blanks stay blank, comments in other files are untouched), the new rows follow the file's own
-column order, and the result is validated before a temporary file is moved over the old one.
+instead of adding duplicates. The file is changed surgically: the other rows keep their exact
+text (blanks stay blank), the new rows follow the file's own column order, no other file is
+touched, and the result is validated before a temporary file is moved over the old one.
 """
 
 from __future__ import annotations
@@ -11,12 +11,12 @@ from __future__ import annotations
 import csv
 import io
 import os
-import tempfile
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
+from rackforge._atomic import atomic_target
 from rackforge.roadmap.plan import DEMAND_PREFIX
 from rackforge.roadmap.results import DemandRow, RoadmapResult
 from rackforge.scenario import SCHEMAS, Scenario, bundled_names, bundled_path
@@ -46,7 +46,7 @@ def is_roadmap_row(demand_id: str) -> bool:
     return demand_id.startswith(DEMAND_PREFIX)
 
 
-def demand_frame(scenario: Scenario, rows: tuple[DemandRow, ...]) -> pd.DataFrame:
+def demand_frame(rows: tuple[DemandRow, ...]) -> pd.DataFrame:
     """The rows as a ``demand`` table (weeks as offsets, other columns blank / default)."""
     columns = SCHEMAS["demand"].column_names
     records = [
@@ -67,7 +67,7 @@ def with_roadmap_demand(scenario: Scenario, result: RoadmapResult) -> Scenario:
     """A validated copy of ``scenario`` whose demand is its own rows that are not roadmap rows
     plus ``result.demand``; raises :class:`rackforge.scenario.ScenarioError` if invalid."""
     kept = scenario.demand[~scenario.demand["demand"].astype(str).map(is_roadmap_row)]
-    added = demand_frame(scenario, result.demand)
+    added = demand_frame(result.demand)
     merged = pd.concat([kept, added], ignore_index=True) if len(added) else kept
     return scenario.with_tables(demand=merged.reset_index(drop=True))
 
@@ -88,11 +88,13 @@ def write_demand(
     folder and renames it over ``demand.csv``, so the file is never half-written.
     """
     target = Path(folder)
-    if target.suffix.lower() == ".xlsx" or target.is_file():
+    if target.suffix.lower() == ".xlsx":
         raise DemandWriteError(
             f"{target} is an .xlsx workbook; roadmap demand is written only into a scenario "
             "folder's demand.csv (add the rows to the workbook's demand sheet instead)"
         )
+    if not target.is_dir():
+        raise DemandWriteError(f"{target} is not a scenario folder")
     if is_bundled(target):
         raise DemandWriteError(
             f"{target} is a bundled scenario and is not edited in place; "
@@ -118,7 +120,8 @@ def _read_rows(path: Path) -> tuple[list[str], list[list[str]]]:
 
 
 def _cell(row: list[str], header: list[str], column: str) -> str:
-    index = header.index(column) if column in header else -1
+    names = [h.strip() for h in header]
+    index = names.index(column) if column in names else -1
     return row[index] if 0 <= index < len(row) else ""
 
 
@@ -130,19 +133,13 @@ def _render(row: DemandRow, header: list[str], scenario: Scenario) -> list[str]:
         "qty": float(row.qty), "customer": row.customer,
     }  # fmt: skip
     return [
-        format_cell(values[h], columns[h], start) if h in values and h in columns else ""
-        for h in header
+        format_cell(values[h], columns[h], start) if h in values else ""
+        for h in (name.strip() for name in header)
     ]
 
 
 def _replace(path: Path, header: list[str], rows: list[list[str]]) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=".demand-", suffix=".csv", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh, lineterminator="\n")
-            writer.writerow(header)
-            writer.writerows(rows)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
+    with atomic_target(path) as tmp, open(tmp, "w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh, lineterminator="\n")
+        writer.writerow(header)
+        writer.writerows(rows)

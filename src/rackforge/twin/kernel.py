@@ -21,7 +21,7 @@ from typing import Any
 #: A handler receives the event time and the two event arguments.
 Handler = Callable[[float, Any, Any], None]
 #: ``(time, seq, code, a, b)``
-Event = tuple[float, int, int, Any, Any]
+Event = tuple[float, float, int, Any, Any]
 
 
 class Kernel:
@@ -48,23 +48,40 @@ class Kernel:
     def run(self, until: float, handlers: Sequence[Handler]) -> int:
         """Dispatch every event due at or before ``until``, in (time, seq) order.
 
-        Returns the number of events dispatched by this call. The clock ends at ``until``
-        (events after it stay on the heap, so a later call can continue the run).
+        Returns the number of events dispatched by this call; events after ``until`` stay on
+        the heap, so a later call can continue the run. The loop body is only pop, unpack and
+        call: a sentinel event at ``until`` (sorted after every other event at that time)
+        ends the loop by raising, and the sentinel also keeps the heap from ever running
+        empty. The clock :attr:`now` is set to ``until`` when the call returns; handlers get
+        the current time as their first argument.
         """
+        if until < self.now:
+            raise ValueError(f"cannot run until {until}, before the clock ({self.now})")
         heap = self.heap
         pop = heapq.heappop
-        push = heapq.heappush
-        table = tuple(handlers)
-        n = 0
-        while heap:
-            ev = pop(heap)
-            t = ev[0]
-            if t > until:
-                push(heap, ev)
-                break
-            self.now = t
-            table[ev[2]](t, ev[3], ev[4])
-            n += 1
-        self.now = max(self.now, until)
+        table = (*handlers, _raise_stop)
+        before = len(heap)
+        first_seq = self.seq()
+        heapq.heappush(heap, (until, _LAST, len(handlers), None, None))
+        try:
+            while True:
+                t, _, code, a, b = pop(heap)
+                table[code](t, a, b)
+        except _Stop:
+            pass
+        pushed = self.seq() - first_seq - 1
+        n = before + pushed - len(heap)
+        self.now = until
         self.events += n
         return n
+
+
+class _Stop(Exception):
+    """Raised by the sentinel event to leave the dispatch loop."""
+
+
+_LAST = float("inf")  # the sentinel's seq: after every real event due at the same time
+
+
+def _raise_stop(t: float, a: Any, b: Any) -> None:
+    raise _Stop

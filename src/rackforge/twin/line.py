@@ -27,26 +27,21 @@ from __future__ import annotations
 import heapq
 import math
 import time
-from collections import deque
 from typing import Any
 
 import numpy as np
 
 from rackforge.twin.calendar import finish_time, open_between
-from rackforge.twin.kernel import Kernel
+from rackforge.twin.compiled import ServerState, compile_line
+from rackforge.twin.kernel import Handler, Kernel
 from rackforge.twin.repstats import RepStats, TraceRecord
-from rackforge.twin.sampling import (
-    exponential_stream,
-    plan_times,
-    poisson_times,
-    rate_times,
-    service_stream,
-    uniform_stream,
-)
-from rackforge.twin.spec import LineSpec, ReleaseKind
+from rackforge.twin.spec import LineSpec
 
-DONE, RELEASE, DELAY, FAIL, REPAIR, WARMUP = range(6)
 INF = math.inf
+
+
+def _units(task: Any) -> list[int]:
+    return [task] if type(task) is int else list(task)
 
 
 def run_replication(
@@ -56,132 +51,94 @@ def run_replication(
     seed: np.random.SeedSequence,
     trace: bool = False,
 ) -> RepStats:
-    """Simulate ``spec`` once with the random streams spawned from ``seed``."""
+    """Simulate ``spec`` once, from an empty line, with streams spawned from ``seed``.
+
+    Event codes: ``0 .. S-1`` is the end of a service at pooled station ``s`` (a station that
+    never breaks down: its units are a count of idle units, and each has its own handler
+    closure); then DONE_K (the end of a service at tracked unit ``k`` of a station that breaks
+    down), RELEASE, DELAY (unlimited stations), FAIL, REPAIR and WARMUP.
+    Work is booked as busy time when a service starts; the work still to do at the warm-up
+    and at the horizon is taken back out, so busy hours cover the window exactly.
+    """
     spec.validate()
     if not 0.0 <= warmup_h < horizon_h:
         raise ValueError("need 0 <= warmup_h < horizon_h")
-    stations, routes = spec.stations, spec.routes
-    sites = spec.sites()
-    site_of = {s: i for i, s in enumerate(sites)}
-    ss_rel, ss_step, ss_sta = seed.spawn(3)
+    c = compile_line(spec, seed)
     tw, horizon = warmup_h, horizon_h
     d_rate = 1.0 if spec.detect_rate is None else spec.detect_rate
     rec: list[TraceRecord] | None = [] if trace else None
+    s_name = [st.name for st in spec.stations]
+    r_item = [r.item for r in spec.routes]
+    n_sta, n_routes, n_sites = len(spec.stations), len(spec.routes), len(spec.sites())
+    DONE_K, RELEASE, DELAY, FAIL, REPAIR, WARMUP = range(n_sta, n_sta + 6)
 
-    # ---- steps, numbered globally across routings (g) ----
-    g_station: list[int] = []
-    g_next: list[int] = []
-    g_yield: list[float] = []
-    g_rework: list[int] = []
-    g_batch: list[int] = []
-    g_insp: list[bool] = []
-    g_route: list[int] = []
-    g_stream: list[Any] = []
-    g_unif: list[Any] = []
-    first: list[int] = []
-    n_steps = sum(len(r.steps) for r in routes)
-    step_seeds = ss_step.spawn(n_steps)
-    for ri, r in enumerate(routes):
-        base = len(g_station)
-        first.append(base)
-        for i, s in enumerate(r.steps):
-            srv_rng, u_rng = (np.random.default_rng(x) for x in step_seeds[base + i].spawn(2))
-            mean = s.hours * s.batch * spec.work_multiplier(s.station)
-            g_station.append(s.station)
-            g_next.append(base + i + 1 if i + 1 < len(r.steps) else -1)
-            g_yield.append(s.yield_)
-            g_rework.append(base + s.rework_to if s.rework_to >= 0 else -1)
-            g_batch.append(s.batch)
-            g_insp.append(s.inspection)
-            g_route.append(ri)
-            g_stream.append(service_stream(srv_rng, s.dist, mean, s.cv))
-            g_unif.append(uniform_stream(u_rng))
+    g_station, g_next, g_yield, g_rework = c.g_station, c.g_next, c.g_yield, c.g_rework
+    g_batch, g_insp, g_route = c.g_batch, c.g_insp, c.g_route
+    g_stream, g_unif, g_fast, first = c.g_stream, c.g_unif, c.g_fast, c.first
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
-    r_site = [site_of[r.site] for r in routes]
+    sta_h, sta_unl, sta_queue, sta_idle = c.sta_h, c.sta_unl, c.sta_queue, c.sta_idle
+    sta_tracked, sta_free, sta_servers = c.sta_tracked, c.sta_free, c.sta_servers
+    sta_ttf, sta_ttr, srv_station = c.sta_ttf, c.sta_ttr, c.srv_station
+    r_site, r_release = c.r_site, c.r_release
 
-    # ---- stations and their servers (k) ----
-    n_sta = len(stations)
-    sta_h = [spec.daily_open_hours(i) for i in range(n_sta)]
-    sta_unl = [st.units is None for st in stations]
-    sta_free: list[list[int]] = []
-    sta_servers: list[range] = []
-    sta_queue: list[deque[tuple[Any, int, float]]] = [deque() for _ in stations]
     sta_busy = [0.0] * n_sta
     sta_qarea = [0.0] * n_sta
     sta_wait = [0.0] * n_sta
-    sta_starts = [0] * n_sta
+    sta_starts = [0] * n_sta  # all starts; the count at the warm-up is subtracted at the end
+    sta_starts_w = [0] * n_sta
     sta_down = [0.0] * n_sta
-    sta_ttf: list[Any] = [None] * n_sta
-    sta_ttr: list[Any] = [None] * n_sta
-    srv_station: list[int] = []
-    for si, (st, sseed) in enumerate(zip(stations, ss_sta.spawn(n_sta), strict=True)):
-        units = st.units or 0
-        k0 = len(srv_station)
-        srv_station.extend([si] * units)
-        sta_servers.append(range(k0, k0 + units))
-        sta_free.append(list(reversed(range(k0, k0 + units))))
-        if st.fails and units:
-            f_rng, r_rng = (np.random.default_rng(x) for x in sseed.spawn(2))
-            sta_ttf[si] = exponential_stream(f_rng, st.mtbf_h, 64)
-            sta_ttr[si] = exponential_stream(r_rng, st.mttr_h, 64)
     n_srv = len(srv_station)
-    srv_task: list[Any] = [None] * n_srv
-    srv_g = [0] * n_srv
-    srv_work = [0.0] * n_srv
-    srv_fin = [0.0] * n_srv
-    srv_ver = [0] * n_srv
+    srv: list[ServerState | None] = [None] * n_srv  # a new tuple per service: identity = token
     srv_up = [True] * n_srv
     srv_down_t = [0.0] * n_srv
-    srv_rem = [0.0] * n_srv
+    srv_rem = [0.0] * n_srv  # open hours of work left on a broken-down unit's job
 
-    # ---- jobs (j) and counters ----
     job_rel: list[float] = []
     job_exit: list[float] = []
-    job_bad: list[bool] = []
+    job_bad: list[bool] = []  # carries a defect missed by an inspection
     job_route: list[int] = []
-    n_routes = len(routes)
     released, completed = [0] * n_routes, [0] * n_routes
     scrapped, reworked, escaped = [0] * n_routes, [0] * n_routes, [0] * n_routes
-    cycles: list[list[float]] = [[] for _ in routes]
-    wip_n = [0] * len(sites)
-    wip_area = [0.0] * len(sites)
-    wip_last = [0.0] * len(sites)
+    cycles: list[list[float]] = [[] for _ in range(n_routes)]
+    wip_n = [0] * n_sites
+    wip_area = [0.0] * n_sites
+    wip_last = [0.0] * n_sites
 
     kernel = Kernel()
     heap = kernel.heap
     seq = kernel.seq
     push = heapq.heappush
-    s_name = [st.name for st in stations]
-    r_item = [r.item for r in routes]
 
-    def start(k: int, s: int, g: int, task: Any, t: float) -> None:
+    def start(s: int, g: int, task: Any, t: float) -> None:
+        """Start ``task`` at an idle unit of station ``s`` (the caller checked there is one)."""
+        sta_idle[s] -= 1
+        sta_starts[s] += 1
         w = next(g_stream[g])
+        sta_busy[s] += w
         h = sta_h[s]
         f = t + w if h == 0.0 else finish_time(t, w, h)
-        srv_task[k] = task
-        srv_g[k] = g
-        srv_work[k] = w
-        srv_fin[k] = f
-        push(heap, (f, seq(), DONE, k, srv_ver[k]))
-        if rec is not None:
-            for j in [task] if type(task) is int else task:
-                rec.append((t, "start", s_name[s], j, k))
-
-    def take_next(k: int, s: int, t: float) -> None:
-        q = sta_queue[s]
-        if q:
-            task, g, te = q.popleft()
-            if t >= tw:
-                sta_qarea[s] += (t - (te if te > tw else tw)) * (
-                    1 if type(task) is int else len(task)
-                )
-                sta_wait[s] += t - te
-                sta_starts[s] += 1
-            start(k, s, g, task, t)
+        if sta_tracked[s]:
+            k = sta_free[s].pop()
+            state = (task, g, f)
+            srv[k] = state
+            push(heap, (f, seq(), DONE_K, k, state))
         else:
-            srv_task[k] = None
-            sta_free[s].append(k)
+            k = -1
+            push(heap, (f, seq(), s, task, g))
+        if rec is not None:
+            rec.extend((t, "start", s_name[s], j, k) for j in _units(task))
+
+    def take_next(s: int, t: float) -> None:
+        """A unit of ``s`` became idle: give it the first queued task, if any."""
+        q = sta_queue[s]
+        if not q:
+            return
+        task, g, te = q.popleft()
+        if t >= tw:
+            sta_qarea[s] += (t - (te if te > tw else tw)) * (1 if type(task) is int else len(task))
+            sta_wait[s] += t - te
+        start(s, g, task, t)
 
     def enter(j: int, g: int, t: float) -> None:
         s = g_station[g]
@@ -194,21 +151,20 @@ def run_replication(
             acc_t.append(t)
             if len(acc) < b:
                 return
-            if t > tw:
+            if t >= tw:
                 sta_qarea[s] += sum(t - (te if te > tw else tw) for te in acc_t)
             task = acc.copy()
             acc.clear()
             acc_t.clear()
-        free = sta_free[s]
-        if free:
-            if t >= tw:
-                sta_starts[s] += 1
-            start(free.pop(), s, g, task, t)
+        if sta_idle[s]:
+            start(s, g, task, t)
         elif sta_unl[s]:
-            if t >= tw:
-                sta_starts[s] += 1
+            sta_starts[s] += 1
             w = next(g_stream[g])
-            push(heap, (t + w, seq(), DELAY, g, (task, t, w)))
+            sta_busy[s] += w
+            push(heap, (t + w, seq(), DELAY, g, task))
+            if rec is not None:
+                rec.extend((t, "start", s_name[s], j, -1) for j in _units(task))
         else:
             sta_queue[s].append((task, g, t))
 
@@ -218,6 +174,22 @@ def run_replication(
         wip_last[si] = t
         wip_n[si] -= 1
         job_exit[j] = t
+
+    def fail_unit(j: int, g: int, t: float) -> None:
+        r = g_rework[g]
+        ri = g_route[g]
+        if r >= 0:
+            if t >= tw:
+                reworked[ri] += 1
+            if rec is not None:
+                rec.append((t, "rework", r_item[ri], j, -1))
+            enter(j, r, t)
+        else:
+            if t >= tw:
+                scrapped[ri] += 1
+            if rec is not None:
+                rec.append((t, "scrap", r_item[ri], j, -1))
+            leave(j, t)
 
     def finish_unit(j: int, g: int, t: float) -> None:
         fail = False
@@ -229,20 +201,7 @@ def run_replication(
         elif g_yield[g] < 1.0:
             fail = next(g_unif[g]) >= g_yield[g]
         if fail:
-            r = g_rework[g]
-            ri = g_route[g]
-            if r >= 0:
-                if t >= tw:
-                    reworked[ri] += 1
-                if rec is not None:
-                    rec.append((t, "rework", r_item[ri], j, -1))
-                enter(j, r, t)
-            else:
-                if t >= tw:
-                    scrapped[ri] += 1
-                if rec is not None:
-                    rec.append((t, "scrap", r_item[ri], j, -1))
-                leave(j, t)
+            fail_unit(j, g, t)
             return
         n = g_next[g]
         if n >= 0:
@@ -258,39 +217,78 @@ def run_replication(
             rec.append((t, "escape" if job_bad[j] else "exit", r_item[ri], j, -1))
         leave(j, t)
 
-    def on_done(t: float, k: int, ver: int) -> None:
-        if ver != srv_ver[k]:
-            return  # a completion cancelled by a breakdown
-        task = srv_task[k]
-        g = srv_g[k]
-        s = srv_station[k]
-        sta_busy[s] += srv_work[k]
-        if rec is not None:
-            for j in [task] if type(task) is int else task:
-                rec.append((t, "done", s_name[s], j, k))
-        take_next(k, s, t)
-        if type(task) is int:
-            finish_unit(task, g, t)
-        else:
-            for j in task:
-                finish_unit(j, g, t)
+    def pooled_done(s: int) -> Handler:
+        """The handler of service ends at pooled station ``s``: the hot path of the model.
 
-    def on_delay(t: float, g: int, payload: tuple[Any, float, float]) -> None:
-        task, t0, w = payload
-        if t > tw:
-            sta_busy[g_station[g]] += w if t0 >= tw else t - tw
-        for j in [task] if type(task) is int else task:
+        It runs once per station visit, so the common case (one unit, a plain step, the next
+        step unbatched at a pooled station) is written out inline.
+        """
+        q = sta_queue[s]
+        h = sta_h[s]
+        name = s_name[s]
+
+        def on_done(t: float, task: Any, g: int) -> None:
+            if rec is not None:
+                rec.extend((t, "done", name, j, -1) for j in _units(task))
+            if q:
+                nxt, g2, te = q.popleft()
+                if t >= tw:
+                    sta_qarea[s] += (t - (te if te > tw else tw)) * (
+                        1 if type(nxt) is int else len(nxt)
+                    )
+                    sta_wait[s] += t - te
+                sta_starts[s] += 1
+                w = next(g_stream[g2])
+                sta_busy[s] += w
+                push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, nxt, g2))
+                if rec is not None:
+                    rec.extend((t, "start", name, j, -1) for j in _units(nxt))
+            else:
+                sta_idle[s] += 1
+            if type(task) is not int:
+                for j in task:
+                    finish_unit(j, g, t)
+                return
+            fast = g_fast[g]
+            if fast is None:
+                finish_unit(task, g, t)
+                return
+            y, unif, n, stream, h2, q2, s2 = fast
+            if y < 1.0 and next(unif) >= y:
+                fail_unit(task, g, t)
+                return
+            if not sta_idle[s2]:
+                q2.append((task, n, t))
+                return
+            sta_idle[s2] -= 1
+            sta_starts[s2] += 1
+            w = next(stream)
+            sta_busy[s2] += w
+            push(heap, (t + w if h2 == 0.0 else finish_time(t, w, h2), seq(), s2, task, n))
+            if rec is not None:
+                rec.append((t, "start", s_name[s2], task, -1))
+
+        return on_done
+
+    def on_done_k(t: float, k: int, state: ServerState) -> None:
+        if srv[k] is not state:
+            return  # a completion cancelled by a breakdown
+        task, g, _ = state
+        s = srv_station[k]
+        if rec is not None:
+            rec.extend((t, "done", s_name[s], j, k) for j in _units(task))
+        srv[k] = None
+        sta_free[s].append(k)
+        sta_idle[s] += 1
+        take_next(s, t)
+        for j in _units(task):
             finish_unit(j, g, t)
 
-    rel_iter: list[Any] = []
-    for r, rseed in zip(routes, ss_rel.spawn(n_routes), strict=True):
-        kind = r.release.kind
-        if kind is ReleaseKind.PLAN:
-            rel_iter.append(plan_times(r.release.weekly))
-        elif kind is ReleaseKind.RATE:
-            rel_iter.append(rate_times(r.release.rate_per_h))
-        else:
-            rel_iter.append(poisson_times(np.random.default_rng(rseed), r.release.rate_per_h))
+    def on_delay(t: float, g: int, task: Any) -> None:
+        if rec is not None:
+            rec.extend((t, "done", s_name[g_station[g]], j, -1) for j in _units(task))
+        for j in _units(task):
+            finish_unit(j, g, t)
 
     def on_release(t: float, ri: int, _: Any) -> None:
         j = len(job_rel)
@@ -307,33 +305,27 @@ def run_replication(
         if rec is not None:
             rec.append((t, "release", r_item[ri], j, -1))
         enter(j, first[ri], t)
-        tn = next(rel_iter[ri], INF)
+        tn = next(r_release[ri], INF)
         if tn <= horizon:
             push(heap, (tn, seq(), RELEASE, ri, None))
-
-    def work_done(k: int, x: float) -> float:
-        if srv_task[k] is None:
-            return 0.0
-        if not srv_up[k]:
-            return srv_work[k] - srv_rem[k]
-        h = sta_h[srv_station[k]]
-        f = srv_fin[k]
-        return srv_work[k] - (f - x if h == 0.0 else open_between(x, f, h))
 
     def on_fail(t: float, k: int, _: Any) -> None:
         s = srv_station[k]
         srv_up[k] = False
         srv_down_t[k] = t
-        if srv_task[k] is not None:
-            h = sta_h[s]
-            f = srv_fin[k]
+        state = srv[k]
+        if state is not None:
+            h, f = sta_h[s], state[2]
             srv_rem[k] = f - t if h == 0.0 else open_between(t, f, h)
-            srv_ver[k] += 1
+            srv[k] = (state[0], state[1], INF)  # a new token cancels the pending DONE_K
         else:
             sta_free[s].remove(k)
+            sta_idle[s] -= 1
         if rec is not None:
             rec.append((t, "fail", s_name[s], -1, k))
-        push(heap, (t + next(sta_ttr[s]), seq(), REPAIR, k, None))
+        ttr = sta_ttr[s]
+        assert ttr is not None  # only units of stations that break down get FAIL events
+        push(heap, (t + next(ttr), seq(), REPAIR, k, None))
 
     def on_repair(t: float, k: int, _: Any) -> None:
         s = srv_station[k]
@@ -343,52 +335,76 @@ def run_replication(
             sta_down[s] += t - (t0 if t0 > tw else tw)
         if rec is not None:
             rec.append((t, "repair", s_name[s], -1, k))
-        if srv_task[k] is not None:
-            h = sta_h[s]
-            w = srv_rem[k]
+        state = srv[k]
+        if state is not None:
+            h, w = sta_h[s], srv_rem[k]
             f = t + w if h == 0.0 else finish_time(t, w, h)
-            srv_fin[k] = f
-            push(heap, (f, seq(), DONE, k, srv_ver[k]))
+            st = (state[0], state[1], f)
+            srv[k] = st
+            push(heap, (f, seq(), DONE_K, k, st))
         else:
-            take_next(k, s, t)
-        push(heap, (t + next(sta_ttf[s]), seq(), FAIL, k, None))
+            sta_free[s].append(k)
+            sta_idle[s] += 1
+            take_next(s, t)
+        ttf = sta_ttf[s]
+        assert ttf is not None
+        push(heap, (t + next(ttf), seq(), FAIL, k, None))
+
+    def work_left(x: float) -> list[float]:
+        """Hours of booked work still to do after time ``x``, by station."""
+        left = [0.0] * n_sta
+        for k, state in enumerate(srv):
+            if state is not None:
+                s = srv_station[k]
+                h = sta_h[s]
+                if not srv_up[k]:
+                    left[s] += srv_rem[k]
+                else:
+                    left[s] += state[2] - x if h == 0.0 else open_between(x, state[2], h)
+        for ev in heap:
+            code = ev[2]
+            if code < n_sta:
+                h = sta_h[code]
+                left[code] += ev[0] - x if h == 0.0 else open_between(x, ev[0], h)
+            elif code == DELAY:
+                left[g_station[ev[3]]] += ev[0] - x
+        return left
 
     def on_warmup(t: float, _a: Any, _b: Any) -> None:
-        for s in range(n_sta):
-            sta_busy[s] = -sum(work_done(k, t) for k in sta_servers[s])
-        for si in range(len(sites)):
+        sta_busy[:] = work_left(t)
+        sta_starts_w[:] = sta_starts
+        for si in range(n_sites):
             wip_area[si] = 0.0
             wip_last[si] = t
 
-    # ---- initial events, run, close the books at the horizon ----
+    # ---- initial events, the run, and closing the books at the horizon ----
     if tw > 0.0:
         kernel.schedule(tw, WARMUP)
     for ri in range(n_routes):
-        t0 = next(rel_iter[ri], INF)
+        t0 = next(r_release[ri], INF)
         if t0 <= horizon:
             kernel.schedule(t0, RELEASE, ri)
     for s in range(n_sta):
-        if sta_ttf[s] is not None:
+        ttf = sta_ttf[s]
+        if ttf is not None:
             for k in sta_servers[s]:
-                kernel.schedule(next(sta_ttf[s]), FAIL, k)
+                kernel.schedule(next(ttf), FAIL, k)
+    handlers = [pooled_done(s) for s in range(n_sta)]
+    handlers += [on_done_k, on_release, on_delay, on_fail, on_repair, on_warmup]
     tick = time.perf_counter()
-    kernel.run(horizon, (on_done, on_release, on_delay, on_fail, on_repair, on_warmup))
+    kernel.run(horizon, handlers)
     sim_s = time.perf_counter() - tick
 
-    for s in range(n_sta):
-        sta_busy[s] += sum(work_done(k, horizon) for k in sta_servers[s])
+    for s, left in enumerate(work_left(horizon)):
+        sta_busy[s] -= left
         for task, _g, te in sta_queue[s]:
-            sta_qarea[s] += (horizon - max(te, tw)) * (1 if type(task) is int else len(task))
+            sta_qarea[s] += (horizon - max(te, tw)) * len(_units(task))
         for k in sta_servers[s]:
             if not srv_up[k]:
                 sta_down[s] += horizon - max(srv_down_t[k], tw)
     for g, acc_t in enumerate(g_acc_t):
         sta_qarea[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
-    for ev in heap:
-        if ev[2] == DELAY:
-            _task, t0, _w = ev[4]
-            sta_busy[g_station[ev[3]]] += horizon - max(t0, tw)
-    for si in range(len(sites)):
+    for si in range(n_sites):
         wip_area[si] += wip_n[si] * (horizon - wip_last[si])
 
     rel_a = np.asarray(job_rel, dtype=float)
@@ -396,7 +412,6 @@ def run_replication(
     in_window = exit_a >= tw
     overlap = np.where(in_window, exit_a - np.maximum(rel_a, tw), 0.0)
     site_a = np.asarray([r_site[ri] for ri in job_route], dtype=np.int64)
-    n_sites = len(sites)
     return RepStats(
         events=kernel.events,
         sim_s=sim_s,
@@ -407,15 +422,14 @@ def run_replication(
         route_scrapped=scrapped,
         route_reworked=reworked,
         route_escaped=escaped,
-        route_cycle=[np.asarray(c, dtype=float) for c in cycles],
+        route_cycle=[np.asarray(x, dtype=float) for x in cycles],
         station_busy_h=sta_busy,
         station_open_h=[
-            (horizon - tw) if sta_h[s] == 0.0 else open_between(tw, horizon, sta_h[s])
-            for s in range(n_sta)
+            (horizon - tw) if h == 0.0 else open_between(tw, horizon, h) for h in sta_h
         ],
         station_queue_area=sta_qarea,
         station_wait_h=sta_wait,
-        station_starts=sta_starts,
+        station_starts=[a - b for a, b in zip(sta_starts, sta_starts_w, strict=True)],
         station_down_h=sta_down,
         site_wip_area=wip_area,
         site_jobs=np.bincount(site_a[in_window], minlength=n_sites).tolist(),

@@ -166,9 +166,13 @@ class LineSpec:
     detect_rate: float | None = None
     touch_time_reduction: dict[str, float] = field(default_factory=dict)
 
-    def with_levers(self, touch_time_reduction: dict[str, float], detect_rate: float | None) -> LineSpec:
+    def with_levers(
+        self, touch_time_reduction: dict[str, float], detect_rate: float | None
+    ) -> LineSpec:
         """A copy with the automation levers set (the original is left untouched)."""
-        return replace(self, touch_time_reduction=dict(touch_time_reduction), detect_rate=detect_rate)
+        return replace(
+            self, touch_time_reduction=dict(touch_time_reduction), detect_rate=detect_rate
+        )
 
     def sites(self) -> tuple[str, ...]:
         """Sites in order of first appearance among the routes."""

@@ -32,9 +32,12 @@ class Terms:
 
     def add(self, rows: np.ndarray | int, labels: np.ndarray, coeffs: np.ndarray | float) -> None:
         """Add terms ``coeffs * x[labels]`` to ``rows``; labels < 0 (masked slots) are dropped."""
-        labels = np.asarray(labels, dtype=np.int64).ravel()
-        rows_a = np.broadcast_to(np.asarray(rows, dtype=np.int64), labels.shape).ravel()
-        coeffs_a = np.broadcast_to(np.asarray(coeffs, dtype=float), labels.shape).ravel()
+        rows_b, labels_b, coeffs_b = np.broadcast_arrays(
+            np.asarray(rows, dtype=np.int64),
+            np.asarray(labels, dtype=np.int64),
+            np.asarray(coeffs, dtype=float),
+        )
+        rows_a, labels, coeffs_a = rows_b.ravel(), labels_b.ravel(), coeffs_b.ravel()
         keep = (labels >= 0) & (coeffs_a != 0.0)
         self._rows.append(rows_a[keep])
         self._labels.append(labels[keep])
@@ -99,6 +102,28 @@ def _expression(
     return linopy.LinearExpression(data, model), uniq
 
 
+def _groups(count: np.ndarray, slack: int = 4096) -> np.ndarray:
+    """Group of each row (-1: no terms): rows sorted by length, a new group whenever padding
+    the group to its longest row would exceed twice its terms (plus a small ``slack``)."""
+    group = np.full(len(count), -1, dtype=np.int64)
+    nonzero = np.flatnonzero(count)
+    if nonzero.size == 0:
+        return group
+    order = nonzero[np.argsort(count[nonzero], kind="stable")]
+    sorted_count = count[order]
+    size_class = np.ceil(np.log2(sorted_count)).astype(np.int64)
+    current, start, terms = 0, 0, 0
+    bounds = np.flatnonzero(np.diff(size_class)) + 1
+    for lo, hi in zip(np.r_[0, bounds], np.r_[bounds, len(order)], strict=True):
+        block = int(sorted_count[lo:hi].sum())
+        padded = (hi - start) * int(sorted_count[hi - 1])
+        if lo > start and padded > 2 * (terms + block) + slack:
+            current, start, terms = current + 1, lo, 0
+        terms += block
+        group[order[lo:hi]] = current
+    return group
+
+
 def add_rows(
     model: linopy.Model,
     name: str,
@@ -113,15 +138,12 @@ def add_rows(
     out = RowFamily(family, name, terms.n_rows, meta=meta or {}, rhs=np.asarray(rhs, float))
     if len(rows) == 0:
         return out
-    count = np.bincount(rows, minlength=terms.n_rows)
-    size_class = np.zeros(terms.n_rows, dtype=np.int64)
-    nonzero = count > 0
-    size_class[nonzero] = np.ceil(np.log2(count[nonzero])).astype(np.int64)
-    term_class = size_class[rows]
-    classes = np.unique(size_class[nonzero])
-    for k, cls in enumerate(classes):
-        part = f"{name}" if len(classes) == 1 else f"{name}_{k}"
-        sel = term_class == cls
+    group = _groups(np.bincount(rows, minlength=terms.n_rows))
+    term_group = group[rows]
+    n_groups = int(group.max()) + 1
+    for k in range(n_groups):
+        part = f"{name}" if n_groups == 1 else f"{name}_{k}"
+        sel = term_group == k
         dim = f"{part}_row"
         expr, family_rows = _expression(model, dim, rows[sel], labels[sel], coeffs[sel])
         bound = xr.DataArray(out.rhs[family_rows], dims=[dim], coords={dim: expr.coords[dim]})

@@ -1,0 +1,515 @@
+"""The planner's LP built with linopy vs the same model built with Pyomo, both solved by HiGHS.
+
+Both builders start from the same indexed network (``rackforge.plan.network.build_network``,
+timed separately) and build the same variables, constraints and objective; the objectives
+must agree to 1e-6 relative. Timings are taken side by side in this process; peak memory of
+each build is the growth of the resident set (``ru_maxrss``) of a child process that builds
+only that model.
+
+    python bench/plan_vs_pyomo.py                       # bundled scenario and 10x1000x52
+    python bench/plan_vs_pyomo.py --sizes 10x1000x52,20x2000x104 --out bench/results/plan_vs_pyomo.md
+
+A size ``PxIxW`` is a generated network of P plants, a catalogue of I items and W weeks.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import math
+import resource
+import subprocess
+import sys
+import time
+from collections import defaultdict
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import pyomo.environ as pyo
+
+from rackforge.plan.lp.limits import network_requirement
+from rackforge.plan.lp.model import build_model
+from rackforge.plan.lp.solve import SolverSettings, solve
+from rackforge.plan.network import Network, build_network
+from rackforge.plan.options import PlanOptions
+from rackforge.scenario import Automation, Scenario, ScenarioConfig, load_scenario
+from rackforge.scenario import scenario_from_tables as from_tables
+
+COUNTRIES = ("US", "US", "MX", "TW", "CN", "KR")
+
+
+def generate(plants: int, items: int, weeks: int, seed: int = 0) -> Scenario:
+    """A synthetic multi-plant rack network: racks made at up to three plants from assemblies
+    and components, components bought from two suppliers each, plants in a lane ring and
+    lanes to every data centre, weekly rack demand ramping up."""
+    rng = np.random.default_rng(seed)
+    n_rack = max(2, items // 50)
+    n_asm = max(2, items // 5)
+    n_comp = max(2, items - n_rack - n_asm)
+    racks = [f"R{i:04d}" for i in range(n_rack)]
+    asms = [f"A{i:05d}" for i in range(n_asm)]
+    comps = [f"C{i:05d}" for i in range(n_comp)]
+    pl = [f"P{i:02d}" for i in range(plants)]
+    dcs = [f"D{i:02d}" for i in range(max(2, plants // 2))]
+    sites = [{"site": s, "kind": "plant", "country": "US"} for s in pl]
+    sites += [{"site": s, "kind": "customer", "country": "US"} for s in dcs]
+    value = {r: 3e6 for r in racks} | {a: 2e4 for a in asms} | {c: 500.0 for c in comps}
+    kinds = (
+        {r: "rack" for r in racks} | {a: "assembly" for a in asms} | {c: "component" for c in comps}
+    )
+    items_t = [
+        {
+            "item": i,
+            "kind": kinds[i],
+            "unit_value": value[i] * rng.uniform(0.5, 1.5),
+            "generation": f"gen-{int(i[1:]) % 3}" if kinds[i] == "rack" else "",
+        }
+        for i in value
+    ]
+    bom = []
+    for k, r in enumerate(racks):
+        own = asms[k::n_rack]  # every assembly goes into some rack
+        shared = rng.choice(asms, size=min(2, n_asm), replace=False)
+        for a in sorted(set(own) | set(shared)):
+            bom.append({"parent": r, "child": a, "qty": int(rng.integers(1, 19))})
+        for c in rng.choice(comps, size=min(4, n_comp), replace=False):
+            bom.append({"parent": r, "child": c, "qty": int(rng.integers(1, 9))})
+    for a in asms:
+        for c in rng.choice(comps, size=min(5, n_comp), replace=False):
+            bom.append(
+                {
+                    "parent": a,
+                    "child": c,
+                    "qty": int(rng.integers(1, 9)),
+                    "scrap": float(rng.choice([0.0, 0.01, 0.03])),
+                }
+            )
+    children = pd.DataFrame(bom).groupby("parent")["child"].apply(list).to_dict()
+    make, ops, resources, at_plant = [], [], [], defaultdict(set)
+    for r in racks:
+        for p in rng.choice(pl, size=min(3, plants), replace=False):
+            at_plant[p].add(r)
+    for p in pl:
+        for a in {a for r in at_plant[p] for a in children[r] if a.startswith("A")}:
+            at_plant[p].add(a)
+        resources += [
+            {
+                "site": p,
+                "resource": "line",
+                "kind": "line",
+                "units": int(rng.integers(2, 6)),
+                "hours_per_week": 120.0,
+            },
+            {
+                "site": p,
+                "resource": "test",
+                "kind": "test",
+                "units": int(rng.integers(4, 12)),
+                "hours_per_week": 160.0,
+            },
+            {
+                "site": p,
+                "resource": "labor",
+                "kind": "labor",
+                "units": int(rng.integers(40, 120)),
+                "hours_per_week": 40.0,
+                "efficiency": 0.85,
+            },
+        ]
+        for i in sorted(at_plant[p]):
+            rack = i.startswith("R")
+            make.append(
+                {
+                    "site": p,
+                    "item": i,
+                    "lead_weeks": int(rng.integers(0, 2)),
+                    "cost": value[i] * 0.02,
+                }
+            )
+            steps = [
+                ("line", 2.0 if rack else 0.2),
+                ("test", 24.0 if rack else 0.5),
+                ("labor", 6.0 if rack else 0.3),
+            ]
+            for k, (res, hours) in enumerate(steps):
+                ops.append(
+                    {
+                        "site": p,
+                        "item": i,
+                        "step": k + 1,
+                        "resource": res,
+                        "hours": hours,
+                        "yield": float(rng.choice([0.95, 0.98, 1.0])),
+                    }
+                )
+    suppliers = [
+        {"supplier": f"S{i:04d}", "country": str(rng.choice(COUNTRIES))}
+        for i in range(max(4, n_comp // 10))
+    ]
+    supply = []
+    for p in pl:
+        needed = {c for i in at_plant[p] for c in children[i] if c.startswith("C")}
+        for c in sorted(needed):
+            for s in rng.choice(len(suppliers), size=2, replace=False):
+                supply.append(
+                    {
+                        "supplier": suppliers[s]["supplier"],
+                        "item": c,
+                        "site": p,
+                        "lead_weeks": int(rng.integers(1, 9)),
+                        "price": value[c] * rng.uniform(0.8, 1.2),
+                        "capacity_per_week": float(rng.integers(2000, 20000)),
+                    }
+                )
+    lanes = [
+        {
+            "from_site": p,
+            "to_site": d,
+            "lead_weeks": int(rng.integers(1, 3)),
+            "cost_per_unit": 2000.0,
+            "capacity_per_week": 400.0,
+        }
+        for p in pl
+        for d in dcs
+    ]
+    lanes += [
+        {
+            "from_site": pl[i],
+            "to_site": pl[(i + 1) % plants],
+            "lead_weeks": 1,
+            "cost_per_unit": 50.0,
+        }
+        for i in range(plants)
+        if plants > 1
+    ]
+    demand = []
+    for r in racks:
+        for d in rng.choice(dcs, size=min(2, len(dcs)), replace=False):
+            base = rng.uniform(5, 30)
+            for w in range(4, weeks):
+                demand.append(
+                    {
+                        "demand": f"{r}-{d}-{w}",
+                        "item": r,
+                        "site": d,
+                        "week": w,
+                        "qty": round(base * (1 + 2 * w / weeks)),
+                    }
+                )
+    inventory = [
+        {"site": s["site"], "item": s["item"], "on_hand": 500.0, "safety_stock": 50.0}
+        for s in supply[::7]
+    ]
+    config = ScenarioConfig(
+        name=f"gen-{plants}x{items}x{weeks}",
+        start="2026-W01",
+        horizon_weeks=weeks,
+        tariffs={"TW": 0.15, "CN": 0.25},
+        domestic_content_min=0.2,
+        automation=Automation(touch_time_reduction={"labor": 0.25}),
+    )
+    tables = {
+        "sites": sites,
+        "items": items_t,
+        "bom": bom,
+        "make": make,
+        "resources": resources,
+        "operations": ops,
+        "suppliers": suppliers,
+        "supply": supply,
+        "lanes": lanes,
+        "inventory": inventory,
+        "demand": demand,
+    }
+    return from_tables(config, {k: pd.DataFrame(v) for k, v in tables.items()})
+
+
+def pyomo_model(net: Network, options: PlanOptions) -> pyo.ConcreteModel:
+    """The planner's model written the usual Pyomo way (sparse index sets, rule functions)."""
+    h = net.horizon
+    weeks = range(h)
+    m = pyo.ConcreteModel()
+    make, sup, arcs, dem, nodes = net.make, net.supply, net.arcs, net.demand, net.nodes
+    prod_idx = [(i, t) for i, lead in enumerate(make["lead"]) for t in weeks if t + lead < h]
+    buy_idx = [(i, t) for i, lead in enumerate(sup["lead"]) for t in weeks if t + lead < h]
+    ship_idx = [(i, t) for i, lead in enumerate(arcs["lead"]) for t in weeks if t + lead < h]
+    dues = dem["week"].to_numpy()
+    del_idx = [
+        (d, t)
+        for d in range(len(dem))
+        for t in weeks
+        if (t >= dues[d] if net.backlog else t == dues[d])
+    ]
+    m.produce = pyo.Var(prod_idx, within=pyo.NonNegativeReals)
+    m.buy = pyo.Var(buy_idx, within=pyo.NonNegativeReals)
+    m.ship = pyo.Var(ship_idx, within=pyo.NonNegativeReals)
+    m.deliver = pyo.Var(del_idx, within=pyo.NonNegativeReals)
+    m.lost = pyo.Var(range(len(dem)), within=pyo.NonNegativeReals)
+    m.stock = pyo.Var(range(len(nodes)), weeks, within=pyo.NonNegativeReals)
+    moq = sup["moq"].to_numpy()
+    order_idx = [(i, t) for i, t in buy_idx if moq[i] > 0]
+    m.order = pyo.Var(order_idx, within=pyo.Binary)
+    ss = nodes["safety_stock"].to_numpy()
+    short_idx = [(n, t) for n in np.flatnonzero(ss > 0) for t in weeks]
+    m.short = pyo.Var(short_idx, within=pyo.NonNegativeReals)
+
+    terms: dict[tuple[int, int], list[tuple[Any, float]]] = defaultdict(list)
+    node_m, lead_m = make["node"].to_numpy(), make["lead"].to_numpy()
+    for i, t in prod_idx:
+        terms[(node_m[i], t + lead_m[i])].append((m.produce[i, t], -1.0))
+    bom_of = net.bom.groupby("make_row").indices
+    for i, t in prod_idx:
+        for b in bom_of.get(i, []):
+            terms[(net.bom.at[b, "child_node"], t)].append(
+                (m.produce[i, t], net.bom.at[b, "per_unit"])
+            )
+    node_s, lead_s = sup["node"].to_numpy(), sup["lead"].to_numpy()
+    for i, t in buy_idx:
+        terms[(node_s[i], t + lead_s[i])].append((m.buy[i, t], -1.0))
+    to_n, from_n, lead_a = (arcs[c].to_numpy() for c in ("to_node", "from_node", "lead"))
+    for i, t in ship_idx:
+        terms[(to_n[i], t + lead_a[i])].append((m.ship[i, t], -1.0))
+        terms[(from_n[i], t)].append((m.ship[i, t], 1.0))
+    node_d = dem["node"].to_numpy()
+    for d, t in del_idx:
+        terms[(node_d[d], t)].append((m.deliver[d, t], 1.0))
+    rhs = defaultdict(float)
+    for n, q in enumerate(nodes["on_hand"]):
+        rhs[(n, 0)] += q
+    for r in net.receipts.itertuples():
+        rhs[(r.node, r.week)] += r.qty
+
+    def balance(model: pyo.ConcreteModel, n: int, t: int) -> Any:
+        prev = model.stock[n, t - 1] if t > 0 else 0.0
+        flows = sum(c * v for v, c in terms.get((n, t), []))
+        return model.stock[n, t] - prev + flows == rhs.get((n, t), 0.0)
+
+    m.balance = pyo.Constraint(range(len(nodes)), weeks, rule=balance)
+    del_of = defaultdict(list)
+    for d, t in del_idx:
+        del_of[d].append(t)
+    m.demand = pyo.Constraint(
+        range(len(dem)),
+        rule=lambda model, d: (
+            sum(model.deliver[d, t] for t in del_of[d]) + model.lost[d] == dem.at[d, "qty"]
+        ),
+    )
+    prod_set = set(prod_idx)
+    load_terms: dict[tuple[int, int], list[tuple[int, float]]] = defaultdict(list)
+    for row in net.loads.itertuples():
+        for t in weeks:
+            if (row.make_row, t) in prod_set:
+                load_terms[(row.resource_row, t)].append((row.make_row, row.hours))
+    cap_r = net.resources["capacity"].to_numpy()
+    m.resource = pyo.Constraint(
+        list(load_terms),
+        rule=lambda model, r, t: (
+            sum(hrs * model.produce[i, t] for i, hrs in load_terms[(r, t)]) <= cap_r[r]
+        ),
+    )
+    max_m = make["max_per_week"].to_numpy()
+    m.make_cap = pyo.Constraint(
+        [(i, t) for i, t in prod_idx if math.isfinite(max_m[i])],
+        rule=lambda model, i, t: model.produce[i, t] <= max_m[i],
+    )
+    cap_s = sup["capacity"].to_numpy()
+    upper = np.where(
+        np.isfinite(cap_s),
+        cap_s,
+        np.maximum(network_requirement(net).reindex(sup["item"]).to_numpy(), moq),
+    )
+    m.supplier = pyo.Constraint(
+        [(i, t) for i, t in buy_idx if moq[i] <= 0 and math.isfinite(cap_s[i])],
+        rule=lambda model, i, t: model.buy[i, t] <= cap_s[i],
+    )
+    m.moq_min = pyo.Constraint(
+        order_idx, rule=lambda model, i, t: model.buy[i, t] >= moq[i] * model.order[i, t]
+    )
+    m.moq_max = pyo.Constraint(
+        order_idx, rule=lambda model, i, t: model.buy[i, t] <= upper[i] * model.order[i, t]
+    )
+    cap_l = net.lanes["capacity"].to_numpy()
+    lane_of = arcs["lane_row"].to_numpy()
+    lane_terms: dict[tuple[int, int], list[int]] = defaultdict(list)
+    for i, t in ship_idx:
+        if math.isfinite(cap_l[lane_of[i]]):
+            lane_terms[(lane_of[i], t)].append(i)
+    m.lane = pyo.Constraint(
+        list(lane_terms),
+        rule=lambda model, lane, t: (
+            sum(model.ship[i, t] for i in lane_terms[(lane, t)]) <= cap_l[lane]
+        ),
+    )
+    price, dom = sup["price"].to_numpy(), sup["domestic"].to_numpy(float)
+    if net.domestic_min > 0 and buy_idx:
+        m.domestic = pyo.Constraint(
+            expr=pyo.quicksum(
+                price[i] * (dom[i] - net.domestic_min) * m.buy[i, t] for i, t in buy_idx
+            )
+            >= 0
+        )
+    m.safety = pyo.Constraint(
+        short_idx, rule=lambda model, n, t: model.stock[n, t] + model.short[n, t] >= ss[n]
+    )
+
+    duty = price * sup["tariff"].to_numpy()
+    hold = nodes["holding"].to_numpy()
+    bp, lp = dem["backlog_penalty"].to_numpy(), dem["lost_penalty"].to_numpy()
+    cost_m, cost_a = make["cost"].to_numpy(), arcs["cost"].to_numpy()
+    penalty = options.safety_penalty_share * nodes["unit_value"].to_numpy()
+    lost_cost = lp + (bp * (h - dues) if net.backlog else 0.0)
+    m.obj = pyo.Objective(
+        expr=pyo.quicksum(
+            [cost_m[i] * m.produce[i, t] for i, t in prod_idx]
+            + [(price[i] + duty[i]) * m.buy[i, t] for i, t in buy_idx]
+            + [cost_a[i] * m.ship[i, t] for i, t in ship_idx]
+            + [bp[d] * (t - dues[d]) * m.deliver[d, t] for d, t in del_idx if t > dues[d]]
+            + [lost_cost[d] * m.lost[d] for d in range(len(dem))]
+            + [hold[n] * m.stock[n, t] for n in range(len(nodes)) for t in weeks]
+            + [penalty[n] * m.short[n, t] for n, t in short_idx]
+        ),
+        sense=pyo.minimize,
+    )
+    return m
+
+
+def solve_pyomo(m: pyo.ConcreteModel) -> float:
+    opt = pyo.SolverFactory("highs")
+    opt.solve(m, tee=False, solver_options={"mip_rel_gap": 1e-4})
+    return float(pyo.value(m.obj))
+
+
+def scenario_for(size: str) -> Scenario:
+    if size == "bundled":
+        return load_scenario(None)
+    plants, items, weeks = (int(x) for x in size.split("x"))
+    return generate(plants, items, weeks)
+
+
+def child(side: str, size: str) -> None:
+    """Build (and solve) one side in a fresh process; print its peak memory growth."""
+    net = build_network(scenario_for(size))
+    gc.collect()
+    base = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    if side == "linopy":
+        pm = build_model(net, PlanOptions())
+        built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        solve(pm.model, SolverSettings(mip_gap=1e-4))
+    else:
+        pym = pyomo_model(net, PlanOptions())
+        built = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+        solve_pyomo(pym)
+    done = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    print(json.dumps({"build_mb": (built - base) / 1024, "total_mb": (done - base) / 1024}))
+
+
+def memory(side: str, size: str) -> dict[str, float]:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", side, "--sizes", size],
+        check=True,
+        capture_output=True,
+        text=True,
+    )
+    return dict(json.loads(out.stdout.strip().splitlines()[-1]))
+
+
+def run(size: str, measure_memory: bool) -> dict[str, Any]:
+    scenario = scenario_for(size)
+    t0 = time.perf_counter()
+    net = build_network(scenario)
+    network_s = time.perf_counter() - t0
+    options = PlanOptions()
+    t0 = time.perf_counter()
+    pm = build_model(net, options)
+    lin_build = time.perf_counter() - t0
+    sol = solve(pm.model, SolverSettings(mip_gap=1e-4))
+    lin_solve = sol.solve_s
+    lin_obj = sol.objective
+    n_var, n_con = int(pm.model.nvars), int(pm.model.ncons)
+    del pm, sol
+    gc.collect()
+    t0 = time.perf_counter()
+    pym = pyomo_model(net, options)
+    pyo_build = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    pyo_obj = solve_pyomo(pym)
+    pyo_solve = time.perf_counter() - t0
+    del pym
+    gc.collect()
+    row = {
+        "case": scenario.config.name,
+        "nodes": net.n_nodes,
+        "variables": n_var,
+        "constraints": n_con,
+        "network_s": network_s,
+        "linopy_build_s": lin_build,
+        "pyomo_build_s": pyo_build,
+        "build_speedup": pyo_build / lin_build,
+        "linopy_solve_s": lin_solve,
+        "pyomo_solve_s": pyo_solve,
+        "build_share": lin_build / lin_solve,
+        "objective": lin_obj,
+        "rel_diff": abs(lin_obj - pyo_obj) / max(abs(pyo_obj), 1.0),
+    }
+    if measure_memory:
+        lin_mem, pyo_mem = memory("linopy", size), memory("pyomo", size)
+        row |= {
+            "linopy_build_mb": lin_mem["build_mb"],
+            "pyomo_build_mb": pyo_mem["build_mb"],
+            "linopy_peak_mb": lin_mem["total_mb"],
+            "pyomo_peak_mb": pyo_mem["total_mb"],
+        }
+    return row
+
+
+def table(rows: list[dict[str, Any]]) -> str:
+    head = (
+        "| case | nodes | vars | cons | build linopy s | build Pyomo s | Pyomo/linopy "
+        "| solve linopy s | solve Pyomo s | build/solve | build MB linopy | build MB Pyomo "
+        "| peak MB linopy | peak MB Pyomo | objective | rel. diff |"
+    )
+    lines = [head, "|" + "---|" * 16]
+    for r in rows:
+        mem = [
+            f"{r[k]:,.0f}" if k in r else "-"
+            for k in ("linopy_build_mb", "pyomo_build_mb", "linopy_peak_mb", "pyomo_peak_mb")
+        ]
+        lines.append(
+            f"| {r['case']} | {r['nodes']:,} | {r['variables']:,} | {r['constraints']:,} "
+            f"| {r['linopy_build_s']:.2f} | {r['pyomo_build_s']:.2f} "
+            f"| {r['build_speedup']:.1f}x | {r['linopy_solve_s']:.2f} | {r['pyomo_solve_s']:.2f} "
+            f"| {r['build_share']:.0%} | {' | '.join(mem)} | {r['objective']:.6e} "
+            f"| {r['rel_diff']:.1e} |"
+        )
+    return "\n".join(lines)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--sizes", default="bundled,10x1000x52")
+    parser.add_argument("--no-memory", action="store_true", help="skip the memory runs")
+    parser.add_argument("--out", type=Path, help="also write the table to this file")
+    parser.add_argument("--child", choices=["linopy", "pyomo"], help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.child:
+        child(args.child, args.sizes)
+        return
+    rows = []
+    for size in args.sizes.split(","):
+        row = run(size, not args.no_memory)
+        rows.append(row)
+        print(table([row]).splitlines()[-1], file=sys.stderr, flush=True)
+        if row["rel_diff"] > 1e-6:
+            print(f"objectives differ on {size}: {row['rel_diff']:.2e}", file=sys.stderr)
+    text = table(rows)
+    print(text)
+    if args.out:
+        args.out.parent.mkdir(parents=True, exist_ok=True)
+        args.out.write_text(text + "\n")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,209 @@
+"""``rackforge plan``: the constrained plan (or, with --mrp, the MRP explosion)."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    PathArg,
+    console,
+    err_console,
+    load_or_exit,
+    write_json,
+)
+from rackforge.plan import (
+    MrpResult,
+    PlanOptions,
+    PlanResult,
+    run_mrp,
+    write_mrp_tables,
+    write_plan_tables,
+)
+from rackforge.plan import plan as make_plan
+
+EXIT_NO_PLAN = 3
+DEFAULT_OUT = Path("rackforge-out") / "plan"
+
+
+def plan(
+    path: str | None = PathArg,
+    mrp: bool = typer.Option(False, "--mrp", help="Uncapacitated MRP planned orders instead."),
+    out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder for the CSV tables."),
+    json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
+    time_limit: float | None = typer.Option(
+        None, "--time-limit", min=0.1, help="Solver time limit in seconds (default: scenario)."
+    ),
+    target_weeks: int = typer.Option(
+        8, "--target-weeks", min=1, help="Final weeks compared in the rack-target check."
+    ),
+    must_meet: bool = typer.Option(
+        False, "--must-meet-demand", help="Require every demand on time (else: infeasible)."
+    ),
+) -> None:
+    """Plan production, purchases and transfers at least cost within every capacity."""
+    if out.exists() and not out.is_dir():
+        err_console.print(f"--out {out} is a file, not a folder", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    scenario = load_or_exit(path)
+    if mrp:
+        result_mrp = run_mrp(scenario)
+        paths = write_mrp_tables(result_mrp, out)
+        _print_mrp(result_mrp)
+        if json_file is not None:
+            write_json(json_file, result_mrp.to_dict())
+        console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
+        return
+    options = PlanOptions(
+        time_limit_s=time_limit, target_weeks=target_weeks, must_meet_demand=must_meet
+    )
+    result = make_plan(scenario, options)
+    if json_file is not None:
+        write_json(json_file, result.to_dict())
+    if not result.has_plan:
+        err_console.print(f"[bold red]no plan[/] ({result.status.value}): ", end="")
+        err_console.print(result.message, markup=False, highlight=False)
+        _print_conflicts(result)
+        raise typer.Exit(EXIT_NO_PLAN)
+    paths = write_plan_tables(result, out)
+    _print_plan(result, scenario.config.currency)
+    console.print(f"wrote {len(paths)} tables to {out}", highlight=False)
+
+
+def _money(value: float) -> str:
+    return f"{value:,.0f}"
+
+
+def _print_plan(result: PlanResult, currency: str) -> None:
+    info = result.info
+    gap = f", gap {info.gap:.3%}" if info.gap is not None else ""
+    console.print(
+        f"[bold]{result.scenario}[/]: {result.status.value}{gap}; objective "
+        f"{_money(result.objective)} {currency} ({info.variables:,} variables, "
+        f"{info.constraints:,} constraints; built in {info.build_s:.2f} s, solved in "
+        f"{info.solve_s:.2f} s)"
+    )
+    _print_target(result)
+    k = result.kpis
+    if k is not None:
+        console.print(
+            f"demand {k.demand_units:,.0f} units: on time {k.on_time_units:,.0f} (fill rate "
+            f"{k.fill_rate:.1%}), late {k.late_units:,.0f}, lost {k.lost_units:,.0f}; "
+            f"domestic share of purchases {k.domestic_share:.1%}"
+        )
+    cost = Table(title=f"Cost ({currency})")
+    cost.add_column("part")
+    cost.add_column("amount", justify="right")
+    for part, value in result.cost.items():
+        cost.add_row(part, _money(value))
+    cost.add_row("[bold]total[/]", f"[bold]{_money(sum(result.cost.values()))}[/]")
+    console.print(cost)
+    _print_bottlenecks(result)
+    _print_late(result)
+
+
+def _print_target(result: PlanResult) -> None:
+    check = result.target
+    if check is None or not check.weeks:
+        return
+    table = Table(title=f"Can we make the target? {check.item_kind}s per week, last weeks")
+    for col in ("week", "demand", "output", "delivered", "on time"):
+        table.add_column(col, justify="right" if col != "week" else "left")
+    for w in check.weeks:
+        style = "" if w.on_time >= w.demand - 1e-6 else "yellow"
+        table.add_row(
+            w.label,
+            f"{w.demand:,.0f}",
+            f"{w.output:,.0f}",
+            f"{w.delivered:,.0f}",
+            f"{w.on_time:,.0f}",
+            style=style,
+        )
+    console.print(table)
+    console.print(f"[bold]answer[/]: {check.answer}", highlight=False)
+
+
+def _print_bottlenecks(result: PlanResult, top: int = 8) -> None:
+    if not result.bottlenecks:
+        console.print("no capacity limit binds")
+        return
+    labels = result.week_labels
+    table = Table(title="Bottlenecks (shadow price: cost saved per extra hour or unit)")
+    for col in ("kind", "id", "item", "weeks", "binding", "peak", "total"):
+        table.add_column(col, justify="right" if col in ("binding", "peak", "total") else "left")
+    for b in result.bottlenecks[:top]:
+        table.add_row(
+            b.kind.value,
+            b.id,
+            b.item or "-",
+            f"{labels[b.first_week]}..{labels[b.last_week]}",
+            str(b.binding_weeks),
+            _money(b.shadow_price),
+            _money(b.total_shadow_price),
+        )
+    console.print(table)
+
+
+def _print_late(result: PlanResult, top: int = 10) -> None:
+    if not result.late:
+        console.print("every demand is delivered on time")
+        return
+    groups: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0, 0.0])
+    texts: dict[str, str] = {}
+    for d in result.late:
+        key = f"{d.cause.kind.value}: {d.cause.id}"
+        groups[key][0] += 1
+        groups[key][1] += d.late
+        groups[key][2] += d.lost
+        texts.setdefault(key, d.cause.text)
+    table = Table(title=f"Late or lost demand by cause ({len(result.late)} demand rows)")
+    for col in ("cause", "rows", "late", "lost", "why"):
+        table.add_column(col, justify="right" if col in ("rows", "late", "lost") else "left")
+    ranked = sorted(groups.items(), key=lambda kv: -(kv[1][1] + kv[1][2]))
+    for key, (rows, late, lost) in ranked[:top]:
+        table.add_row(key, f"{rows:.0f}", f"{late:,.0f}", f"{lost:,.0f}", texts[key])
+    console.print(table)
+
+
+def _print_conflicts(result: PlanResult) -> None:
+    if not result.conflicts:
+        return
+    labels = result.week_labels
+    table = Table(title="Constraints that had to be relaxed")
+    for col in ("family", "id", "item", "week", "by", "limit"):
+        table.add_column(col)
+    for c in result.conflicts[:20]:
+        week = labels[c.week] if 0 <= c.week < len(labels) else "-"
+        table.add_row(
+            c.family.value, c.id, c.item or "-", week, f"{c.violation:,.4g}", f"{c.limit:,.4g}"
+        )
+    err_console.print(table)
+
+
+def _print_mrp(result: MrpResult) -> None:
+    orders = result.planned_orders
+    table = Table(title=f"MRP planned orders ({result.status.value})")
+    for col in ("type", "orders", "units", "cost"):
+        table.add_column(col, justify="left" if col == "type" else "right")
+    for kind, grp in orders.groupby("order_type"):
+        table.add_row(
+            str(kind), f"{len(grp):,}", f"{grp['qty'].sum():,.0f}", _money(float(grp["cost"].sum()))
+        )
+    console.print(table)
+    if not result.exceptions:
+        console.print("no exceptions")
+        return
+    ex = Table(title=f"Exceptions ({len(result.exceptions)})")
+    for col in ("kind", "site", "item", "week", "qty", "message"):
+        ex.add_column(col)
+    for e in result.exceptions[:25]:
+        ex.add_row(e.kind.value, e.site, e.item, str(e.week), f"{e.qty:,.6g}", e.message)
+    console.print(ex)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("plan")(plan)

@@ -1,0 +1,193 @@
+"""Resilience commands: ``risk`` (time-to-survive / time-to-recover per node) and ``stress``
+(Monte-Carlo disruptions)."""
+
+from __future__ import annotations
+
+import math
+import os
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import typer
+from rich.box import SIMPLE
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    PathArg,
+    console,
+    err_console,
+    load_or_exit,
+    write_json,
+)
+from rackforge.risk import (
+    Backend,
+    BackendUnavailable,
+    DurationModel,
+    RiskOptions,
+    RiskReport,
+    StressOptions,
+    StressResult,
+    assess,
+    stress_test,
+)
+from rackforge.risk.stress import run_local
+
+JsonOpt = typer.Option(None, "--json", help="Also write the result as JSON to this file.")
+
+
+@contextmanager
+def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
+    """A rich progress bar fed by the library's ``(done, total)`` callback."""
+    with Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task(label, total=None)
+
+        def update(done: int, total: int) -> None:
+            bar.update(task, completed=done, total=total)
+
+        yield update
+
+
+def _weeks(value: float) -> str:
+    return "never" if math.isinf(value) else ("n/a" if math.isnan(value) else f"{value:.1f}")
+
+
+def risk(
+    path: str | None = PathArg,
+    json_file: Path | None = JsonOpt,
+    workers: int = typer.Option(
+        min(os.cpu_count() or 1, 4), help="Processes solving the node LPs in parallel."
+    ),
+    rows: int = typer.Option(20, help="Nodes shown in the table (the JSON has all)."),
+) -> None:
+    """Time to survive vs time to recover of every supplier, plant and lane, ranked by the
+    rack demand lost while it is down."""
+    scenario = load_or_exit(path)
+    with _progress("node LPs") as update:
+        report = assess(scenario, RiskOptions(workers=workers), progress=update)
+    _print_report(report, rows)
+    if json_file is not None:
+        write_json(json_file, report.to_dict())
+        console.print(f"wrote {json_file}")
+
+
+def _print_report(report: RiskReport, rows: int) -> None:
+    table = Table(title=f"Resilience of {report.scenario}: nodes ranked by impact", box=SIMPLE)
+    for col in ("#", "node", "kind", "TTS w", "TTR w", "lost", "runs short of"):
+        table.add_column(
+            col, justify="left" if col in ("node", "kind", "runs short of") else "right"
+        )
+    for rank, node in enumerate(report.nodes[:rows], start=1):
+        ttr = _weeks(node.ttr_weeks) + ("" if node.ttr_from_risk_table else "*")
+        table.add_row(
+            str(rank),
+            node.target,
+            node.kind.value,
+            _weeks(node.tts_weeks),
+            ttr,
+            f"{node.impact_units:,.0f}",
+            node.limited_by,
+            style="red" if node.exposed else "",
+        )
+    console.print(table)
+    console.print(
+        f"demand {report.demand_units:,.0f} units; the undisrupted network serves "
+        f"{report.baseline_served_units:,.0f} on time; lost = units not delivered on time while "
+        "the node is down for its TTR. * = default TTR (no risk row)."
+    )
+    exposed = report.exposed
+    if not exposed:
+        console.print("[green]No node is exposed: every TTS covers its TTR.[/]")
+        return
+    console.print(f"[red]{len(exposed)} exposed node(s) (TTS < TTR); fix first:[/]")
+    for node in exposed[:5]:
+        short = f", short of {node.limited_by}" if node.limited_by else ""
+        console.print(
+            f"  {node.target} ({node.kind.value}): survives {_weeks(node.tts_weeks)} w of a "
+            f"{_weeks(node.ttr_weeks)} w outage{short}; {node.impact_units:,.0f} units lost"
+        )
+
+
+def stress(
+    path: str | None = PathArg,
+    scenarios: int = typer.Option(10_000, help="Monte-Carlo scenarios."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same answer)."),
+    backend: Backend = typer.Option(Backend.NUMPY.value, help="Array backend."),
+    dask: str | None = typer.Option(
+        None, help="Run on Dask: 'local' (a LocalCluster) or a scheduler address."
+    ),
+    dask_workers: int = typer.Option(2, help="Workers of a local Dask cluster."),
+    duration: DurationModel = typer.Option(
+        DurationModel.GEOMETRIC.value, help="Disruption length: geometric (mean TTR) or fixed."
+    ),
+    chunk_size: int = typer.Option(8192, help="Scenarios per chunk (bounds memory)."),
+    json_file: Path | None = JsonOpt,
+) -> None:
+    """Simulate random disruptions from the risk table: distribution of delivered racks and
+    fill rate, and the nodes behind the losses."""
+    scenario = load_or_exit(path)
+    options = StressOptions(
+        scenarios=scenarios, seed=seed, backend=backend, duration=duration, chunk_size=chunk_size
+    )
+    try:
+        with _progress("chunks") as update:
+            if dask is None:
+                result = stress_test(scenario, options, update, run_local)
+            else:
+                from rackforge.risk.distributed import dask_client, dask_runner
+
+                with dask_client(dask, workers=dask_workers) as client:
+                    result = stress_test(scenario, options, update, dask_runner(client))
+    except (BackendUnavailable, ValueError) as exc:
+        err_console.print(f"[red]{exc}[/]")
+        raise typer.Exit(EXIT_INVALID) from None
+    _print_stress(result)
+    if json_file is not None:
+        write_json(json_file, result.to_dict())
+        console.print(f"wrote {json_file}")
+
+
+def _print_stress(result: StressResult) -> None:
+    table = Table(title=f"{result.scenarios:,} disruption scenarios, seed {result.seed}")
+    for col in ("", "p5", "p50", "p95", "mean", "CVaR 5%"):
+        table.add_column(col, justify="right")
+    for name, dist, fmt in (
+        ("fill rate", result.fill_rate, "{:.1%}"),
+        ("delivered units", result.delivered_units, "{:,.0f}"),
+    ):
+        values = (dist.p5, dist.p50, dist.p95, dist.mean, dist.cvar5)
+        table.add_row(name, *(fmt.format(v) for v in values))
+    console.print(table)
+    console.print(
+        f"demand {result.demand_units:,.0f} units; the undisrupted plan delivers "
+        f"{result.plan_units:,.0f}; {result.wall_s:.1f} s on {result.backend.value}"
+    )
+    if not result.top_contributors:
+        console.print("No node in the risk table is ever disrupted: nothing to attribute.")
+        return
+    who = Table(title="Nodes behind the losses (regression of lost units on down-weeks)")
+    for col in ("node", "kind", "lost / down-week", "down weeks (mean)", "expected lost"):
+        who.add_column(col, justify="left" if col in ("node", "kind") else "right")
+    for c in result.top_contributors:
+        who.add_row(
+            c.target,
+            c.kind,
+            f"{c.lost_per_down_week:,.1f}",
+            f"{c.mean_down_weeks:.2f}",
+            f"{c.expected_lost_units:,.1f}",
+        )
+    console.print(who)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(risk)
+    app.command()(stress)

@@ -1,0 +1,247 @@
+"""The ``twin`` command: simulate the plants' lines (discrete events, replications, CIs)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from enum import StrEnum
+from pathlib import Path
+
+import pandas as pd
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    PathArg,
+    console,
+    err_console,
+    load_or_exit,
+    write_json,
+)
+from rackforge.twin import (
+    AutomationComparison,
+    Availability,
+    Estimate,
+    Levers,
+    ReleaseMode,
+    TwinError,
+    TwinOptions,
+    TwinResult,
+    TwinStatus,
+    compare_automation,
+    simulate_scenario,
+)
+
+
+class LeverChoice(StrEnum):
+    """``off``: today; ``on``: the scenario's automation levers; ``compare``: both."""
+
+    OFF = "off"
+    ON = "on"
+    COMPARE = "compare"
+
+
+def parse_release(text: str) -> tuple[ReleaseMode, float]:
+    """``plan``, ``rate:X`` or ``poisson:X`` (X jobs per hour at each site)."""
+    kind, _, value = text.partition(":")
+    try:
+        mode = ReleaseMode(kind.strip().lower())
+    except ValueError:
+        raise typer.BadParameter("use plan, rate:X or poisson:X (X jobs per hour)") from None
+    if mode is ReleaseMode.PLAN:
+        if value:
+            raise typer.BadParameter("'plan' takes no rate; give a plan with --plan-csv")
+        return mode, 0.0
+    try:
+        rate = float(value)
+    except ValueError:
+        raise typer.BadParameter(
+            f"{kind}:X needs a number of jobs per hour, not {value!r}"
+        ) from None
+    if not rate > 0 or not math.isfinite(rate):
+        raise typer.BadParameter("the rate must be a positive number of jobs per hour")
+    return mode, rate
+
+
+@contextmanager
+def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
+    with Progress(
+        TextColumn("replications"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+    ) as bar:
+        task = bar.add_task("replications", total=total)
+
+        def update(done: int, of: int) -> None:
+            bar.update(task, completed=done, total=of)
+
+        yield update
+
+
+def _pm(e: Estimate, fmt: str = ",.1f") -> str:
+    if math.isnan(e.mean):
+        return "n/a"
+    if math.isnan(e.ci95):
+        return format(e.mean, fmt)
+    return f"{format(e.mean, fmt)} ± {format(e.ci95, fmt)}"
+
+
+def _print_result(result: TwinResult, title: str) -> None:
+    table = Table(title=f"{title}: {result.replications} replication(s) of {result.weeks:g} weeks")
+    for col in ("site", "units/week", "cycle h", "p50 h", "p95 h", "WIP", "scrap", "rework"):
+        table.add_column(col, justify="left" if col == "site" else "right")
+    rows = list(result.sites.items())
+    if len(rows) > 1:
+        rows.append(("all", result.totals))
+    for site, t in rows:
+        table.add_row(
+            site,
+            _pm(t.throughput_per_week),
+            _pm(t.cycle_time_h.mean),
+            f"{t.cycle_time_h.p50:,.1f}",
+            f"{t.cycle_time_h.p95:,.1f}",
+            _pm(t.wip_mean),
+            _pm(t.scrap_units, ",.0f"),
+            _pm(t.rework_units, ",.0f"),
+            style="red" if t.status is TwinStatus.OVERLOADED else "",
+        )
+    console.print(table)
+    res = Table(title="Resources (utilisation = busy / scheduled unit-hours)")
+    for col in ("site", "resource", "kind", "units", "utilisation", "up", "queue", "wait h"):
+        res.add_column(col, justify="left" if col in ("site", "resource", "kind") else "right")
+    bottlenecks = {(b.site, b.resource) for t in result.sites.values() if (b := t.bottleneck)}
+    for r in result.resources:
+        res.add_row(
+            r.site,
+            r.resource,
+            r.kind,
+            "∞" if r.units is None else str(r.units),
+            _pm(r.utilization, ".1%"),
+            f"{r.availability.mean:.1%}",
+            _pm(r.mean_queue),
+            _pm(r.mean_wait_h),
+            style="bold" if (r.site, r.resource) in bottlenecks else "",
+        )
+    console.print(res)
+    for site, t in result.sites.items():
+        if t.bottleneck is not None:
+            console.print(
+                f"bottleneck at {site}: [bold]{t.bottleneck.resource}[/] ({t.bottleneck.reason})"
+            )
+        if t.status is TwinStatus.OVERLOADED:
+            console.print(
+                f"[red]{site} is overloaded: releases exceed what the line finishes; queues grow "
+                "and these figures describe a transient, not a steady state.[/]"
+            )
+    for note in result.notes:
+        console.print(f"note: {note}", markup=False, highlight=False)
+    console.print(
+        f"{result.events:,} events, {result.events_per_s:,.0f} events/s per core, "
+        f"{result.wall_s:.2f} s wall; warm-up {result.warmup_weeks:g} of {result.weeks:g} weeks cut"
+    )
+
+
+def _print_comparison(cmp: AutomationComparison) -> None:
+    _print_result(cmp.today, "Today (levers off)")
+    _print_result(cmp.automated, "Automated (levers on)")
+    levers = ", ".join(f"{k} -{v:.0%}" for k, v in cmp.touch_time_reduction.items()) or "none"
+    detect = "unset" if cmp.inspection_detect_rate is None else f"{cmp.inspection_detect_rate:.0%}"
+    console.print(f"levers: touch time {levers}; inspection detect rate {detect}")
+    diff = Table(title="Automated minus today (paired replications, 95% CI)")
+    for col in ("output", "today", "automated", "difference"):
+        diff.add_column(col, justify="left" if col == "output" else "right")
+    diff.add_row(
+        "units/week",
+        _pm(cmp.today.totals.throughput_per_week),
+        _pm(cmp.automated.totals.throughput_per_week),
+        _pm(cmp.throughput_gain_per_week),
+    )
+    diff.add_row(
+        "cycle time h",
+        _pm(cmp.today.totals.cycle_time_h.mean),
+        _pm(cmp.automated.totals.cycle_time_h.mean),
+        _pm(cmp.cycle_time_change_h),
+    )
+    console.print(diff)
+
+
+def twin(
+    path: str | None = PathArg,
+    site: list[str] | None = typer.Option(
+        None, "--site", help="Plant to simulate (repeat for several; default all with routings)."
+    ),
+    weeks: float = typer.Option(6.0, help="Simulated weeks per replication."),
+    replications: int = typer.Option(4, help="Independent replications."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same answer)."),
+    release: str = typer.Option(
+        "plan", help="plan | rate:X | poisson:X, X = jobs per hour at each site."
+    ),
+    plan_csv: Path | None = typer.Option(
+        None, "--plan-csv", help="Production plan CSV (site,item,week,qty); default: level."
+    ),
+    warmup: float | None = typer.Option(
+        None, help="Warm-up weeks cut from the statistics (default 20% of --weeks)."
+    ),
+    workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
+    levers: LeverChoice = typer.Option(
+        LeverChoice.OFF.value, help="Automation levers: off (today), on, or compare both."
+    ),
+    availability: Availability = typer.Option(
+        Availability.CALENDAR.value, help="hours_per_week as daily shifts or a capacity factor."
+    ),
+    json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
+) -> None:
+    """Simulate the plants' lines: throughput, cycle time, WIP, utilisation, bottleneck."""
+    scenario = load_or_exit(path)
+    mode, rate = parse_release(release)
+    plan = None
+    if plan_csv is not None:
+        try:
+            plan = pd.read_csv(plan_csv)
+        except (OSError, ValueError) as exc:
+            err_console.print(f"cannot read {plan_csv}: {exc}")
+            raise typer.Exit(EXIT_INVALID) from None
+    options = TwinOptions(
+        weeks=weeks,
+        replications=replications,
+        seed=seed,
+        warmup_weeks=warmup,
+        workers=workers,
+        sites=tuple(site or ()),
+        release=mode,
+        release_rate_per_h=rate,
+        availability=availability,
+        levers=Levers.ON if levers is LeverChoice.ON else Levers.OFF,
+    )
+    runs = replications * (2 if levers is LeverChoice.COMPARE else 1)
+    try:
+        with _progress(runs) as update:
+            if levers is LeverChoice.COMPARE:
+                cmp = compare_automation(scenario, options, plan, update)
+            else:
+                result = simulate_scenario(scenario, options, plan, update)
+    except TwinError as exc:
+        err_console.print(f"[bold red]cannot simulate[/]: {len(exc.problems)} problem(s)")
+        for problem in exc.problems:
+            err_console.print(problem, markup=False, highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    if levers is LeverChoice.COMPARE:
+        _print_comparison(cmp)
+        data = cmp.to_dict()
+    else:
+        title = "Automated (levers on)" if levers is LeverChoice.ON else "Today (levers off)"
+        _print_result(result, title)
+        data = result.to_dict()
+    if json_file is not None:
+        write_json(json_file, data)
+        console.print(f"wrote {json_file}")
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(twin)

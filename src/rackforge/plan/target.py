@@ -1,0 +1,142 @@
+"""Can the plants reach the demanded rack rate at the end of the horizon, and what holds them
+back? Demanded vs planned rack output per week over the last weeks, and the limits that bind
+in (and just before) those weeks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import pandas as pd
+
+from rackforge.plan.result import PlanResult
+
+TOL = 1e-6
+
+
+@dataclass(frozen=True)
+class TargetWeek:
+    week: int
+    label: str
+    demand: float  # units of the item kind due this week
+    output: float  # units completed by the plants this week (production available)
+    delivered: float  # units delivered this week (on time or late)
+    on_time: float  # of this week's demand, units delivered this week
+
+
+@dataclass(frozen=True)
+class TargetCheck:
+    item_kind: str
+    weeks: list[TargetWeek]
+    meets: bool
+    binding: list[dict[str, Any]]
+    answer: str
+
+    def mean(self, attr: str) -> float:
+        return sum(float(getattr(w, attr)) for w in self.weeks) / max(len(self.weeks), 1)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "item_kind": self.item_kind,
+            "meets": self.meets,
+            "demand_per_week": self.mean("demand"),
+            "output_per_week": self.mean("output"),
+            "delivered_per_week": self.mean("delivered"),
+            "on_time_per_week": self.mean("on_time"),
+            "weeks": [w.__dict__ for w in self.weeks],
+            "binding": self.binding,
+            "answer": self.answer,
+        }
+
+
+def target_check(
+    result: PlanResult, weeks: int = 8, item_kind: str = "rack", lookback: int = 8, top: int = 5
+) -> TargetCheck:
+    """Demanded vs planned output of ``item_kind`` items over the last ``weeks`` weeks, and the
+    ``top`` binding limits by total shadow price from ``lookback`` weeks before that window to
+    the end of the horizon."""
+    labels = result.week_labels
+    h = len(labels)
+    first = max(h - weeks, 0)
+    window = range(first, h)
+    if result.tables is None:
+        return TargetCheck(item_kind, [], False, [], f"no plan: {result.message}")
+    kinds = result.items.set_index("item")["kind"]
+    chosen = set(kinds[kinds == item_kind].index)
+
+    def per_week(frame: pd.DataFrame, week_col: str, qty_col: str) -> pd.Series:
+        sel = frame[frame["item"].isin(chosen)]
+        return sel.groupby(week_col)[qty_col].sum()
+
+    t = result.tables
+    demand = per_week(t.service, "week", "qty")
+    on_time = per_week(t.service, "week", "on_time")
+    output = per_week(t.production, "available_week", "qty")
+    delivered = per_week(t.deliveries, "week", "qty")
+    rows = [
+        TargetWeek(
+            w,
+            labels[w],
+            float(demand.get(w, 0.0)),
+            float(output.get(w, 0.0)),
+            float(delivered.get(w, 0.0)),
+            float(on_time.get(w, 0.0)),
+        )
+        for w in window
+    ]
+    meets = all(r.on_time >= r.demand - TOL for r in rows)
+    bind = result.binding
+    bind = bind[bind["week"] >= first - lookback]
+    top_rows: list[dict[str, Any]] = []
+    if not bind.empty:
+        grouped = (
+            bind.groupby(["kind", "id", "site", "item"])
+            .agg(
+                shadow_price=("shadow_price", "sum"),
+                first_week=("week", "min"),
+                last_week=("week", "max"),
+                weeks=("week", "count"),
+            )
+            .sort_values("shadow_price", ascending=False)
+            .head(top)
+            .reset_index()
+        )
+        top_rows = [
+            {
+                "kind": str(r.kind),
+                "id": str(r.id),
+                "site": str(r.site),
+                "item": str(r.item),
+                "first_week": labels[int(r.first_week)],
+                "last_week": labels[int(r.last_week)],
+                "binding_weeks": int(r.weeks),
+                "total_shadow_price": float(r.shadow_price),
+            }
+            for r in grouped.itertuples()
+        ]
+    check = TargetCheck(item_kind, rows, meets, top_rows, "")
+    return TargetCheck(item_kind, rows, meets, top_rows, _answer(check, labels, first))
+
+
+def _answer(check: TargetCheck, labels: tuple[str, ...], first: int) -> str:
+    if not check.weeks or check.mean("demand") <= TOL:
+        return f"no {check.item_kind} demand in the last {len(check.weeks)} weeks"
+    span = f"{labels[first]}..{labels[-1]}"
+    demand, output, on_time = check.mean("demand"), check.mean("output"), check.mean("on_time")
+    if check.meets:
+        return (
+            f"yes: in {span} the plan delivers all {demand:,.0f} {check.item_kind}s a week "
+            f"on time (output {output:,.0f} a week)"
+        )
+    held = (
+        "; ".join(
+            f"{b['kind']} {b['id']} ({b['first_week']}..{b['last_week']})"
+            for b in check.binding[:3]
+        )
+        or "no capacity limit (lead times or cost)"
+    )
+    return (
+        f"no: in {span} demand is {demand:,.0f} {check.item_kind}s a week; the plan "
+        f"completes {output:,.0f} and delivers {on_time:,.0f} on time "
+        f"({on_time / demand:.0%}). Held back by: {held}"
+    )

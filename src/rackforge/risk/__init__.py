@@ -1,0 +1,71 @@
+"""Supply-chain resilience: time-to-survive / time-to-recover per node, and a Monte-Carlo
+stress test of random disruptions on an array backend, locally or on Dask.
+
+>>> from rackforge.scenario import load_scenario
+>>> from rackforge.risk import assess, stress_test, StressOptions
+>>> report = assess(load_scenario("tiny"))
+>>> [n.target for n in report.nodes][:2]
+['sup-us', 'plant-a']
+>>> result = stress_test(load_scenario("tiny"), StressOptions(scenarios=2048, seed=1))
+>>> 0.0 <= result.fill_rate.p5 <= 1.0
+True
+"""
+
+from rackforge.risk.backend import (
+    ArrayOps,
+    Backend,
+    BackendUnavailable,
+    array_ops,
+    installed_backends,
+)
+from rackforge.risk.baseline import Baseline, BaselineError, plan_baseline
+from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel, weekly_hazard
+from rackforge.risk.network import (
+    DEFAULT_TTR_WEEKS,
+    ArcKind,
+    Network,
+    NodeKind,
+    RiskNode,
+    build_network,
+)
+from rackforge.risk.stress import (
+    Contributor,
+    Distribution,
+    StressOptions,
+    StressResult,
+    StressStatus,
+    stress_test,
+)
+from rackforge.risk.ttr import NodeRisk, NodeStatus, RiskOptions, RiskReport, assess
+
+__all__ = [
+    "BLOCK",
+    "DEFAULT_TTR_WEEKS",
+    "ArcKind",
+    "ArrayOps",
+    "Backend",
+    "BackendUnavailable",
+    "Baseline",
+    "BaselineError",
+    "Contributor",
+    "DisruptionSampler",
+    "Distribution",
+    "DurationModel",
+    "Network",
+    "NodeKind",
+    "NodeRisk",
+    "NodeStatus",
+    "RiskNode",
+    "RiskOptions",
+    "RiskReport",
+    "StressOptions",
+    "StressResult",
+    "StressStatus",
+    "array_ops",
+    "assess",
+    "build_network",
+    "installed_backends",
+    "plan_baseline",
+    "stress_test",
+    "weekly_hazard",
+]

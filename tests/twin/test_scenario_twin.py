@@ -1,0 +1,131 @@
+"""The twin on the bundled ``tiny`` scenario, checked by hand.
+
+tiny: demand 50 racks over 8 weeks -> 6.25 racks a week level, 2 trays a rack -> 12.5
+trays a week. Trays: 1 h at labor-1, then 2 h at test-1 passing 90% (failures back to
+assembly), so 1 / 0.9 visits of each. Racks: 2 h at line-1, then 4 h at test-1.
+Scheduled hours a week: labor-1 2 x 40, test-1 2 x 50, line-1 1 x 40. Utilisation:
+labor-1 12.5 / 0.9 x 1 / 80 = 0.1736; test-1 (12.5 / 0.9 x 2 + 6.25 x 4) / 100 = 0.5278;
+line-1 6.25 x 2 / 40 = 0.3125.
+"""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import pandas as pd
+import pytest
+
+from rackforge import Scenario
+from rackforge.twin import (
+    Availability,
+    Levers,
+    ReleaseMode,
+    TwinError,
+    TwinOptions,
+    TwinStatus,
+    compare_automation,
+    level_plan,
+    line_from_scenario,
+    simulate_scenario,
+)
+
+UTIL = {"labor-1": 12.5 / 0.9 / 80, "test-1": (12.5 / 0.9 * 2 + 6.25 * 4) / 100, "line-1": 0.3125}
+LONG = TwinOptions(weeks=60, replications=4, workers=1, seed=3)
+
+
+def test_level_plan_from_demand(tiny: Scenario) -> None:
+    plan = level_plan(tiny)
+    per_week = plan.groupby(["site", "item"])["qty"].mean().to_dict()
+    assert per_week == {("plant-a", "rack-t"): 6.25, ("plant-a", "tray-t"): 12.5}
+    assert sorted(plan["week"].unique()) == list(range(8))
+
+
+@pytest.mark.parametrize("availability", list(Availability))
+def test_utilisation_throughput_and_rework_by_hand(
+    tiny: Scenario, availability: Availability
+) -> None:
+    result = simulate_scenario(tiny, replace(LONG, availability=availability))
+    util = result.utilization()
+    for name, expected in UTIL.items():
+        assert util[name] == pytest.approx(expected, abs=0.015), name
+    assert result.totals.throughput_per_week.mean == pytest.approx(18.75, rel=0.01)
+    weeks = result.weeks - result.warmup_weeks
+    assert result.totals.rework_units.mean / weeks == pytest.approx(12.5 / 0.9 * 0.1, rel=0.1)
+    assert result.totals.scrap_units.mean == 0
+    assert result.totals.bottleneck is not None
+    assert result.totals.bottleneck.resource == "test-1"
+    assert "highest utilisation" in result.totals.bottleneck.reason
+    assert result.status is TwinStatus.OK
+    test1 = next(r for r in result.resources if r.resource == "test-1")
+    assert test1.availability.mean == pytest.approx(200 / 204, abs=0.01)  # MTBF / (MTBF + MTTR)
+
+
+def test_automation_levers(tiny: Scenario) -> None:
+    """Levers on: labour hours x 0.75 (labor-1 utilisation 0.1302) and a 97% detect rate
+    at the inspection steps, so a few tray defects escape (0.1 x 0.03 per test visit)."""
+    on = simulate_scenario(tiny, replace(LONG, levers=Levers.ON))
+    assert on.utilization()["labor-1"] == pytest.approx(UTIL["labor-1"] * 0.75, abs=0.01)
+    assert on.utilization()["line-1"] == pytest.approx(UTIL["line-1"], abs=0.015)
+    assert on.totals.escaped_units.mean > 0
+    off = simulate_scenario(tiny, LONG)
+    assert off.totals.escaped_units.mean == 0
+
+
+def test_compare_today_and_automated(tiny: Scenario) -> None:
+    cmp = compare_automation(tiny, replace(LONG, weeks=30))
+    assert cmp.today.utilization()["labor-1"] > cmp.automated.utilization()["labor-1"]
+    # releases limit the output (the line is far from full), so throughput does not change,
+    # but trays spend less time in assembly
+    assert cmp.throughput_gain_per_week.contains(0.0)
+    assert cmp.cycle_time_change_h.high < 0
+    data = cmp.to_dict()
+    assert set(data) == {"levers", "today", "automated", "difference"}
+    assert data["levers"]["touch_time_reduction"] == {"labor": 0.25}
+
+
+def test_a_given_plan_with_iso_weeks(tiny: Scenario) -> None:
+    plan = pd.DataFrame(
+        {
+            "site": "plant-a",
+            "item": "rack-t",
+            "week": [f"2026-W{w:02d}" for w in range(1, 11)],
+            "qty": 10.0,
+        }
+    )
+    result = simulate_scenario(tiny, TwinOptions(weeks=10, replications=2, workers=1), plan=plan)
+    rack = next(i for i in result.items if i.item == "rack-t")
+    tray = next(i for i in result.items if i.item == "tray-t")
+    assert rack.released_per_week.mean == pytest.approx(10.0, abs=0.2)
+    assert tray.released_per_week.mean == 0
+    assert any("tray-t: no planned production" in n for n in result.notes)
+
+
+def test_rate_release_split_by_the_plan_mix(tiny: Scenario) -> None:
+    options = TwinOptions(
+        weeks=20, replications=2, workers=1, release=ReleaseMode.RATE, release_rate_per_h=0.2
+    )
+    result = simulate_scenario(tiny, options)
+    released = {i.item: i.released_per_week.mean for i in result.items}
+    assert released["tray-t"] == pytest.approx(0.2 * 168 * 2 / 3, abs=0.1)
+    assert released["rack-t"] == pytest.approx(0.2 * 168 / 3, abs=0.1)
+
+
+def test_overload_is_reported(tiny: Scenario) -> None:
+    options = TwinOptions(
+        weeks=20, replications=2, workers=1, release=ReleaseMode.POISSON, release_rate_per_h=1.0
+    )
+    result = simulate_scenario(tiny, options)
+    assert result.status is TwinStatus.OVERLOADED
+    assert result.totals.bottleneck is not None
+    assert result.totals.bottleneck.resource == "test-1"
+
+
+def test_bad_requests_name_the_problem(tiny: Scenario) -> None:
+    with pytest.raises(TwinError, match="nowhere: no routings"):
+        simulate_scenario(tiny, TwinOptions(sites=("nowhere",)))
+    with pytest.raises(TwinError, match="missing column"):
+        simulate_scenario(tiny, plan=pd.DataFrame({"site": ["plant-a"], "qty": [1]}))
+    with pytest.raises(TwinError, match="rate > 0"):
+        simulate_scenario(tiny, TwinOptions(release=ReleaseMode.RATE))
+    with pytest.raises(TwinError, match="warm-up"):
+        simulate_scenario(tiny, TwinOptions(weeks=2, warmup_weeks=3))
