@@ -49,8 +49,12 @@ def test_utilisation_throughput_and_rework_by_hand(
     for name, expected in UTIL.items():
         assert util[name] == pytest.approx(expected, abs=0.015), name
     assert result.totals.throughput_per_week.mean == pytest.approx(18.75, rel=0.01)
-    weeks = result.weeks - result.warmup_weeks
-    assert result.totals.rework_units.mean / weeks == pytest.approx(12.5 / 0.9 * 0.1, rel=0.1)
+    # a tray test fails 10% of the time: reworks / (reworks + trays out) ~ 0.1 (binomial)
+    tray = next(i for i in result.items if i.item == "tray-t")
+    reworks = sum(r.route_reworked[0] for r in result.runs)
+    visits = reworks + sum(r.route_completed[0] for r in result.runs)
+    assert abs(reworks / visits - 0.1) < 3 * (0.1 * 0.9 / visits) ** 0.5
+    assert tray.rework_units.mean == reworks / len(result.runs)
     assert result.totals.scrap_units.mean == 0
     assert result.totals.bottleneck is not None
     assert result.totals.bottleneck.resource == "test-1"
@@ -111,8 +115,10 @@ def test_rate_release_split_by_the_plan_mix(tiny: Scenario) -> None:
 
 
 def test_overload_is_reported(tiny: Scenario) -> None:
+    """0.3 jobs an hour (2/3 trays, 1/3 racks): test-1 needs 0.2 x 168 / 0.9 x 2 + 0.1 x 168 x 4
+    = 142 h a week of its 100; labor-1 only 37 h of 80."""
     options = TwinOptions(
-        weeks=20, replications=2, workers=1, release=ReleaseMode.POISSON, release_rate_per_h=1.0
+        weeks=20, replications=2, workers=1, release=ReleaseMode.POISSON, release_rate_per_h=0.3
     )
     result = simulate_scenario(tiny, options)
     assert result.status is TwinStatus.OVERLOADED
