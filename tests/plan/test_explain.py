@@ -45,8 +45,9 @@ def test_cost_split_frames(short_of_test_hours: Scenario) -> None:
     r = plan(short_of_test_hours)
     by_gen = r.production_by_generation
     assert list(by_gen.columns) == ["gen-1"]
-    assert by_gen.to_numpy().sum() == pytest.approx(r.tables.production.query(
-        "item == 'rack-t'")["qty"].sum())
+    assert by_gen.to_numpy().sum() == pytest.approx(
+        r.tables.production.query("item == 'rack-t'")["qty"].sum()
+    )
     by_country = r.purchases_by_country
     assert by_country.to_numpy().sum() == pytest.approx(r.tables.purchases["value"].sum())
     assert r.utilization_by_resource.to_numpy().max() == pytest.approx(1.0)

@@ -167,3 +167,18 @@ def test_parallel_workers_give_the_same_report(tiny: Scenario) -> None:
     one = assess(tiny, RiskOptions(workers=1)).to_dict()
     two = assess(tiny, RiskOptions(workers=2)).to_dict()
     assert one == two
+
+
+def test_covered_yet_losing_demand_after_a_lead_time() -> None:
+    # One supplier, lead 3, capacity exactly the weekly need of 20 parts (no catch-up); 100 in
+    # stock. Down for good, the stock lasts 100 / 20 = 5 weeks >= TTR 4: covered. But orders of
+    # weeks 0-3 never ship, so arrivals of weeks 3-6 are missing: the stock covers weeks 0-4
+    # and weeks 5 and 6 lose 10 racks each. Impact 20 racks, first lost in week 5.
+    s = one_part(
+        sources=(Source("sup-a", capacity=20.0, lead=3),), risks=(Risk("sup-a", ttr_weeks=4),)
+    )
+    a = node(s, "sup-a")
+    assert a.tts_weeks == pytest.approx(5.0, abs=1e-6)
+    assert not a.exposed and a.status is NodeStatus.COVERED_WITH_LOSS
+    assert a.impact_units == pytest.approx(20.0, abs=1e-6)
+    assert a.first_loss_week == 5

@@ -10,12 +10,13 @@ line-1 6.25 x 2 / 40 = 0.3125.
 
 from __future__ import annotations
 
+import math
 from dataclasses import replace
 
 import pandas as pd
 import pytest
 
-from rackforge import Scenario
+from rackforge import Scenario, load_scenario
 from rackforge.twin import (
     Availability,
     Levers,
@@ -25,9 +26,10 @@ from rackforge.twin import (
     TwinStatus,
     compare_automation,
     level_plan,
-    line_from_scenario,
+    nominal_capacity,
     simulate_scenario,
 )
+from rackforge.twin.releases import split
 
 UTIL = {"labor-1": 12.5 / 0.9 / 80, "test-1": (12.5 / 0.9 * 2 + 6.25 * 4) / 100, "line-1": 0.3125}
 LONG = TwinOptions(weeks=60, replications=4, workers=1, seed=3)
@@ -135,3 +137,26 @@ def test_bad_requests_name_the_problem(tiny: Scenario) -> None:
         simulate_scenario(tiny, TwinOptions(release=ReleaseMode.RATE))
     with pytest.raises(TwinError, match="warm-up"):
         simulate_scenario(tiny, TwinOptions(weeks=2, warmup_weeks=3))
+
+
+def test_split_fills_capped_makers_first() -> None:
+    # 100 units shared 3:1, but the first site takes at most 60: the rest goes to the other
+    assert split(100.0, {"a": 3.0, "b": 1.0}, {"a": 60.0, "b": math.inf}) == {
+        "a": 60.0,
+        "b": pytest.approx(40.0),
+    }
+    # nobody can take more than their caps: the remainder is bought, not made
+    assert split(100.0, {"a": 1.0, "b": 1.0}, {"a": 10.0, "b": 20.0}) == {"a": 10.0, "b": 20.0}
+
+
+def test_bundled_default_scenario_runs_a_plant() -> None:
+    """One week of one plant of the default scenario: units flow and a resource is named."""
+    scenario = load_scenario("us-ai-racks")
+    options = TwinOptions(weeks=1, warmup_weeks=0.25, replications=1, sites=("plant-oh",))
+    result = simulate_scenario(scenario, options)
+    assert set(result.sites) == {"plant-oh"}
+    assert result.totals.throughput_per_week.mean > 0
+    assert result.totals.bottleneck is not None
+    names = set(scenario.resources.loc[scenario.resources["site"] == "plant-oh", "resource"])
+    assert result.totals.bottleneck.resource in names
+    assert nominal_capacity(scenario, "plant-oh", "rack-gb300") > 0

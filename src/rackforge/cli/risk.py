@@ -26,6 +26,7 @@ from rackforge.risk import (
     Backend,
     BackendUnavailable,
     DurationModel,
+    NodeStatus,
     RiskOptions,
     RiskReport,
     StressOptions,
@@ -58,7 +59,7 @@ def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
 
 
 def _weeks(value: float) -> str:
-    return "never" if math.isinf(value) else ("n/a" if math.isnan(value) else f"{value:.1f}")
+    return "never" if math.isinf(value) else ("n/a" if math.isnan(value) else f"{value:.2f}")
 
 
 def risk(
@@ -74,13 +75,16 @@ def risk(
     scenario = load_or_exit(path)
     with _progress("node LPs") as update:
         report = assess(scenario, RiskOptions(workers=workers), progress=update)
-    _print_report(report, rows)
+    _print_report(report, rows, scenario.week_label)
     if json_file is not None:
         write_json(json_file, report.to_dict())
         console.print(f"wrote {json_file}")
 
 
-def _print_report(report: RiskReport, rows: int) -> None:
+_STYLE = {NodeStatus.EXPOSED: "red", NodeStatus.COVERED_WITH_LOSS: "yellow"}
+
+
+def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str]) -> None:
     table = Table(title=f"Resilience of {report.scenario}: nodes ranked by impact", box=SIMPLE)
     for col in ("#", "node", "kind", "TTS w", "TTR w", "lost", "runs short of"):
         table.add_column(
@@ -96,25 +100,38 @@ def _print_report(report: RiskReport, rows: int) -> None:
             ttr,
             f"{node.impact_units:,.0f}",
             node.limited_by,
-            style="red" if node.exposed else "",
+            style=_STYLE.get(node.status, ""),
         )
     console.print(table)
     console.print(
         f"demand {report.demand_units:,.0f} units; the undisrupted network serves "
-        f"{report.baseline_served_units:,.0f} on time; lost = units not delivered on time while "
-        "the node is down for its TTR. * = default TTR (no risk row)."
+        f"{report.baseline_served_units:,.0f} on time; lost = units not delivered on time when "
+        "the node is down for its TTR. * = default TTR (no risk row). red = exposed "
+        "(TTS < TTR), yellow = covered but losing demand later."
     )
     exposed = report.exposed
-    if not exposed:
-        console.print("[green]No node is exposed: every TTS covers its TTR.[/]")
-        return
-    console.print(f"[red]{len(exposed)} exposed node(s) (TTS < TTR); fix first:[/]")
-    for node in exposed[:5]:
-        short = f", short of {node.limited_by}" if node.limited_by else ""
+    late = [n for n in report.nodes if n.status is NodeStatus.COVERED_WITH_LOSS]
+    if not exposed and not late:
+        console.print("[green]No node is exposed and no outage loses demand.[/]")
+    if exposed:
+        console.print(f"[red]{len(exposed)} exposed node(s) (TTS < TTR); fix first:[/]")
+        for node in exposed[:5]:
+            short = f", short of {node.limited_by}" if node.limited_by else ""
+            console.print(
+                f"  {node.target} ({node.kind.value}): survives {_weeks(node.tts_weeks)} w of a "
+                f"{_weeks(node.ttr_weeks)} w outage{short}; {node.impact_units:,.0f} units lost"
+            )
+    if late:
         console.print(
-            f"  {node.target} ({node.kind.value}): survives {_weeks(node.tts_weeks)} w of a "
-            f"{_weeks(node.ttr_weeks)} w outage{short}; {node.impact_units:,.0f} units lost"
+            f"[yellow]{len(late)} node(s) outlast their TTR but still lose demand: what they "
+            "ship again takes its lead time, or no spare capacity is left to catch up:[/]"
         )
+        for node in late[:5]:
+            first = "" if node.first_loss_week is None else week_label(node.first_loss_week)
+            console.print(
+                f"  {node.target} ({node.kind.value}): {node.impact_units:,.0f} units lost "
+                f"from {first}"
+            )
 
 
 def stress(

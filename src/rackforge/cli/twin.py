@@ -75,11 +75,13 @@ def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
         TimeElapsedColumn(),
         console=console,
         transient=True,
+        auto_refresh=False,  # no refresh thread: worker processes can then be forked
     ) as bar:
         task = bar.add_task("replications", total=total)
+        bar.refresh()
 
         def update(done: int, of: int) -> None:
-            bar.update(task, completed=done, total=of)
+            bar.update(task, completed=done, total=of, refresh=True)
 
         yield update
 

@@ -123,11 +123,6 @@ def _answer(check: TargetCheck, labels: tuple[str, ...], first: int) -> str:
         return f"no {check.item_kind} demand in the last {len(check.weeks)} weeks"
     span = f"{labels[first]}..{labels[-1]}"
     demand, output, on_time = check.mean("demand"), check.mean("output"), check.mean("on_time")
-    if check.meets:
-        return (
-            f"yes: in {span} the plan delivers all {demand:,.0f} {check.item_kind}s a week "
-            f"on time (output {output:,.0f} a week)"
-        )
     held = (
         "; ".join(
             f"{b['kind']} {b['id']} ({b['first_week']}..{b['last_week']})"
@@ -135,6 +130,19 @@ def _answer(check: TargetCheck, labels: tuple[str, ...], first: int) -> str:
         )
         or "no capacity limit (lead times or cost)"
     )
+    if check.meets:
+        peak = max(w.output for w in check.weeks)
+        if output >= demand * (1 - 0.01):
+            return (
+                f"yes: in {span} the plan delivers all {demand:,.0f} {check.item_kind}s a week "
+                f"on time from current output ({output:,.0f} a week)"
+            )
+        return (
+            f"yes, but only from stock built ahead: in {span} the plan delivers all "
+            f"{demand:,.0f} {check.item_kind}s a week on time while the plants complete "
+            f"{output:,.0f} a week (peak {peak:,.0f} against {check.weeks[-1].demand:,.0f} due "
+            f"in {labels[-1]}). Held back by: {held}"
+        )
     return (
         f"no: in {span} demand is {demand:,.0f} {check.item_kind}s a week; the plan "
         f"completes {output:,.0f} and delivers {on_time:,.0f} on time "

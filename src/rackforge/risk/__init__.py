@@ -19,15 +19,9 @@ from rackforge.risk.backend import (
     installed_backends,
 )
 from rackforge.risk.baseline import Baseline, BaselineError, plan_baseline
+from rackforge.risk.build import build_network
 from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel, weekly_hazard
-from rackforge.risk.network import (
-    DEFAULT_TTR_WEEKS,
-    ArcKind,
-    Network,
-    NodeKind,
-    RiskNode,
-    build_network,
-)
+from rackforge.risk.network import DEFAULT_TTR_WEEKS, ArcKind, Network, NodeKind, RiskNode
 from rackforge.risk.stress import (
     Contributor,
     Distribution,

@@ -24,8 +24,11 @@ from dataclasses import dataclass
 from enum import Enum
 
 import numpy as np
+from numpy.typing import NDArray
 
 from rackforge.risk.network import FloatArray, IntArray
+
+BoolArray = NDArray[np.bool_]
 
 #: Scenarios sharing one random stream; chunks are whole numbers of blocks.
 BLOCK = 1024
@@ -78,6 +81,8 @@ class DisruptionSampler:
         self.down = np.zeros((n, k), dtype=bool)
         self.remaining: IntArray = np.zeros((n, k), dtype=np.int64)
         self.down_weeks = np.zeros((n, k))
+        self.down_now: BoolArray = np.zeros(k, dtype=bool)  # down this week in some scenario
+        self.ever_down: BoolArray = np.zeros(k, dtype=bool)  # down so far in some scenario
         self.fixed_len = np.maximum(np.rint(profile.ttr_weeks), 1).astype(np.int64)
         self.recover = 1.0 / np.maximum(profile.ttr_weeks, 1.0)
 
@@ -104,5 +109,7 @@ class DisruptionSampler:
             self.down = self.remaining > 0
             self.remaining = np.maximum(self.remaining - 1, 0)
         self.down_weeks += self.down
+        self.down_now = np.asarray(self.down.any(axis=0), dtype=bool)
+        self.ever_down |= self.down_now
         avail = np.where(self.down, self.profile.factor, 1.0)
         return np.ascontiguousarray(avail.T)

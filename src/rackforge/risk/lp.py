@@ -30,6 +30,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
+from rackforge._highs import quiet_highs
 from rackforge.risk.network import FloatArray, IntArray, Network
 
 _INF = highspy.kHighsInf
@@ -136,6 +137,7 @@ class WarmLp:
         rows = np.flatnonzero(row_hi != self.row_hi)
         row_lo = np.asarray(self.lp.row_lower_, dtype=float)
         self._bounds(cols, lo, hi, rows, row_lo, row_hi)
+        self.h.clearSolver()  # forget factorisation and pricing data of earlier solves
         self.h.setBasis(self.basis)
         self.h.run()
         solution = _read(self.net, lay, self.h, frac=False)
@@ -154,7 +156,9 @@ class WarmLp:
         if len(cols):
             self.h.changeColsBounds(len(cols), cols.astype(np.int32), lo[cols], hi[cols])
         if len(rows):
-            self.h.changeRowsBounds(len(rows), rows.astype(np.int32), row_lo[rows], row_hi[rows])
+            self.h.changeRowsBounds(  # type: ignore[attr-defined]
+                len(rows), rows.astype(np.int32), row_lo[rows], row_hi[rows]
+            )
 
 
 def _highs_inf(values: FloatArray) -> FloatArray:
@@ -199,8 +203,7 @@ def _assemble(
 
 
 def new_highs() -> highspy.Highs:
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
+    h = quiet_highs()
     h.setOptionValue("threads", 1)
     return h
 

@@ -34,7 +34,7 @@ import numpy as np
 
 from rackforge.risk.backend import ArrayOps
 from rackforge.risk.baseline import Baseline
-from rackforge.risk.disruptions import DisruptionSampler, RiskProfile, weekly_hazard
+from rackforge.risk.disruptions import BoolArray, DisruptionSampler, RiskProfile, weekly_hazard
 from rackforge.risk.network import ArcKind, FloatArray, Network
 
 
@@ -217,8 +217,9 @@ def run_chunk(model: SimModel, sampler: DisruptionSampler, ops: ArrayOps) -> Chu
                 state.stock[p] = state.stock[p] + float(model.scheduled[p, t])
             if (t, p) in state.pending:
                 state.stock[p] = state.stock[p] + state.pending.pop((t, p))
+        down = sampler.down_now
         left = [
-            _capacity(ops, avail, k, cap, nom)
+            _capacity(ops, avail, k if k >= 0 and down[k] else -1, cap, nom)
             for k, cap, nom in zip(
                 model.pool_owner, model.pool_cap, model.pool_nominal, strict=True
             )
@@ -226,7 +227,7 @@ def run_chunk(model: SimModel, sampler: DisruptionSampler, ops: ArrayOps) -> Chu
         caps: dict[int, Any] = {}
         sent: dict[int, Any] = {}
         for i, arc in enumerate(model.arcs):
-            cap = _arc_capacity(ops, avail, arc)
+            cap = _arc_capacity(ops, avail, arc, down)
             want = state.owed[i] + arc.plan[t]
             x = ops.minimum(want, cap)
             for c, load in arc.pools:
@@ -242,7 +243,7 @@ def run_chunk(model: SimModel, sampler: DisruptionSampler, ops: ArrayOps) -> Chu
             state.arrive(t, arc.lead, arc.out, x, h)
             caps[i], sent[i] = cap, x
             if i == last_buy:
-                _reroute(model, state, ops, t, caps, sent)
+                _reroute(model, state, ops, t, caps, sent, sampler.ever_down)
         _deliver(model, state, ops, t)
     return ChunkOutcome(ops.to_numpy(state.delivered), sampler.down_weeks.copy())
 
@@ -267,8 +268,9 @@ class _State:
         self.pending[key] = self.pending[key] + units if key in self.pending else units
 
 
-def _arc_capacity(ops: ArrayOps, avail: Any, arc: SimArc) -> Any:
-    if not arc.owners:
+def _arc_capacity(ops: ArrayOps, avail: Any, arc: SimArc, down: BoolArray) -> Any:
+    """The arc's capacity this week (its plain capacity while none of its nodes is down)."""
+    if not any(down[k] for k in arc.owners):
         return arc.cap
     share = avail[arc.owners[0]]
     for k in arc.owners[1:]:
@@ -283,10 +285,12 @@ def _reroute(
     t: int,
     caps: dict[int, Any],
     sent: dict[int, Any],
+    ever_down: BoolArray,
 ) -> None:
-    """Move what each purchase still owes to its alternates' spare capacity this week."""
+    """Move what each purchase still owes to its alternates' spare capacity this week (a
+    purchase whose nodes were never down owes nothing and is skipped)."""
     for i, arc in enumerate(model.arcs):
-        if not arc.alternates:
+        if not arc.alternates or not any(ever_down[k] for k in arc.owners):
             continue
         short = state.owed[i]
         for j in arc.alternates:

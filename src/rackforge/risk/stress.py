@@ -32,8 +32,9 @@ import numpy as np
 
 from rackforge.risk.backend import Backend, array_ops
 from rackforge.risk.baseline import Baseline, plan_baseline
+from rackforge.risk.build import build_network
 from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel
-from rackforge.risk.network import FloatArray, Network, build_network
+from rackforge.risk.network import FloatArray, Network
 from rackforge.risk.simulate import ChunkOutcome, SimModel, build_model, run_chunk
 from rackforge.scenario import Scenario
 
@@ -51,7 +52,10 @@ class StressOptions:
     seed: int = 0
     backend: Backend = Backend.NUMPY
     duration: DurationModel = DurationModel.GEOMETRIC
-    chunk_size: int = 8 * BLOCK  # scenarios per chunk (rounded up to whole blocks)
+    # Scenarios per chunk (rounded up to whole blocks). 8192 keeps each float64 state vector at
+    # 64 KiB, under glibc's 128 KiB mmap threshold, which Dask workers pin by setting
+    # MALLOC_TRIM_THRESHOLD_: larger vectors there cost an mmap and page faults each (8x slower).
+    chunk_size: int = 8 * BLOCK
     reroute: bool = True  # order what a disrupted supplier owes from its alternates
     top: int = 10  # contributors reported
 

@@ -23,7 +23,11 @@ mitigating disruptions in the automotive supply chain", Interfaces 45(5):375-390
   ``f_j`` = ``lost_penalty``). ``impact_units`` counts the units, ``impact_value`` prices them at
   ``lost_penalty``. Nodes without a risk row use ``TTR = 4`` weeks (the risk table's default).
 
-A node is *exposed* when ``TTS < TTR``: the network runs out before the node is back.
+A node is *exposed* when ``TTS < TTR``: the network runs out before the node is back. With
+lead times a node can also be *covered with loss*: ``TTS >= TTR``, yet demand is lost after the
+node is back, because what it ships again arrives only after its lead time, or because no
+spare capacity is left later in the horizon to make up for the weeks it was down. Performance
+impact counts those losses too; the first week with a loss is reported.
 """
 
 from __future__ import annotations
@@ -36,7 +40,6 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-import highspy
 import numpy as np
 
 from rackforge.risk.baseline import (
@@ -47,8 +50,9 @@ from rackforge.risk.baseline import (
     plan_baseline_warm,
     plan_fits,
 )
+from rackforge.risk.build import build_network
 from rackforge.risk.lp import LpInput, LpStatus, Objective, WarmLp, new_highs, solve
-from rackforge.risk.network import DEFAULT_TTR_WEEKS, Network, NodeKind, build_network
+from rackforge.risk.network import DEFAULT_TTR_WEEKS, Network, NodeKind
 from rackforge.scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -58,8 +62,9 @@ SHORT_TOL = 1e-6
 
 
 class NodeStatus(Enum):
-    SURVIVES = "survives"  # demand served over the whole horizon with the node down
-    COVERED = "covered"  # TTS >= TTR
+    SURVIVES = "survives"  # demand served over the whole horizon with the node down for good
+    COVERED = "covered"  # TTS >= TTR and nothing is lost
+    COVERED_WITH_LOSS = "covered_with_loss"  # TTS >= TTR, yet demand is lost later (below)
     EXPOSED = "exposed"  # TTS < TTR
     FAILED = "failed"  # an LP could not be solved
 
@@ -83,6 +88,7 @@ class NodeRisk:
     impact_value: float
     limited_by: str  # the stock point that runs short first without the node ("" if none)
     lost_by_demand: dict[str, float]  # item@site -> units lost during the disruption
+    first_loss_week: int | None  # first week with demand lost while the node recovers
 
     @property
     def exposed(self) -> bool:
@@ -101,6 +107,7 @@ class NodeRisk:
             "impact_value": self.impact_value,
             "exposed": self.exposed,
             "limited_by": self.limited_by,
+            "first_loss_week": self.first_loss_week,
             "lost_by_demand": dict(self.lost_by_demand),
         }
 
@@ -206,12 +213,16 @@ def evaluate_node(solver: NodeSolver, node: int) -> NodeRisk:
     info = net.nodes[node]
     tts, limited_by, ok_tts = time_to_survive(solver, node, info.capacity_factor)
     lost, ok_pi = lost_demand(solver, node, info.capacity_factor, info.ttr_weeks)
+    impact = _clean(float(lost.sum()))
     if not (ok_tts and ok_pi):
         status = NodeStatus.FAILED
     elif math.isinf(tts):
         status = NodeStatus.SURVIVES
+    elif tts < info.ttr_weeks:
+        status = NodeStatus.EXPOSED
     else:
-        status = NodeStatus.EXPOSED if tts < info.ttr_weeks else NodeStatus.COVERED
+        status = NodeStatus.COVERED_WITH_LOSS if impact > 0 else NodeStatus.COVERED
+    weeks_lost = np.flatnonzero(lost.sum(axis=0) > SHORT_TOL)
     by_demand: dict[str, float] = {}
     for g in range(net.n_groups):
         units = float(lost[g].sum())
@@ -226,10 +237,11 @@ def evaluate_node(solver: NodeSolver, node: int) -> NodeRisk:
         ttr_weeks=info.ttr_weeks,
         ttr_from_risk_table=info.in_risk_table,
         capacity_factor=info.capacity_factor,
-        impact_units=_clean(float(lost.sum())),
+        impact_units=impact,
         impact_value=_clean(float((lost * net.lost_penalty).sum())),
         limited_by=limited_by,
         lost_by_demand=by_demand,
+        first_loss_week=int(weeks_lost[0]) if len(weeks_lost) else None,
     )
 
 

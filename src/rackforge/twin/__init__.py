@@ -15,11 +15,12 @@ Typical use::
 """
 
 from rackforge.twin.api import AutomationComparison, compare_automation, simulate_scenario
-from rackforge.twin.build import level_plan, line_from_scenario, normalize_plan
+from rackforge.twin.build import line_from_scenario
 from rackforge.twin.calendar import finish_time, open_hours
 from rackforge.twin.kernel import Kernel
 from rackforge.twin.line import run_replication
 from rackforge.twin.options import DEFAULT_WARMUP_SHARE, Levers, ReleaseMode, TwinOptions
+from rackforge.twin.releases import level_plan, nominal_capacity, normalize_plan
 from rackforge.twin.repstats import RepStats, TraceRecord
 from rackforge.twin.results import (
     Bottleneck,
@@ -75,6 +76,7 @@ __all__ = [
     "finish_time",
     "level_plan",
     "line_from_scenario",
+    "nominal_capacity",
     "normalize_plan",
     "open_hours",
     "paired",

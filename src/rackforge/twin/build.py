@@ -15,98 +15,13 @@
 from __future__ import annotations
 
 import math
-from collections import defaultdict
 
-import networkx as nx
 import pandas as pd
 
-from rackforge.scenario import Scenario, parse_iso_week
+from rackforge.scenario import Scenario
 from rackforge.twin.options import Levers, ReleaseMode, TwinOptions
+from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError
-
-PLAN_COLUMNS = ("site", "item", "week", "qty")
-
-
-def level_plan(scenario: Scenario, weeks: int | None = None) -> pd.DataFrame:
-    """A level production plan derived from the demand (columns site, item, week, qty).
-
-    Each demanded item's total demand is spread evenly over the horizon, and the plan runs
-    for ``weeks`` weeks (default: the horizon) at that level. Made items are
-    split equally between the sites that make them, and each site's share is exploded
-    through the bill of materials (``qty / (1 - scrap)`` children per parent; a site's own
-    BOM rows replace the generic ones for the same parent and child). A child made at the
-    same site is made there; one made elsewhere is split equally between its makers;
-    a child nobody makes is bought and left out. A planner's plan, when there is one, is the
-    better input: this is the fallback that needs nothing but the scenario.
-    """
-    horizon = scenario.config.horizon_weeks
-    makers: dict[str, list[str]] = defaultdict(list)
-    for site, item in zip(scenario.make["site"], scenario.make["item"], strict=True):
-        makers[str(item)].append(str(site))
-    bom = scenario.bom
-    graph: nx.DiGraph[str] = nx.DiGraph()
-    graph.add_nodes_from(str(i) for i in scenario.items["item"])
-    graph.add_edges_from(zip(bom["parent"].astype(str), bom["child"].astype(str), strict=True))
-    req: dict[tuple[str, str], float] = defaultdict(float)
-
-    def allocate(item: str, rate: float, site: str | None) -> None:
-        if site is not None and site in makers.get(item, []):
-            req[(site, item)] += rate
-            return
-        sites = makers.get(item, [])
-        for s in sites:
-            req[(s, item)] += rate / len(sites)
-
-    demand = scenario.demand.groupby("item")["qty"].sum()
-    for item, qty in demand.items():
-        allocate(str(item), float(qty) / horizon, None)
-    for item in nx.topological_sort(graph):
-        rows = bom[bom["parent"] == item]
-        for site in sorted({s for (s, i) in req if i == item}):
-            rate = req[(site, item)]
-            mine = rows[rows["site"] == site]
-            generic = rows[(rows["site"] == "") & ~rows["child"].isin(mine["child"])]
-            for child, qty, scrap in pd.concat([mine, generic])[
-                ["child", "qty", "scrap"]
-            ].itertuples(index=False):
-                allocate(str(child), rate * float(qty) / (1.0 - float(scrap)), site)
-    records = [
-        (site, item, week, rate)
-        for (site, item), rate in sorted(req.items())
-        if rate > 0
-        for week in range(horizon if weeks is None else weeks)
-    ]
-    return pd.DataFrame.from_records(records, columns=list(PLAN_COLUMNS))
-
-
-def normalize_plan(scenario: Scenario, plan: pd.DataFrame) -> pd.DataFrame:
-    """Check a plan's columns and turn ISO-week labels (``2026-W05``) into week offsets."""
-    missing = [c for c in PLAN_COLUMNS if c not in plan.columns]
-    if missing:
-        raise TwinError([f"plan: missing column(s) {', '.join(missing)}"])
-    out = plan.loc[:, list(PLAN_COLUMNS)].copy()
-    start = scenario.config.start_date
-    problems = []
-
-    def week_of(value: object) -> int:
-        if isinstance(value, str) and "-W" in value:
-            return (parse_iso_week(value) - start).days // 7
-        return int(str(value))
-
-    try:
-        out["week"] = [week_of(w) for w in out["week"]]
-    except ValueError as exc:
-        problems.append(f"plan: week: {exc}")
-    out["qty"] = pd.to_numeric(out["qty"], errors="coerce")
-    if out["qty"].isna().any() or (out["qty"] < 0).any():
-        problems.append("plan: qty must be numbers >= 0")
-    if not problems and (out["week"] < 0).any():
-        problems.append("plan: weeks before the scenario start")
-    if problems:
-        raise TwinError(problems)
-    out["site"] = out["site"].astype(str)
-    out["item"] = out["item"].astype(str)
-    return out
 
 
 def _stations(

@@ -46,8 +46,11 @@ class Compiled:
     g_route: list[int] = field(default_factory=list)
     g_stream: list[Iterator[float]] = field(default_factory=list)
     g_unif: list[Iterator[float]] = field(default_factory=list)
-    g_fast: list[tuple[Any, ...] | None] = field(default_factory=list)
+    g_info: list[tuple[bool, float, Iterator[float], tuple[Any, ...] | None]] = field(
+        default_factory=list
+    )
     first: list[int] = field(default_factory=list)  # first step of each routing
+    r_fast: list[tuple[Any, ...] | None] = field(default_factory=list)  # release fast path
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
     sta_unl: list[bool] = field(default_factory=list)
@@ -120,14 +123,19 @@ def compile_line(spec: LineSpec, seed: np.random.SeedSequence) -> Compiled:
             c.sta_ttf.append(None)
             c.sta_ttr.append(None)
 
-    # The fast path of a finished step: no inspection, and a next step that is unbatched at a
-    # limited station whose units are pooled. Everything the event loop needs is in one tuple.
+    # What the event loop needs when a unit finishes step g, in one tuple: inspection?,
+    # yield, uniforms, and (when the next step is unbatched at a limited station) the next
+    # step, its station, times, daily open hours, queue and whether its units are tracked.
     for g, n in enumerate(c.g_next):
         si = c.g_station[n] if n >= 0 else -1
-        if c.g_insp[g] or n < 0 or c.g_batch[n] != 1 or c.sta_unl[si] or c.sta_tracked[si]:
-            c.g_fast.append(None)
-            continue
-        c.g_fast.append(
-            (c.g_yield[g], c.g_unif[g], n, c.g_stream[n], c.sta_h[si], c.sta_queue[si], si)
-        )
+        fast = None
+        if n >= 0 and c.g_batch[n] == 1 and not c.sta_unl[si]:
+            fast = (n, si, c.g_stream[n], c.sta_h[si], c.sta_queue[si], c.sta_tracked[si])
+        c.g_info.append((c.g_insp[g], c.g_yield[g], c.g_unif[g], fast))
+    for g in c.first:
+        si = c.g_station[g]
+        if c.g_batch[g] != 1 or c.sta_unl[si] or c.sta_tracked[si]:
+            c.r_fast.append(None)
+        else:
+            c.r_fast.append((g, c.g_stream[g], c.sta_h[si], c.sta_queue[si], si))
     return c

@@ -34,7 +34,7 @@ import numpy as np
 from rackforge.twin.calendar import finish_time, open_between
 from rackforge.twin.compiled import ServerState, compile_line
 from rackforge.twin.kernel import Handler, Kernel
-from rackforge.twin.repstats import RepStats, TraceRecord
+from rackforge.twin.repstats import RepStats, TraceRecord, job_hours_in_window
 from rackforge.twin.spec import LineSpec
 
 INF = math.inf
@@ -72,9 +72,9 @@ def run_replication(
     n_sta, n_routes, n_sites = len(spec.stations), len(spec.routes), len(spec.sites())
     DONE_K, RELEASE, DELAY, FAIL, REPAIR, WARMUP = range(n_sta, n_sta + 6)
 
-    g_station, g_next, g_yield, g_rework = c.g_station, c.g_next, c.g_yield, c.g_rework
-    g_batch, g_insp, g_route = c.g_batch, c.g_insp, c.g_route
-    g_stream, g_unif, g_fast, first = c.g_stream, c.g_unif, c.g_fast, c.first
+    g_station, g_next, g_rework = c.g_station, c.g_next, c.g_rework
+    g_batch, g_route = c.g_batch, c.g_route
+    g_stream, g_info, first, r_fast = c.g_stream, c.g_info, c.first, c.r_fast
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
     sta_h, sta_unl, sta_queue, sta_idle = c.sta_h, c.sta_unl, c.sta_queue, c.sta_idle
@@ -191,22 +191,7 @@ def run_replication(
                 rec.append((t, "scrap", r_item[ri], j, -1))
             leave(j, t)
 
-    def finish_unit(j: int, g: int, t: float) -> None:
-        fail = False
-        if g_insp[g]:
-            y = g_yield[g]
-            if job_bad[j] or (y < 1.0 and next(g_unif[g]) >= y):
-                fail = next(g_unif[g]) < d_rate
-                job_bad[j] = not fail
-        elif g_yield[g] < 1.0:
-            fail = next(g_unif[g]) >= g_yield[g]
-        if fail:
-            fail_unit(j, g, t)
-            return
-        n = g_next[g]
-        if n >= 0:
-            enter(j, n, t)
-            return
+    def complete(j: int, g: int, t: float) -> None:
         ri = g_route[g]
         if t >= tw:
             completed[ri] += 1
@@ -217,12 +202,43 @@ def run_replication(
             rec.append((t, "escape" if job_bad[j] else "exit", r_item[ri], j, -1))
         leave(j, t)
 
-    def pooled_done(s: int) -> Handler:
-        """The handler of service ends at pooled station ``s``: the hot path of the model.
+    def advance(j: int, g: int, t: float) -> None:
+        """Unit ``j`` finished step ``g``: it passes or fails, then moves on (hot path)."""
+        insp, y, unif, fast = g_info[g]
+        if insp:
+            if job_bad[j] or (y < 1.0 and next(unif) >= y):
+                if next(unif) < d_rate:  # the defect is caught
+                    job_bad[j] = False
+                    fail_unit(j, g, t)
+                    return
+                job_bad[j] = True  # missed: it travels on
+        elif y < 1.0 and next(unif) >= y:
+            fail_unit(j, g, t)
+            return
+        if fast is None:  # a batch or an unlimited station next, or the exit
+            n = g_next[g]
+            if n >= 0:
+                enter(j, n, t)
+            else:
+                complete(j, g, t)
+            return
+        n, s, stream, h, q, tracked = fast  # the next step is unbatched at a limited station
+        if not sta_idle[s]:
+            q.append((j, n, t))
+            return
+        if tracked:
+            start(s, n, j, t)
+            return
+        sta_idle[s] -= 1
+        sta_starts[s] += 1
+        w = next(stream)
+        sta_busy[s] += w
+        push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, j, n))
+        if rec is not None:
+            rec.append((t, "start", s_name[s], j, -1))
 
-        It runs once per station visit, so the common case (one unit, a plain step, the next
-        step unbatched at a pooled station) is written out inline.
-        """
+    def pooled_done(s: int) -> Handler:
+        """The handler of service ends at pooled station ``s`` (a closure per station)."""
         q = sta_queue[s]
         h = sta_h[s]
         name = s_name[s]
@@ -245,28 +261,11 @@ def run_replication(
                     rec.extend((t, "start", name, j, -1) for j in _units(nxt))
             else:
                 sta_idle[s] += 1
-            if type(task) is not int:
+            if type(task) is int:
+                advance(task, g, t)
+            else:
                 for j in task:
-                    finish_unit(j, g, t)
-                return
-            fast = g_fast[g]
-            if fast is None:
-                finish_unit(task, g, t)
-                return
-            y, unif, n, stream, h2, q2, s2 = fast
-            if y < 1.0 and next(unif) >= y:
-                fail_unit(task, g, t)
-                return
-            if not sta_idle[s2]:
-                q2.append((task, n, t))
-                return
-            sta_idle[s2] -= 1
-            sta_starts[s2] += 1
-            w = next(stream)
-            sta_busy[s2] += w
-            push(heap, (t + w if h2 == 0.0 else finish_time(t, w, h2), seq(), s2, task, n))
-            if rec is not None:
-                rec.append((t, "start", s_name[s2], task, -1))
+                    advance(j, g, t)
 
         return on_done
 
@@ -277,18 +276,39 @@ def run_replication(
         s = srv_station[k]
         if rec is not None:
             rec.extend((t, "done", s_name[s], j, k) for j in _units(task))
-        srv[k] = None
-        sta_free[s].append(k)
-        sta_idle[s] += 1
-        take_next(s, t)
-        for j in _units(task):
-            finish_unit(j, g, t)
+        q = sta_queue[s]
+        if q:  # the unit goes straight on to the first queued task
+            nxt, g2, te = q.popleft()
+            if t >= tw:
+                sta_qarea[s] += (t - (te if te > tw else tw)) * (
+                    1 if type(nxt) is int else len(nxt)
+                )
+                sta_wait[s] += t - te
+            sta_starts[s] += 1
+            w = next(g_stream[g2])
+            sta_busy[s] += w
+            h = sta_h[s]
+            f = t + w if h == 0.0 else finish_time(t, w, h)
+            st = (nxt, g2, f)
+            srv[k] = st
+            push(heap, (f, seq(), DONE_K, k, st))
+            if rec is not None:
+                rec.extend((t, "start", s_name[s], j, k) for j in _units(nxt))
+        else:
+            srv[k] = None
+            sta_free[s].append(k)
+            sta_idle[s] += 1
+        if type(task) is int:
+            advance(task, g, t)
+        else:
+            for j in task:
+                advance(j, g, t)
 
     def on_delay(t: float, g: int, task: Any) -> None:
         if rec is not None:
             rec.extend((t, "done", s_name[g_station[g]], j, -1) for j in _units(task))
         for j in _units(task):
-            finish_unit(j, g, t)
+            advance(j, g, t)
 
     def on_release(t: float, ri: int, _: Any) -> None:
         j = len(job_rel)
@@ -304,7 +324,21 @@ def run_replication(
             released[ri] += 1
         if rec is not None:
             rec.append((t, "release", r_item[ri], j, -1))
-        enter(j, first[ri], t)
+        fast = r_fast[ri]
+        if fast is None:
+            enter(j, first[ri], t)
+        else:  # the first step is unbatched at a pooled station: inline, as in on_done
+            g, stream, h, q, s = fast
+            if sta_idle[s]:
+                sta_idle[s] -= 1
+                sta_starts[s] += 1
+                w = next(stream)
+                sta_busy[s] += w
+                push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, j, g))
+                if rec is not None:
+                    rec.append((t, "start", s_name[s], j, -1))
+            else:
+                q.append((j, g, t))
         tn = next(r_release[ri], INF)
         if tn <= horizon:
             push(heap, (tn, seq(), RELEASE, ri, None))
@@ -391,9 +425,9 @@ def run_replication(
                 kernel.schedule(next(ttf), FAIL, k)
     handlers = [pooled_done(s) for s in range(n_sta)]
     handlers += [on_done_k, on_release, on_delay, on_fail, on_repair, on_warmup]
-    tick = time.perf_counter()
+    tick = time.process_time()
     kernel.run(horizon, handlers)
-    sim_s = time.perf_counter() - tick
+    sim_s = time.process_time() - tick
 
     for s, left in enumerate(work_left(horizon)):
         sta_busy[s] -= left
@@ -407,11 +441,9 @@ def run_replication(
     for si in range(n_sites):
         wip_area[si] += wip_n[si] * (horizon - wip_last[si])
 
-    rel_a = np.asarray(job_rel, dtype=float)
-    exit_a = np.minimum(np.asarray(job_exit, dtype=float), horizon)
-    in_window = exit_a >= tw
-    overlap = np.where(in_window, exit_a - np.maximum(rel_a, tw), 0.0)
-    site_a = np.asarray([r_site[ri] for ri in job_route], dtype=np.int64)
+    site_jobs, site_job_hours = job_hours_in_window(
+        job_rel, job_exit, [r_site[ri] for ri in job_route], n_sites, tw, horizon
+    )
     return RepStats(
         events=kernel.events,
         sim_s=sim_s,
@@ -432,7 +464,7 @@ def run_replication(
         station_starts=[a - b for a, b in zip(sta_starts, sta_starts_w, strict=True)],
         station_down_h=sta_down,
         site_wip_area=wip_area,
-        site_jobs=np.bincount(site_a[in_window], minlength=n_sites).tolist(),
-        site_job_hours=np.bincount(site_a, weights=overlap, minlength=n_sites).tolist(),
+        site_jobs=site_jobs,
+        site_job_hours=site_job_hours,
         trace=rec,
     )

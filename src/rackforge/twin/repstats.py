@@ -22,7 +22,7 @@ class RepStats:
     """What one replication measured."""
 
     events: int
-    sim_s: float  # wall-clock seconds of this replication's event loop
+    sim_s: float  # CPU seconds of this replication's event loop
     horizon_h: float
     warmup_h: float
     route_released: list[int]  # units released
@@ -45,3 +45,25 @@ class RepStats:
     @property
     def window_h(self) -> float:
         return self.horizon_h - self.warmup_h
+
+
+def job_hours_in_window(
+    release: list[float],
+    exit_: list[float],
+    site: list[int],
+    n_sites: int,
+    warmup_h: float,
+    horizon_h: float,
+) -> tuple[list[int], list[float]]:
+    """Per site: the jobs in the system at some time in the window and their hours in it.
+
+    ``exit_`` is ``inf`` for a job still in the line. This is the job-by-job side of Little's
+    law (L = lambda W over the window), kept apart from the event-by-event WIP integral.
+    """
+    rel = np.asarray(release, dtype=float)
+    out = np.minimum(np.asarray(exit_, dtype=float), horizon_h)
+    inside = out >= warmup_h
+    hours = np.where(inside, out - np.maximum(rel, warmup_h), 0.0)
+    sites = np.asarray(site, dtype=np.int64)
+    jobs = np.bincount(sites[inside], minlength=n_sites).tolist()
+    return jobs, np.bincount(sites, weights=hours, minlength=n_sites).tolist()

@@ -154,7 +154,7 @@ class TwinResult:
     seed: int
     events: int
     wall_s: float
-    sim_s: float  # event-loop seconds summed over replications (one core each)
+    sim_s: float  # CPU seconds of the event loops, summed over replications
     notes: tuple[str, ...] = ()
     runs: tuple[RepStats, ...] = field(default=(), repr=False, compare=False)
 
@@ -164,7 +164,7 @@ class TwinResult:
 
     @property
     def events_per_s(self) -> float:
-        """Events per second of event-loop time, on one core."""
+        """Events per CPU second of the event loops (the speed of one core)."""
         return self.events / self.sim_s if self.sim_s > 0 else math.nan
 
     def utilization(self) -> dict[str, float]:

@@ -27,6 +27,9 @@ import numpy.typing as npt
 from rackforge.twin.spec import Dist
 
 BLOCK = 1024
+#: Below this coefficient of variation a lognormal or gamma time is taken as fixed (a gamma
+#: shape of 1 / cv^2 would overflow).
+MIN_CV = 1e-6
 
 Draw = Callable[[int], npt.NDArray[np.float64]]
 
@@ -46,7 +49,7 @@ def service_stream(
         return itertools.repeat(0.0)
     if dist is Dist.EXPONENTIAL:
         return _blocks(lambda n: rng.exponential(mean, n), block)
-    if dist is Dist.FIXED or cv <= 0.0:
+    if dist is Dist.FIXED or cv < MIN_CV:
         return itertools.repeat(float(mean))
     if dist is Dist.LOGNORMAL:
         sigma2 = math.log1p(cv * cv)

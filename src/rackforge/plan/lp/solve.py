@@ -18,6 +18,8 @@ import highspy
 import linopy
 import numpy as np
 
+from rackforge._highs import quiet_highs
+
 
 class SolveStatus(Enum):
     OPTIMAL = "optimal"
@@ -81,9 +83,7 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     clabels = np.asarray(mat.clabels, dtype=np.int64)
     n_var = int(vlabels.max()) + 1 if len(vlabels) else 0
     n_con = int(clabels.max()) + 1 if len(clabels) else 0
-    h = highspy.Highs()  # type: ignore[no-untyped-call]
-    h.setOptionValue("output_flag", False)
-    h.setOptionValue("log_to_console", False)
+    h = quiet_highs()
     if math.isfinite(settings.time_limit_s):
         h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))

@@ -1,0 +1,280 @@
+"""Guaranteed-service stages derived from a rackforge scenario, and safety stock written back.
+
+One stage per stock point ``(site, item)`` that the demand reaches through the BOM and lanes,
+each with one source, by the rule the MRP uses: the make row at the site if there is one, else
+the supply offer with the lowest landed cost ``price x (1 + tariff)`` (then the shortest lead
+time), else the cheapest lane into the site from a site that has the item.
+
+* Time unit: the week. ``T_j`` is ``make.lead_weeks`` (made), ``supply.lead_weeks`` (bought)
+  or ``lanes.lead_weeks`` (moved); demand mean and standard deviation are per week.
+* Arcs: BOM children of a made item at the same site, ``qty / (1 - scrap)`` per unit (a line
+  for the site overrides a blank-site line); the origin of a lane, one per unit.
+* Cost added: ``make.cost``, the landed purchase price, or ``lanes.cost_per_unit``; holding cost
+  ``h_j`` = the item's holding rate x its ``unit_value`` (the scenario's valuation of stock).
+* Demand stages: every demanded ``(site, item)``; weekly quantities over the horizon (weeks
+  without a row count as 0) give the mean and, per :class:`DemandVariability`, the standard
+  deviation; ``z = Phi^-1(service_level)``; maximum service time ``max_service_weeks``.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from enum import Enum
+
+import numpy as np
+import pandas as pd
+from scipy.stats import norm
+
+from rackforge.inventory.model import Arc, GSMError, GSMNetwork, Stage
+from rackforge.inventory.results import GSMResult
+from rackforge.scenario import Scenario
+
+
+class DemandVariability(Enum):
+    """Which spread of the weekly demand is ``sigma``.
+
+    ``WEEKLY``: the sample standard deviation of the weekly quantities. ``TREND_RESIDUAL``: the
+    standard deviation of the residuals around a least-squares line through them, so that a
+    planned ramp (1,000 to 2,000 racks a week) does not count as uncertainty.
+    """
+
+    WEEKLY = "weekly"
+    TREND_RESIDUAL = "trend_residual"
+
+
+class SourceKind(Enum):
+    MAKE = "make"
+    BUY = "buy"
+    MOVE = "move"
+    NONE = "none"  # nothing supplies the stock point: taken as available at once
+
+
+@dataclass(frozen=True)
+class ScenarioGSMOptions:
+    """How a scenario becomes a network.
+
+    Attributes:
+        service_level: probability that demand within the bound is met from stock (z =
+            ``norm.ppf(service_level)``), at every demand stage.
+        max_service_weeks: maximum service time quoted to customers at demand stages.
+        variability: see :class:`DemandVariability`.
+        holding_rate: annual holding rate for every item (``None``: each item's own rate, else
+            the scenario's).
+    """
+
+    service_level: float = 0.95
+    max_service_weeks: float = 0.0
+    variability: DemandVariability = DemandVariability.TREND_RESIDUAL
+    holding_rate: float | None = None
+
+
+@dataclass(frozen=True)
+class _Source:
+    kind: SourceKind
+    origin: str  # the site itself (make), the supplier (buy) or the origin site (move)
+    lead: float
+    cost: float
+
+
+def stage_name(site: str, item: str) -> str:
+    """Name of the stage of stock point ``(site, item)``: ``item@site``."""
+    return f"{item}@{site}"
+
+
+def _sources(scenario: Scenario) -> dict[tuple[str, str], _Source]:
+    out: dict[tuple[str, str], _Source] = {}
+    for site, item, lead, cost in scenario.make[["site", "item", "lead_weeks", "cost"]].itertuples(
+        index=False
+    ):
+        out[(str(site), str(item))] = _Source(SourceKind.MAKE, str(site), float(lead), float(cost))
+    supply = scenario.supply.assign(
+        landed=scenario.supply["price"] * (1 + scenario.supply_tariff())
+    )
+    supply = supply.sort_values(["landed", "lead_weeks", "supplier"], kind="stable")
+    for supplier, item, site, lead, landed in supply[
+        ["supplier", "item", "site", "lead_weeks", "landed"]
+    ].itertuples(index=False):
+        key = (str(site), str(item))
+        if key not in out:
+            out[key] = _Source(SourceKind.BUY, str(supplier), float(lead), float(landed))
+    return out
+
+
+def _lane_source(
+    scenario: Scenario,
+    key: tuple[str, str],
+    sources: dict[tuple[str, str], _Source],
+    visiting: set[tuple[str, str]],
+) -> _Source | None:
+    """The cheapest lane into ``key``'s site from a site that can itself get the item."""
+    site, item = key
+    lanes = scenario.lanes
+    usable = lanes[(lanes["to_site"] == site) & ((lanes["item"] == item) | (lanes["item"] == ""))]
+    usable = usable.sort_values(["cost_per_unit", "lead_weeks", "from_site"], kind="stable")
+    for origin, lead, cost in usable[["from_site", "lead_weeks", "cost_per_unit"]].itertuples(
+        index=False
+    ):
+        upstream = (str(origin), item)
+        if upstream in visiting:
+            continue
+        if _resolve(scenario, upstream, sources, visiting) is not None:
+            return _Source(SourceKind.MOVE, str(origin), float(lead), float(cost))
+    return None
+
+
+def _resolve(
+    scenario: Scenario,
+    key: tuple[str, str],
+    sources: dict[tuple[str, str], _Source],
+    visiting: set[tuple[str, str]],
+) -> _Source | None:
+    if key in sources:
+        return sources[key]
+    visiting = visiting | {key}
+    found = _lane_source(scenario, key, sources, visiting)
+    if found is not None:
+        sources[key] = found
+    return found
+
+
+def _bom(scenario: Scenario, site: str, parent: str) -> list[tuple[str, float]]:
+    """Children of ``parent`` made at ``site``: ``(child, qty / (1 - scrap))``."""
+    bom = scenario.bom
+    lines = bom[(bom["parent"] == parent) & ((bom["site"] == "") | (bom["site"] == site))]
+    lines = lines.assign(specific=lines["site"] != "").sort_values(["child", "specific"])
+    lines = lines.drop_duplicates("child", keep="last")
+    return [
+        (str(c), float(q) / (1.0 - float(s)))
+        for c, q, s in lines[["child", "qty", "scrap"]].itertuples(index=False)
+    ]
+
+
+def _weekly_stats(
+    scenario: Scenario, variability: DemandVariability
+) -> dict[tuple[str, str], tuple[float, float]]:
+    horizon = scenario.config.horizon_weeks
+    out: dict[tuple[str, str], tuple[float, float]] = {}
+    demand = scenario.demand
+    for (site, item), rows in demand.groupby(["site", "item"], sort=True):
+        series = np.zeros(horizon)
+        np.add.at(series, rows["week"].to_numpy(dtype=np.int64), rows["qty"].to_numpy(float))
+        mean = float(series.mean())
+        if horizon < 3:
+            std = float(series.std(ddof=1)) if horizon > 1 else 0.0
+        elif variability is DemandVariability.WEEKLY:
+            std = float(series.std(ddof=1))
+        else:
+            weeks = np.arange(horizon, dtype=np.float64)
+            slope, intercept = np.polyfit(weeks, series, 1)
+            residual = series - (slope * weeks + intercept)
+            std = float(math.sqrt(float(residual @ residual) / (horizon - 2)))
+        out[(str(site), str(item))] = (mean, std)
+    return out
+
+
+def _label(source: _Source | None, site: str) -> str:
+    if source is None or source.kind is SourceKind.NONE:
+        return f"no source at {site}: taken as available"
+    if source.kind is SourceKind.MAKE:
+        return f"make at {site}"
+    if source.kind is SourceKind.BUY:
+        return f"buy from {source.origin}"
+    return f"move from {source.origin}"
+
+
+def network_from_scenario(
+    scenario: Scenario, options: ScenarioGSMOptions | None = None
+) -> GSMNetwork:
+    """The guaranteed-service network of ``scenario`` (see the module docstring)."""
+    options = options or ScenarioGSMOptions()
+    if not 0.0 < options.service_level < 1.0:
+        raise GSMError([f"service_level must lie in (0, 1), not {options.service_level}"])
+    z = float(norm.ppf(options.service_level))
+    stats = _weekly_stats(scenario, options.variability)
+    sources = _sources(scenario)
+    value = scenario.items.set_index("item")["unit_value"].astype(float)
+    rate = scenario.item_holding_rate().astype(float)
+    if options.holding_rate is not None:
+        rate = pd.Series(options.holding_rate, index=rate.index)
+    stages: dict[tuple[str, str], Stage] = {}
+    arcs: list[Arc] = []
+    queue = sorted(stats)
+    while queue:
+        key = queue.pop()
+        if key in stages:
+            continue
+        site, item = key
+        source = _resolve(scenario, key, sources, set())
+        upstream: list[tuple[tuple[str, str], float]] = []
+        if source is not None and source.kind is SourceKind.MAKE:
+            upstream = [((site, child), qty) for child, qty in _bom(scenario, site, item)]
+        elif source is not None and source.kind is SourceKind.MOVE:
+            upstream = [((source.origin, item), 1.0)]
+        mean, std = stats.get(key, (0.0, 0.0))
+        demanded = key in stats
+        stages[key] = Stage(
+            name=stage_name(site, item),
+            processing_time=source.lead if source is not None else 0.0,
+            cost_added=source.cost if source is not None else float(value[item]),
+            demand_mean=mean,
+            demand_std=std,
+            z=z if demanded else None,
+            max_service_time=options.max_service_weeks if demanded else None,
+            holding_cost=float(rate[item] * value[item]),
+            label=_label(source, site),
+        )
+        for up, qty in upstream:
+            arcs.append(Arc(stage_name(*up), stage_name(site, item), qty))
+            queue.append(up)
+    return GSMNetwork(
+        stages=tuple(stages[k] for k in sorted(stages)),
+        arcs=tuple(arcs),
+        holding_rate=scenario.config.holding_rate
+        if options.holding_rate is None
+        else options.holding_rate,
+        time_unit="week",
+        name=scenario.config.name,
+    )
+
+
+def inventory_with_safety_stock(
+    scenario: Scenario, result: GSMResult, round_up: bool = True
+) -> pd.DataFrame:
+    """A copy of ``scenario.inventory`` whose ``safety_stock`` is the result's (rounded up to
+    whole units unless ``round_up`` is False); stock points the table lacks are appended with
+    ``on_hand = 0``. The scenario itself is not changed; ``scenario.with_tables(inventory=...)``
+    gives a validated scenario with the new table."""
+    keys = {
+        stage_name(str(s), str(i)): (str(s), str(i))
+        for s in scenario.sites["site"]
+        for i in scenario.items["item"]
+    }
+    target: dict[tuple[str, str], float] = {}
+    for stage in result.stages:
+        if stage.stage not in keys:
+            raise KeyError(f"stage {stage.stage!r} is no stock point of {scenario.config.name}")
+        qty = stage.safety_stock
+        target[keys[stage.stage]] = float(math.ceil(qty - 1e-9)) if round_up else qty
+    inventory = scenario.inventory.copy()
+    present = set(zip(inventory["site"].astype(str), inventory["item"].astype(str), strict=True))
+    pairs = zip(inventory["site"].astype(str), inventory["item"].astype(str), strict=True)
+    inventory["safety_stock"] = [
+        target.get(key, float(old))
+        for key, old in zip(pairs, inventory["safety_stock"], strict=True)
+    ]
+    missing = [k for k in sorted(target) if k not in present]
+    if missing:
+        extra = pd.DataFrame(
+            {
+                "site": [s for s, _ in missing],
+                "item": [i for _, i in missing],
+                "on_hand": 0.0,
+                "safety_stock": [target[k] for k in missing],
+            }
+        )
+        for col in inventory.columns:
+            if col not in extra.columns:
+                extra[col] = pd.Series([None] * len(extra), dtype=inventory[col].dtype)
+        inventory = pd.concat([inventory, extra[inventory.columns]], ignore_index=True)
+    return inventory

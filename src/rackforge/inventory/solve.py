@@ -1,0 +1,113 @@
+"""Entry point: choose the algorithm, run it, evaluate the service times it returns."""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import numpy as np
+
+from rackforge.inventory.bnb import branch_and_bound
+from rackforge.inventory.mip import solve_mip
+from rackforge.inventory.model import GSMError, GSMNetwork
+from rackforge.inventory.problem import GridProblem, IntArray, prepare
+from rackforge.inventory.results import GSMOptions, GSMResult, Method, SolveStatus, build_result
+from rackforge.inventory.tree_dp import Bounds, solve_forest, tree_forest
+
+#: Share of the time limit that ``Method.AUTO`` gives the branch and bound before the MIP.
+AUTO_SEARCH_SHARE = 0.3
+
+
+@dataclass
+class _Best:
+    """The incumbent and the proven lower bound, merged across algorithms."""
+
+    S: IntArray
+    value: float
+    lower: float
+    nodes: int
+    proven: bool
+    method: Method
+    notes: list[str]
+
+
+def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResult:
+    """Place safety stock in ``network`` at minimum holding cost (guaranteed-service model).
+
+    Chooses outbound service times ``S_j`` (``0 <= S_j <= sbar_j``) to minimise
+    ``sum_j h_j z_j sigma_j sqrt(SI_j + T_j - S_j)`` with ``SI_j >= S_i`` for every arc
+    ``(i, j)`` (Graves & Willems 2000, problem P; Humair & Willems 2011 for general acyclic
+    networks). See :class:`GSMOptions` for the algorithms and the time grid.
+    """
+    options = options or GSMOptions()
+    started = time.monotonic()
+    problem = prepare(network, options.time_step, options.rounding)
+    method = options.method
+    if method is Method.AUTO:
+        method = Method.TREE_DP if network.is_tree else Method.BRANCH_AND_BOUND
+    if method is Method.TREE_DP:
+        if not network.is_tree:
+            name = network.name or "the network"
+            raise GSMError([f"{name} is not a spanning tree; use another Method"])
+        return _tree(problem, started)
+    zeros = np.zeros(problem.n, dtype=np.int64)
+    best = _Best(zeros, problem.cost(zeros), 0.0, 0, False, method, [])
+    deadline = started + options.time_limit_s
+    if method is Method.BRANCH_AND_BOUND:
+        share = AUTO_SEARCH_SHARE if options.method is Method.AUTO else 1.0
+        _search(problem, options, started + share * options.time_limit_s, best)
+    if not best.proven and (method is Method.MIP or options.method is Method.AUTO):
+        _mip(problem, options, deadline, best)
+    status = SolveStatus.OPTIMAL if best.proven else SolveStatus.FEASIBLE
+    if not best.proven:
+        best.notes.append("stopped at the time limit")
+    return build_result(
+        problem,
+        best.S,
+        status=status,
+        method=best.method,
+        message="; ".join(best.notes),
+        lower_bound=best.lower,
+        seconds=time.monotonic() - started,
+        nodes=best.nodes,
+    )
+
+
+def _tree(problem: GridProblem, started: float) -> GSMResult:
+    value, S, _ = solve_forest(problem, tree_forest(problem), Bounds.root(problem))
+    return build_result(
+        problem,
+        S,
+        status=SolveStatus.OPTIMAL,
+        method=Method.TREE_DP,
+        message="dynamic program on a spanning tree (Graves & Willems 2000)",
+        lower_bound=value,
+        seconds=time.monotonic() - started,
+        nodes=problem.n,
+    )
+
+
+def _search(problem: GridProblem, options: GSMOptions, deadline: float, best: _Best) -> None:
+    outcome = branch_and_bound(problem, deadline, options.gap, options.lagrange_iterations)
+    best.nodes += outcome.nodes
+    best.notes.append(
+        f"branch and bound over a spanning tree: {outcome.nodes} nodes"
+        + ("" if outcome.finished else ", unfinished")
+    )
+    if outcome.value <= best.value:
+        best.S, best.value, best.method = outcome.S, outcome.value, Method.BRANCH_AND_BOUND
+    best.lower = max(best.lower, outcome.lower_bound)
+    best.proven = outcome.finished
+
+
+def _mip(problem: GridProblem, options: GSMOptions, deadline: float, best: _Best) -> None:
+    remaining = max(deadline - time.monotonic(), 0.5)
+    cutoff = best.value if best.nodes > 0 and math.isfinite(best.value) else None
+    outcome = solve_mip(problem, remaining, options.gap, cutoff, options.threads)
+    best.nodes += outcome.nodes
+    best.notes.append(f"HiGHS MIP: {outcome.binaries} binaries, {outcome.nodes} nodes")
+    if outcome.S is not None and outcome.value < best.value:
+        best.S, best.value, best.method = outcome.S, outcome.value, Method.MIP
+    best.lower = max(best.lower, outcome.lower_bound)
+    best.proven = outcome.optimal or best.lower >= best.value * (1 - options.gap)

@@ -1,0 +1,89 @@
+"""Agreement with stockpyl (Snyder & Shen, *Fundamentals of Supply Chain Theory*, 2nd ed., ch. 6)
+and with brute force, on its instances and on random networks."""
+
+from __future__ import annotations
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from inventory_helpers import brute_force, from_stockpyl, reference_cost, to_stockpyl, tree_networks
+from stockpyl.gsm_tree import optimize_committed_service_times
+from stockpyl.instances import load_instance
+
+from rackforge.inventory import GSMNetwork, GSMOptions, Method, SolveStatus, optimize
+
+# stockpyl's named GSM instances (serial and tree examples of Snyder & Shen, ch. 6).
+INSTANCES = [
+    "example_6_3",
+    "problem_6_7",
+    "problem_6_8",
+    "problem_6_9",
+    "example_6_5",
+    "figure_6_14",
+]
+
+
+@pytest.mark.parametrize("name", INSTANCES)
+def test_stockpyl_instances(name: str) -> None:
+    tree = load_instance(name)
+    _, expected = optimize_committed_service_times(tree)
+    network = from_stockpyl(tree)
+    for method in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP):
+        result = optimize(network, GSMOptions(method=method))
+        assert result.status is SolveStatus.OPTIMAL
+        assert result.total_cost == pytest.approx(expected, rel=1e-6), method
+
+
+def test_example_6_5_service_times() -> None:
+    # Snyder & Shen, example 6.5: optimal CSTs {1: 0, 3: 0, 2: 0, 4: 1}, cost 8.2779.
+    result = optimize(from_stockpyl(load_instance("example_6_5")))
+    assert {s.stage: s.service_time for s in result.stages} == {"1": 0, "3": 0, "2": 0, "4": 1}
+    assert result.total_cost == pytest.approx(8.277916867529369, rel=1e-12)
+
+
+def _costs(network: GSMNetwork) -> dict[Method, float]:
+    return {
+        m: optimize(network, GSMOptions(method=m)).total_cost
+        for m in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP)
+        if m is not Method.TREE_DP or network.is_tree
+    }
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree_networks())
+def test_random_trees_dp_mip_stockpyl(network: GSMNetwork) -> None:
+    costs = _costs(network)
+    _, expected = optimize_committed_service_times(to_stockpyl(network))
+    for method, cost in costs.items():
+        assert cost == pytest.approx(expected, rel=1e-6, abs=1e-9), method
+    result = optimize(network)
+    service = {s.stage: s.service_time for s in result.stages}
+    assert reference_cost(network, service) == pytest.approx(result.total_cost, rel=1e-9)
+
+
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree_networks(max_stages=5, tree=False))
+def test_random_general_networks_bnb_mip_brute_force(network: GSMNetwork) -> None:
+    costs = _costs(network)
+    expected = brute_force(network)
+    for method, cost in costs.items():
+        assert cost == pytest.approx(expected, rel=1e-6, abs=1e-9), method
+
+
+@settings(max_examples=25, deadline=None)
+@given(tree_networks())
+def test_invariants(network: GSMNetwork) -> None:
+    result = optimize(network)
+    assert result.total_cost >= 0
+    assert result.lower_bound <= result.total_cost * (1 + 1e-9)
+    by_name = {s.stage: s for s in result.stages}
+    for s in network.stages:
+        r = by_name[s.name]
+        assert (
+            0
+            <= r.service_time
+            <= (s.max_service_time if s.max_service_time is not None else float("inf"))
+        )
+        assert r.nrt == max(r.inbound_service_time + s.processing_time - r.service_time, 0)
+        assert r.safety_stock >= 0 and r.base_stock >= r.safety_stock - 1e-9
+    for a in network.arcs:
+        assert by_name[a.downstream].inbound_service_time >= by_name[a.upstream].service_time
