@@ -4,6 +4,10 @@ highspy >= 1.16 writes its banner to the C-level standard output the first time 
 object is built in a process, before any option can be set, so ``output_flag`` cannot stop
 it. A library must not print: the first construction runs with file descriptor 1 pointed at
 ``os.devnull``; the options then keep every later solve quiet.
+
+HiGHS also keeps one thread scheduler per process, sized by the ``threads`` option of the
+first solve; a later solve asking for another size fails with status "error" unless the
+scheduler is reset first, which :func:`quiet_highs` does when the size changes.
 """
 
 from __future__ import annotations
@@ -16,19 +20,26 @@ import highspy
 
 _lock = threading.Lock()
 _banner_shown = False
+_scheduler_threads: int | None = None  # the ``threads`` of the last Highs made here (0: auto)
 
 
-def quiet_highs() -> highspy.Highs:
-    """A new ``highspy.Highs`` with console output and logging switched off."""
-    global _banner_shown
+def quiet_highs(threads: int = 0) -> highspy.Highs:
+    """A new ``highspy.Highs`` with console output and logging switched off, using
+    ``threads`` threads (0: HiGHS's default)."""
+    global _banner_shown, _scheduler_threads
     with _lock:
         if _banner_shown:
             h = highspy.Highs()  # type: ignore[no-untyped-call]
         else:
             h = _construct_silently()
             _banner_shown = True
+        if _scheduler_threads is not None and _scheduler_threads != threads:
+            highspy.Highs.resetGlobalScheduler(True)
+        _scheduler_threads = threads
     h.setOptionValue("output_flag", False)
     h.setOptionValue("log_to_console", False)
+    if threads:
+        h.setOptionValue("threads", int(threads))
     return h
 
 

@@ -2,15 +2,10 @@
 
 from __future__ import annotations
 
-import json
-import math
-import os
-from typing import Any
-
 import typer
 from rich.console import Console
 
-from rackforge._atomic import atomic_target
+from rackforge._json import write_json as write_json  # re-exported for the commands
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
 
 console = Console()
@@ -37,22 +32,3 @@ def load_or_exit(path: str | None) -> Scenario:
         return load_scenario(path)
     except ScenarioError as exc:
         raise fail(exc) from None
-
-
-def _jsonable(value: Any) -> Any:
-    if isinstance(value, float) and not math.isfinite(value):
-        return None if math.isnan(value) else ("inf" if value > 0 else "-inf")
-    if isinstance(value, dict):
-        return {str(k): _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if hasattr(value, "item") and callable(value.item):  # numpy scalars
-        return _jsonable(value.item())
-    return value
-
-
-def write_json(path: str | os.PathLike[str], data: Any) -> None:
-    """Write ``data`` as indented JSON atomically (non-finite floats become null/"inf")."""
-    text = json.dumps(_jsonable(data), indent=2, allow_nan=False) + "\n"
-    with atomic_target(path) as tmp:
-        tmp.write_text(text, encoding="utf-8")

@@ -139,10 +139,9 @@ def solve_mip(
     lp.a_matrix_.value_ = matrix.data
     kinds = highspy.HighsVarType
     lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in model.integer]
-    h = quiet_highs()
+    h = quiet_highs(threads=int(threads))
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
     h.setOptionValue("mip_rel_gap", float(rel_gap))
-    h.setOptionValue("threads", int(threads))
     h.setOptionValue("random_seed", 0)
     h.passModel(lp)
     if cutoff is not None:

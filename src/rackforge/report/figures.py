@@ -11,12 +11,14 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
+from plotly.subplots import make_subplots
 
 _LAYOUT = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
     "height": 420,
 }
+_COLOURS = ("#636efa", "#ef553b", "#00cc96", "#ab63fa")
 
 
 @dataclass(frozen=True)
@@ -30,20 +32,38 @@ class Figure:
 
 
 def demand_vs_output(weekly: pd.DataFrame) -> Figure:
-    """``weekly``: week_label, generation, demand, planned (rack units)."""
+    """``weekly``: week_label, generation, demand, planned (rack units completed) and,
+    optionally, delivered (rack units delivered on time, which may come from stock)."""
     fig = go.Figure()
     for generation, part in weekly.groupby("generation", sort=True):
         fig.add_bar(x=part["week_label"], y=part["planned"], name=f"planned {generation}")
-    totals = weekly.groupby("week_label", sort=False)[["demand", "planned"]].sum().reset_index()
+    columns = [c for c in ("demand", "planned", "delivered") if c in weekly.columns]
+    totals = weekly.groupby("week_label", sort=False)[columns].sum().reset_index()
     fig.add_scatter(x=totals["week_label"], y=totals["demand"], name="demand", mode="lines+markers")
+    if "delivered" in totals.columns:
+        fig.add_scatter(
+            x=totals["week_label"],
+            y=totals["delivered"],
+            name="delivered on time",
+            mode="lines",
+            line={"dash": "dot"},
+        )
     fig.update_layout(barmode="stack", yaxis_title="racks a week", **_LAYOUT)
     tail = totals.tail(4)
-    short = float((tail["demand"] - tail["planned"]).clip(lower=0).sum())
-    rate = float(tail["planned"].mean())
-    if short > 0.5:
+    demand = float(tail["demand"].sum())
+    made = float(tail["planned"].sum())
+    served = float(tail["delivered"].sum()) if "delivered" in tail.columns else made
+    rate = made / max(len(tail), 1)
+    if demand - served > 0.5:
         takeaway = (
-            f"In the last 4 weeks the plan makes {rate:,.0f} racks a week against "
-            f"{tail['demand'].mean():,.0f} demanded: {short:,.0f} racks short."
+            f"In the last 4 weeks {served:,.0f} of {demand:,.0f} racks demanded arrive on time: "
+            f"{demand - served:,.0f} racks short; the plants make {rate:,.0f} a week."
+        )
+    elif demand - made > 0.5:
+        takeaway = (
+            f"In the last 4 weeks the plants make {rate:,.0f} racks a week against "
+            f"{demand / max(len(tail), 1):,.0f} demanded; stock built earlier and racks in "
+            f"transit cover the {demand - made:,.0f} racks between them, all on time."
         )
     else:
         takeaway = f"The plan meets demand in the last 4 weeks at {rate:,.0f} racks a week."
@@ -78,7 +98,7 @@ def utilization_heatmap(util: pd.DataFrame) -> Figure:
 
 
 def purchases_by_country(purchases: pd.DataFrame, domestic_share: float) -> Figure:
-    """``purchases``: country, value (purchase value incl. duty)."""
+    """``purchases``: country, value (purchase value before duty)."""
     by = purchases.groupby("country")["value"].sum().sort_values(ascending=False)
     fig = go.Figure(go.Bar(x=list(by.index), y=by.to_numpy()))
     fig.update_layout(yaxis_title="purchase value", **_LAYOUT)
@@ -107,27 +127,49 @@ def bottlenecks(table: pd.DataFrame) -> Figure:
     return Figure("bottlenecks", "Bottlenecks ranked by shadow price", takeaway, fig)
 
 
-def twin_today_vs_automated(twin: pd.DataFrame) -> Figure:
-    """``twin``: site, case (today/automated), throughput, throughput_ci95, cycle_time_h."""
-    fig = go.Figure()
-    for case, part in twin.groupby("case", sort=False):
-        fig.add_bar(
-            x=part["site"],
-            y=part["throughput"],
-            name=f"{case} throughput",
-            error_y={"type": "data", "array": part["throughput_ci95"].to_numpy()},
-        )
-    fig.update_layout(barmode="group", yaxis_title="good units a week (95% CI)", **_LAYOUT)
-    pivot = twin.pivot_table(index="site", columns="case", values="cycle_time_h")
-    if {"today", "automated"} <= set(pivot.columns) and len(pivot):
-        change = (pivot["automated"] / pivot["today"] - 1).mean()
+def twin_today_vs_automated(twin: pd.DataFrame, weeks: tuple[str, ...] = ()) -> Figure:
+    """``twin``: site, case (today/automated), throughput, throughput_ci95, cycle_time_h,
+    cycle_time_ci95; ``weeks``: the plan weeks simulated (for the title)."""
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        subplot_titles=(
+            "good units a week, all items (95% CI)",
+            "mean cycle time, hours (95% CI)",
+        ),
+    )
+    for i, (case, part) in enumerate(twin.groupby("case", sort=False)):
+        colour = _COLOURS[i % len(_COLOURS)]
+        for col, (value, ci) in enumerate(
+            (("throughput", "throughput_ci95"), ("cycle_time_h", "cycle_time_ci95")), start=1
+        ):
+            fig.add_bar(
+                x=part["site"],
+                y=part[value],
+                name=str(case),
+                legendgroup=str(case),
+                showlegend=col == 1,
+                marker_color=colour,
+                error_y={"type": "data", "array": part[ci].fillna(0.0).to_numpy()},
+                row=1,
+                col=col,
+            )
+    fig.update_layout(barmode="group", **_LAYOUT)
+    takeaway = "Simulated throughput and cycle time by plant."
+    pivot = twin.pivot_table(index="site", columns="case", values=["throughput", "cycle_time_h"])
+    if len(pivot) and {"today", "automated"} <= set(pivot.columns.get_level_values(1)):
+        t = pivot["throughput"]
+        c = pivot["cycle_time_h"]
+        gain = t["automated"].sum() / t["today"].sum() - 1 if t["today"].sum() > 0 else 0.0
+        change = c["automated"] / c["today"] - 1
+        best = change.idxmin()
         takeaway = (
-            f"Automation changes mean cycle time by {change:+.0%} across the simulated plants."
+            f"Automation changes throughput by {gain:+.1%} and cycle time by "
+            f"{change.mean():+.0%} on average; most at {best} ({change[best]:+.0%})."
         )
-    else:
-        takeaway = "Simulated throughput by plant."
+    span = f" ({weeks[0]}..{weeks[-1]})" if weeks else ""
     return Figure(
-        "twin", "Factory twin: throughput and cycle time, today vs automated", takeaway, fig
+        "twin", f"Factory twin: throughput and cycle time, today vs automated{span}", takeaway, fig
     )
 
 

@@ -203,8 +203,7 @@ def _assemble(
 
 
 def new_highs() -> highspy.Highs:
-    h = quiet_highs()
-    h.setOptionValue("threads", 1)
+    h = quiet_highs(threads=1)
     return h
 
 

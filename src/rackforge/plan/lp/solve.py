@@ -83,12 +83,10 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     clabels = np.asarray(mat.clabels, dtype=np.int64)
     n_var = int(vlabels.max()) + 1 if len(vlabels) else 0
     n_con = int(clabels.max()) + 1 if len(clabels) else 0
-    h = quiet_highs()
+    h = quiet_highs(threads=settings.threads or 0)
     if math.isfinite(settings.time_limit_s):
         h.setOptionValue("time_limit", float(settings.time_limit_s))
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
-    if settings.threads is not None:
-        h.setOptionValue("threads", int(settings.threads))
     n = len(vlabels)
     h.addVars(n, np.asarray(mat.lb, float), np.asarray(mat.ub, float))
     integer = np.flatnonzero(np.isin(mat.vtypes, ["B", "I"]))

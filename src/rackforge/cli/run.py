@@ -1,0 +1,88 @@
+"""The ``run`` command: the whole job on one scenario, a terminal summary and a report folder."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, fail, load_or_exit
+from rackforge.inventory import GSMError
+from rackforge.report.collect import summary
+from rackforge.report.job import JobOptions, Step, run_job
+from rackforge.report.output import write_outputs
+from rackforge.scenario import ScenarioError
+from rackforge.twin import TwinError
+
+EXIT_NO_PLAN = 3
+
+
+def run(
+    path: str | None = PathArg,
+    out: Path = typer.Option(
+        Path("rackforge-report"), "--out", help="Folder for report.html, results.xlsx, JSON."
+    ),
+    twin_weeks: float = typer.Option(4.0, help="Weeks of the plan the twin simulates."),
+    replications: int = typer.Option(2, help="Twin replications (each today and automated)."),
+    scenarios: int = typer.Option(4096, help="Monte-Carlo disruption scenarios."),
+    seed: int = typer.Option(0, help="Random seed (same seed, same report)."),
+    workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
+    roadmap_demand: bool = typer.Option(
+        False, help="Plan on the roadmap's rack demand in place of earlier roadmap rows."
+    ),
+) -> None:
+    """The whole job: roadmap, plan, twin, risk, stress and safety stock, with a report."""
+    scenario = load_or_exit(path)
+    options = JobOptions(
+        twin_weeks=twin_weeks,
+        twin_replications=replications,
+        stress_scenarios=scenarios,
+        seed=seed,
+        workers=workers,
+        roadmap_demand=roadmap_demand,
+    )
+    with Progress(
+        TextColumn("{task.description:<10}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        auto_refresh=False,  # no refresh thread: the twin's worker processes can be forked
+    ) as bar:
+        tasks = {step: bar.add_task(step.value, total=1, start=False) for step in Step}
+        bar.refresh()
+
+        def update(step: Step, done: int, total: int) -> None:
+            bar.start_task(tasks[step])
+            bar.update(tasks[step], completed=done, total=max(total, 1), refresh=True)
+
+        try:
+            job = run_job(scenario, options, update)
+        except ScenarioError as exc:
+            raise fail(exc) from None
+        except (TwinError, GSMError) as exc:
+            err_console.print(f"[bold red]cannot run[/]: {len(exc.problems)} problem(s)")
+            for problem in exc.problems:
+                err_console.print(str(problem), markup=False, highlight=False)
+            raise typer.Exit(EXIT_INVALID) from None
+    console.rule(f"[bold]{scenario.config.name}")
+    for line in summary(job):
+        console.print(f"• {line}", markup=False, highlight=False)
+    written = write_outputs(job, out)
+    timing = Table(title="Steps", show_edge=False)
+    timing.add_column("step")
+    timing.add_column("seconds", justify="right")
+    for step, seconds in job.seconds.items():
+        timing.add_row(step.value, f"{seconds:.1f}")
+    timing.add_row("total", f"{sum(job.seconds.values()):.1f}", style="bold")
+    console.print(timing)
+    console.print(f"wrote {len(written)} files to {out}: report.html, results.xlsx, JSON per step")
+    if job.plan is None or not job.plan.has_plan:
+        raise typer.Exit(EXIT_NO_PLAN)
+
+
+def register(app: typer.Typer) -> None:
+    app.command()(run)

@@ -1,0 +1,342 @@
+"""From the job's engine results to the report: figure tables, figures, summary, workbook.
+
+Every function reads a :class:`~rackforge.report.job.JobResult` and returns plain tables or
+sentences; nothing here solves or simulates anything.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rackforge.report import figures as fig
+from rackforge.report.job import JobResult, Step
+from rackforge.twin import TwinResult
+
+
+def weekly_output(job: JobResult) -> pd.DataFrame:
+    """week_label, generation, demand, planned, delivered: rack demand due, rack output
+    completed and rack demand delivered on time, by week and generation."""
+    result = job.plan
+    items = job.scenario.items.set_index("item")
+    racks = items[items["kind"] == "rack"]
+    generation = racks["generation"].fillna("").astype(str).replace("", "rack")
+    demand = job.scenario.demand
+    demand = demand[demand["item"].isin(racks.index)]
+    due = (
+        pd.DataFrame(
+            {
+                "week": demand["week"].to_numpy(dtype=int),
+                "generation": demand["item"].map(generation).to_numpy(),
+            }
+        )
+        .assign(demand=demand["qty"].to_numpy(dtype=float))
+        .groupby(["week", "generation"])["demand"]
+        .sum()
+    )
+    planned = on_time = pd.Series(dtype=float)
+    if result is not None and result.tables is not None:
+        prod = result.tables.production
+        prod = prod[prod["item"].isin(racks.index)]
+        prod = prod.assign(generation=prod["item"].map(generation))
+        planned = prod.groupby(["available_week", "generation"])["qty"].sum()
+        planned.index = planned.index.set_names(["week", "generation"])
+        service = result.tables.service
+        service = service[service["item"].isin(racks.index)]
+        service = service.assign(generation=service["item"].map(generation))
+        on_time = service.groupby(["week", "generation"])["on_time"].sum()
+    parts = {"demand": due, "planned": planned, "delivered": on_time}
+    table = pd.concat(parts, axis=1)
+    every_week = pd.MultiIndex.from_product(
+        [range(job.scenario.config.horizon_weeks), sorted(set(generation))],
+        names=["week", "generation"],
+    )
+    table = table.reindex(every_week).fillna(0.0).reset_index()
+    return table.assign(week_label=[job.scenario.week_label(int(w)) for w in table["week"]])[
+        ["week_label", "generation", "demand", "planned", "delivered"]
+    ]
+
+
+def utilization(job: JobResult) -> pd.DataFrame:
+    """site, resource, week_label, utilization of every capacitated resource in the plan."""
+    if job.plan is None or job.plan.tables is None:
+        return pd.DataFrame(columns=["site", "resource", "week_label", "utilization"])
+    util = job.plan.tables.utilization
+    util = util[np.isfinite(util["hours_available"]) & (util["hours_available"] > 0)]
+    return util.assign(week_label=util["iso_week"])[
+        ["site", "resource", "week_label", "utilization"]
+    ]
+
+
+def purchases(job: JobResult) -> pd.DataFrame:
+    """country, value: pre-duty purchase value by supplier country."""
+    if job.plan is None or job.plan.tables is None:
+        return pd.DataFrame(columns=["country", "value"])
+    return job.plan.tables.purchases[["country", "value"]]
+
+
+def bottleneck_rows(job: JobResult) -> pd.DataFrame:
+    """kind, id, week, shadow_price: every binding constraint and week of the plan."""
+    if job.plan is None:
+        return pd.DataFrame(columns=["kind", "id", "week", "shadow_price"])
+    binding = job.plan.binding
+    return binding.assign(kind=binding["kind"].astype(str))[["kind", "id", "week", "shadow_price"]]
+
+
+def twin_rows(job: JobResult) -> pd.DataFrame:
+    """site, case, throughput, throughput_ci95, cycle_time_h, cycle_time_ci95."""
+    rows: list[dict[str, Any]] = []
+    if job.twin is not None:
+        for case, result in (("today", job.twin.today), ("automated", job.twin.automated)):
+            for site, totals in result.sites.items():
+                rows.append(
+                    {
+                        "site": site,
+                        "case": case,
+                        "throughput": totals.throughput_per_week.mean,
+                        "throughput_ci95": totals.throughput_per_week.ci95,
+                        "cycle_time_h": totals.cycle_time_h.mean.mean,
+                        "cycle_time_ci95": totals.cycle_time_h.mean.ci95,
+                        "bottleneck": totals.bottleneck.resource if totals.bottleneck else "",
+                    }
+                )
+    return pd.DataFrame(
+        rows,
+        columns=[
+            "site",
+            "case",
+            "throughput",
+            "throughput_ci95",
+            "cycle_time_h",
+            "cycle_time_ci95",
+            "bottleneck",
+        ],
+    )
+
+
+def risk_rows(job: JobResult) -> pd.DataFrame:
+    """target, kind, tts_weeks, ttr_weeks, impact_units, exposed, limited_by."""
+    columns = ["target", "kind", "tts_weeks", "ttr_weeks", "impact_units", "exposed", "limited_by"]
+    if job.risk is None:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(
+        [
+            {
+                "target": n.target,
+                "kind": n.kind.value,
+                "tts_weeks": n.tts_weeks,
+                "ttr_weeks": n.ttr_weeks,
+                "impact_units": n.impact_units,
+                "exposed": n.exposed,
+                "limited_by": n.limited_by,
+            }
+            for n in job.risk.nodes
+        ],
+        columns=columns,
+    )
+
+
+def fill_rates(job: JobResult) -> np.ndarray:
+    if job.stress is None or job.stress.demand_units <= 0:
+        return np.zeros(0)
+    return np.asarray(job.stress.delivered, dtype=float) / job.stress.demand_units
+
+
+def stage_rows(job: JobResult) -> pd.DataFrame:
+    """stage, source, service_time, nrt, safety_stock, cost of every guaranteed-service stage."""
+    columns = ["stage", "source", "service_time", "nrt", "safety_stock", "cost"]
+    if job.inventory is None:
+        return pd.DataFrame(columns=columns)
+    return pd.DataFrame(
+        [
+            {
+                "stage": s.stage,
+                "source": s.label,
+                "service_time": s.service_time,
+                "nrt": s.nrt,
+                "safety_stock": s.safety_stock,
+                "cost": s.cost,
+            }
+            for s in job.inventory.stages
+        ],
+        columns=columns,
+    )
+
+
+def figures(job: JobResult) -> list[fig.Figure]:
+    """The report's figures, in reading order."""
+    out = [
+        fig.demand_vs_output(weekly_output(job)),
+        fig.utilization_heatmap(utilization(job)),
+        fig.purchases_by_country(purchases(job), _domestic_share(job)),
+        fig.bottlenecks(bottleneck_rows(job)),
+    ]
+    if job.twin is not None:
+        out.append(fig.twin_today_vs_automated(twin_rows(job), job.twin_weeks))
+    if job.risk is not None:
+        out.append(fig.risk_matrix(risk_rows(job)))
+    if job.stress is not None:
+        out.append(fig.fill_rate_distribution(fill_rates(job)))
+    if job.inventory is not None:
+        out.append(fig.safety_stock(stage_rows(job)))
+    return out
+
+
+def _domestic_share(job: JobResult) -> float:
+    kpis = job.plan.kpis if job.plan is not None else None
+    return kpis.domestic_share if kpis is not None else math.nan
+
+
+def summary(job: JobResult) -> list[str]:
+    """The answer in a few sentences, each computed from a step's result."""
+    lines: list[str] = []
+    result = job.plan
+    if result is not None:
+        if result.target is not None:
+            lines.append(f"Target: {result.target.answer}.")
+        if result.kpis is not None:
+            k = result.kpis
+            total = sum(v for key, v in result.cost.items() if key != "total")
+            lines.append(
+                f"Plan {result.status.value}: cost {total:,.0f} USD; fill rate {k.fill_rate:.1%} "
+                f"({k.on_time_units:,.0f} of {k.demand_units:,.0f} units on time, "
+                f"{k.late_units:,.0f} late, {k.lost_units:,.0f} lost); domestic share of "
+                f"purchases {k.domestic_share:.1%}."
+            )
+        else:
+            lines.append(f"Plan {result.status.value}: {result.message}")
+        if result.bottlenecks:
+            b = max(result.bottlenecks, key=lambda b: b.total_shadow_price)
+            where = f" ({b.item})" if b.item and b.item not in b.id else ""
+            lines.append(
+                f"Bottleneck: {b.kind.value} {b.id}{where}, binding {b.binding_weeks} weeks; "
+                f"its weekly shadow prices sum to {b.total_shadow_price:,.0f} USD per unit."
+            )
+        if result.late:
+            worst = max(result.late, key=lambda d: d.late + d.lost)
+            lines.append(
+                f"Late or lost: {len(result.late)} demand(s); worst {worst.demand} "
+                f"({worst.late + worst.lost:,.0f} units): {worst.cause.text}."
+            )
+    lines.extend(_twin_line(job))
+    if job.risk is not None:
+        exposed = job.risk.exposed
+        if exposed:
+            names = ", ".join(f"{n.target} ({n.impact_units:,.0f} units)" for n in exposed[:3])
+            lines.append(
+                f"Risk: {len(exposed)} node(s) cannot be survived for their recovery time; "
+                f"worst {names}."
+            )
+        else:
+            lines.append("Risk: every node can be survived for its recovery time.")
+    if job.stress is not None:
+        f = job.stress.fill_rate
+        losing = [c for c in job.stress.top_contributors if c.expected_lost_units > 0.5]
+        behind = (
+            f"largest contributor to losses {losing[0].target} "
+            f"({losing[0].expected_lost_units:,.0f} units expected)"
+            if losing
+            else "no node loses demand"
+        )
+        lines.append(
+            f"Stress ({job.stress.scenarios:,} scenarios): fill rate p5 {f.p5:.1%}, "
+            f"p50 {f.p50:.1%}; {behind}."
+        )
+    if job.inventory is not None:
+        inv = job.inventory
+        held = sum(1 for s in inv.stages if s.safety_stock > 0)
+        lines.append(
+            f"Safety stock ({inv.status.value}): {inv.total_cost:,.0f} USD a year at "
+            f"{held} of {len(inv.stages)} stages."
+        )
+    lines.extend(job.notes)
+    return lines
+
+
+def _twin_line(job: JobResult) -> list[str]:
+    if job.twin is None:
+        return []
+    cmp = job.twin
+    items = job.scenario.items
+    racks = set(items.loc[items["kind"] == "rack", "item"])
+
+    def rack_rate(result: TwinResult, attr: str) -> float:
+        return float(sum(getattr(i, attr).mean for i in result.items if i.item in racks))
+
+    change = cmp.cycle_time_change_h
+    span = f" in {job.twin_weeks[0]}..{job.twin_weeks[-1]}" if job.twin_weeks else ""
+    neck = cmp.today.totals.bottleneck
+    where = f"; today's bottleneck {neck.site}/{neck.resource}" if neck else ""
+    return [
+        f"Twin{span}: racks completed {rack_rate(cmp.today, 'throughput_per_week'):,.0f} a week "
+        f"today and {rack_rate(cmp.automated, 'throughput_per_week'):,.0f} automated, of "
+        f"{rack_rate(cmp.today, 'released_per_week'):,.0f} released; automation changes mean "
+        f"cycle time by {change.mean:+.1f} ± {change.ci95:.1f} h{where}."
+    ]
+
+
+def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
+    """Every table of the job, one sheet each."""
+    tables: dict[str, pd.DataFrame] = {}
+    if job.roadmap is not None:
+        tables["roadmap_runs"] = pd.DataFrame([w.to_dict() for w in job.roadmap.workloads])
+        tables["roadmap_demand"] = pd.DataFrame([d.to_dict() for d in job.roadmap.demand])
+    result = job.plan
+    if result is not None and result.tables is not None:
+        t = result.tables
+        for name in ("production", "purchases", "transfers", "inventory", "deliveries"):
+            tables[name] = getattr(t, name)
+        tables["service"] = t.service
+        tables["utilization"] = t.utilization
+        tables["bottlenecks"] = result.binding
+        late = result.to_dict()["late"]
+        tables["late"] = pd.json_normalize(late) if late else pd.DataFrame()
+    tables["output_vs_demand"] = weekly_output(job)
+    tables["twin"] = twin_rows(job)
+    if job.twin is not None:
+        tables["twin_resources"] = _twin_resources(job)
+    tables["risk"] = risk_rows(job)
+    if job.stress is not None:
+        tables["stress_contributors"] = pd.DataFrame(
+            [c.to_dict() for c in job.stress.top_contributors]
+        )
+    tables["safety_stock"] = stage_rows(job)
+    tables["timings"] = pd.DataFrame(
+        {"step": [s.value for s in job.seconds], "seconds": list(job.seconds.values())}
+    )
+    return tables
+
+
+def _twin_resources(job: JobResult) -> pd.DataFrame:
+    assert job.twin is not None
+    rows = []
+    for case, result in (("today", job.twin.today), ("automated", job.twin.automated)):
+        for r in result.resources:
+            rows.append(
+                {
+                    "case": case,
+                    "site": r.site,
+                    "resource": r.resource,
+                    "units": r.units,
+                    "utilization": r.utilization.mean,
+                    "mean_queue": r.mean_queue.mean,
+                    "mean_wait_h": r.mean_wait_h.mean,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def step_documents(job: JobResult) -> dict[Step, dict[str, Any]]:
+    """The JSON document of each step that ran (the same as its own command's ``--json``)."""
+    docs: dict[Step, Any] = {
+        Step.ROADMAP: job.roadmap,
+        Step.PLAN: job.plan,
+        Step.TWIN: job.twin,
+        Step.RISK: job.risk,
+        Step.STRESS: job.stress,
+        Step.INVENTORY: job.inventory,
+    }
+    return {step: value.to_dict() for step, value in docs.items() if value is not None}

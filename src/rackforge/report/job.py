@@ -1,0 +1,180 @@
+"""The whole job on one scenario: roadmap -> plan -> twin -> risk -> stress -> safety stock.
+
+Each step is one engine call with options sized so that the bundled scenario runs in about a
+minute on two cores; a step that cannot run (no roadmap, no plan to simulate) is skipped with
+a note that says why, and the later steps still run. The job returns the engines' own result
+objects; :mod:`rackforge.report.collect` turns them into tables, figures and a summary.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from enum import StrEnum
+
+import pandas as pd
+
+from rackforge.inventory import GSMOptions, GSMResult, optimize
+from rackforge.inventory.from_scenario import network_from_scenario
+from rackforge.plan import PlanResult, plan
+from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult, assess
+from rackforge.risk import stress_test as run_stress
+from rackforge.roadmap import RoadmapResult, plan_roadmap, with_roadmap_demand
+from rackforge.scenario import Scenario
+from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
+
+
+class Step(StrEnum):
+    """The steps of the job, in the order they run."""
+
+    ROADMAP = "roadmap"
+    PLAN = "plan"
+    TWIN = "twin"
+    RISK = "risk"
+    STRESS = "stress"
+    INVENTORY = "inventory"
+
+
+@dataclass(frozen=True)
+class JobOptions:
+    """How much work each step does.
+
+    Attributes:
+        twin_weeks: weeks of the plan the twin simulates: the window with the highest planned
+            rack output (the weeks that test the plants hardest).
+        twin_replications: replications of the twin, each run today and automated.
+        stress_scenarios: Monte-Carlo disruption scenarios.
+        seed: seed of every random step (same seed, same report).
+        workers: processes for the twin and the risk LPs (None: one per core).
+        roadmap_demand: plan on the scenario's demand with the roadmap's rack demand in place
+            of earlier roadmap rows (otherwise the roadmap is reported beside the demand).
+        inventory_time_limit_s: wall-clock limit of the safety-stock search.
+    """
+
+    twin_weeks: float = 4.0
+    twin_replications: int = 2
+    stress_scenarios: int = 4096
+    seed: int = 0
+    workers: int | None = None
+    roadmap_demand: bool = False
+    inventory_time_limit_s: float = 30.0
+
+
+StepProgress = Callable[[Step, int, int], None]
+
+
+@dataclass
+class JobResult:
+    """What every step returned (None where it was skipped: see ``notes``)."""
+
+    scenario: Scenario
+    options: JobOptions
+    roadmap: RoadmapResult | None = None
+    plan: PlanResult | None = None
+    twin: AutomationComparison | None = None
+    twin_weeks: tuple[str, ...] = ()  # the plan weeks the twin simulated
+    risk: RiskReport | None = None
+    stress: StressResult | None = None
+    inventory: GSMResult | None = None
+    seconds: dict[Step, float] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def run_job(
+    scenario: Scenario, options: JobOptions | None = None, progress: StepProgress | None = None
+) -> JobResult:
+    """Run every step on ``scenario`` (validated by loading it) and return the results."""
+    opts = options or JobOptions()
+    job = JobResult(scenario=scenario, options=opts)
+
+    def tick(step: Step) -> Callable[[int, int], None]:
+        return lambda done, total: progress(step, done, total) if progress else None
+
+    def timed(step: Step, work: Callable[[], None]) -> None:
+        tick(step)(0, 1)
+        started = time.perf_counter()
+        work()
+        job.seconds[step] = time.perf_counter() - started
+        tick(step)(1, 1)
+
+    timed(Step.ROADMAP, lambda: _roadmap(job))
+    timed(Step.PLAN, lambda: _plan(job))
+    timed(Step.TWIN, lambda: _twin(job, tick(Step.TWIN)))
+    timed(Step.RISK, lambda: _risk(job, tick(Step.RISK)))
+    timed(Step.STRESS, lambda: _stress(job, tick(Step.STRESS)))
+    timed(Step.INVENTORY, lambda: _inventory(job))
+    return job
+
+
+def _roadmap(job: JobResult) -> None:
+    if job.scenario.roadmap is None:
+        job.notes.append("roadmap: the scenario has no roadmap.yaml; step skipped")
+        return
+    job.roadmap = plan_roadmap(job.scenario)
+    if job.options.roadmap_demand:
+        job.scenario = with_roadmap_demand(job.scenario, job.roadmap)
+
+
+def _plan(job: JobResult) -> None:
+    job.plan = plan(job.scenario)
+    if not job.plan.has_plan:
+        job.notes.append(f"plan: no plan ({job.plan.message}); the twin runs a level plan")
+
+
+def _twin(job: JobResult, progress: Callable[[int, int], None]) -> None:
+    production, weeks = busiest_window(job, job.options.twin_weeks)
+    if not len(job.scenario.operations):
+        job.notes.append("twin: the scenario has no routings (operations); step skipped")
+        return
+    opts = TwinOptions(
+        weeks=job.options.twin_weeks,
+        replications=job.options.twin_replications,
+        seed=job.options.seed,
+        workers=job.options.workers,
+        release=ReleaseMode.PLAN,
+    )
+    job.twin = compare_automation(job.scenario, opts, production, progress)
+    job.twin_weeks = weeks
+
+
+def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
+    """The plan's production in the ``weeks`` consecutive weeks in which the most racks are
+    started, renumbered from week 0 (what the twin releases), and those weeks' labels. ``None`` when
+    there is no plan: the twin then derives a level plan from demand."""
+    result = job.plan
+    if result is None or result.tables is None:
+        return None, ()
+    prod = result.tables.production
+    racks = set(result.items.loc[result.items["kind"] == "rack", "item"])
+    span = max(1, round(weeks))
+    horizon = len(result.week_labels)
+    started = prod[prod["item"].isin(racks)].groupby("week")["qty"].sum()
+    window = started.reindex(range(horizon), fill_value=0.0).rolling(span).sum()
+    last = int(window.idxmax()) if window.notna().any() else min(span, horizon) - 1
+    first = max(0, last - span + 1)
+    chosen = prod[(prod["week"] >= first) & (prod["week"] <= last) & (prod["qty"] > 0)]
+    release = chosen[["site", "item", "week", "qty"]].assign(week=chosen["week"] - first)
+    return release.reset_index(drop=True), tuple(result.week_labels[first : last + 1])
+
+
+def _risk(job: JobResult, progress: Callable[[int, int], None]) -> None:
+    if job.scenario.risk.empty:
+        job.notes.append("risk: the scenario has no risk table; default recovery times apply")
+    workers = job.options.workers if job.options.workers is not None else _cores()
+    job.risk = assess(job.scenario, RiskOptions(workers=workers), progress)
+
+
+def _stress(job: JobResult, progress: Callable[[int, int], None]) -> None:
+    opts = StressOptions(scenarios=job.options.stress_scenarios, seed=job.options.seed)
+    job.stress = run_stress(job.scenario, opts, progress)
+
+
+def _inventory(job: JobResult) -> None:
+    network = network_from_scenario(job.scenario)
+    job.inventory = optimize(network, GSMOptions(time_limit_s=job.options.inventory_time_limit_s))
+
+
+def _cores() -> int:
+    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)

@@ -1,0 +1,50 @@
+"""Write a finished job to a folder: report.html, results.xlsx and one JSON per step.
+
+Each file is written atomically (a temporary file renamed into place), so a reader never
+sees half a file; the HTML report comes last, so it only appears once the rest is there.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from pathlib import Path
+from typing import Any
+
+from rackforge import __version__
+from rackforge._json import write_json
+from rackforge.report.collect import figures, step_documents, summary, workbook_tables
+from rackforge.report.html import render_html, write_html
+from rackforge.report.job import JobResult
+from rackforge.report.workbook import write_workbook
+
+
+def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
+    """Write the job's files into ``folder`` (created if needed) and return their paths."""
+    out = Path(folder)
+    out.mkdir(parents=True, exist_ok=True)
+    written = []
+    documents = {f"{step.value}.json": doc for step, doc in step_documents(job).items()}
+    documents["summary.json"] = _summary_document(job)
+    for name, doc in documents.items():
+        write_json(out / name, doc)
+        written.append(out / name)
+    written.append(write_workbook(out / "results.xlsx", workbook_tables(job)))
+    config = job.scenario.config
+    meta = (
+        f"scenario {config.name} ({job.scenario.source or 'in memory'}), "
+        f"{config.start} + {config.horizon_weeks} weeks; rackforge {__version__}; "
+        f"written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
+    )
+    html = render_html(f"rackforge: {config.name}", meta, summary(job), figures(job))
+    written.append(write_html(out / "report.html", html))
+    return written
+
+
+def _summary_document(job: JobResult) -> dict[str, Any]:
+    return {
+        "scenario": job.scenario.config.name,
+        "summary": summary(job),
+        "seconds": {step.value: s for step, s in job.seconds.items()},
+        "notes": list(job.notes),
+    }
