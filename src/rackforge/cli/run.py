@@ -22,7 +22,7 @@ EXIT_NO_PLAN = 3
 def run(
     path: str | None = PathArg,
     out: Path = typer.Option(
-        Path("rackforge-report"), "--out", help="Folder for report.html, results.xlsx, JSON."
+        Path("rackforge-out/run"), "--out", help="Folder for report.html, results.xlsx, JSON."
     ),
     twin_weeks: float = typer.Option(4.0, help="Weeks of the plan the twin simulates."),
     replications: int = typer.Option(2, help="Twin replications (each today and automated)."),
@@ -79,7 +79,8 @@ def run(
         timing.add_row(step.value, f"{seconds:.1f}")
     timing.add_row("total", f"{sum(job.seconds.values()):.1f}", style="bold")
     console.print(timing)
-    console.print(f"wrote {len(written)} files to {out}: report.html, results.xlsx, JSON per step")
+    console.print(f"wrote {len(written)} files to {out}: results.xlsx, JSON per step and")
+    console.print(f"the report: {(out / 'report.html').resolve()}", markup=False)
     if job.plan is None or not job.plan.has_plan:
         raise typer.Exit(EXIT_NO_PLAN)
 

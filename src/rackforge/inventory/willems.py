@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import os
 import re
+from collections.abc import Iterator
 from pathlib import Path
 
 from scipy.stats import norm
@@ -91,17 +92,23 @@ def _check_distribution(line: int, cell: dict[str, str], book: Cells) -> None:
         book.add(line, "stageTime_%_1", f"probabilities sum to {total:g}, not 1")
 
 
-def _read_stages(file: Path) -> list[Stage]:
+def _open(file: Path) -> tuple[Cells, Iterator[tuple[int, list[str]]], list[str] | None]:
+    """The problem book, the data lines and the header cells (None for an empty file)."""
     book = Cells(file.name)
     if not file.is_file():
         book.add(None, None, "no such file")
         raise GSMDataError(book.problems)
     lines = iter(rows(file))
     first = next(lines, None)
+    return book, lines, None if first is None else [h.strip() for h in first[1]]
+
+
+def _read_stages(file: Path) -> list[Stage]:
+    book, lines, first = _open(file)
     if first is None:
         book.add(1, None, "the file is empty")
         raise GSMDataError(book.problems)
-    header = [h.strip() for h in first[1]]
+    header = first
     for col in REQUIRED:
         if col not in header:
             book.add(1, col, "required column is missing")
@@ -130,13 +137,8 @@ def _read_stages(file: Path) -> list[Stage]:
 
 
 def _read_arcs(file: Path, names: set[str]) -> list[Arc]:
-    book = Cells(file.name)
-    if not file.is_file():
-        book.add(None, None, "no such file")
-        raise GSMDataError(book.problems)
-    lines = iter(rows(file))
-    first = next(lines, None)
-    header = [h.strip() for h in first[1]] if first else []
+    book, lines, first = _open(file)
+    header = first or []
     if header[:2] != ["sourceStage", "destinationStage"]:
         book.add(1, None, "the header must be sourceStage,destinationStage")
         raise GSMDataError(book.problems)

@@ -193,6 +193,8 @@ def _domestic_share(job: JobResult) -> float:
 def summary(job: JobResult) -> list[str]:
     """The answer in a few sentences, each computed from a step's result."""
     lines: list[str] = []
+    if job.roadmap is not None:
+        lines.append(_roadmap_line(job))
     result = job.plan
     if result is not None:
         if result.target is not None:
@@ -254,6 +256,25 @@ def summary(job: JobResult) -> list[str]:
         )
     lines.extend(job.notes)
     return lines
+
+
+def _roadmap_line(job: JobResult) -> str:
+    assert job.roadmap is not None
+    road = job.roadmap
+    racks = ", ".join(f"{n:,} {g}" for g, n in sorted(road.racks_by_generation().items()))
+    mw = sum(w.facility_mw for w in road.workloads)
+    in_horizon = sum(d.qty for d in road.demand)
+    items = job.scenario.items
+    rack_items = set(items.loc[items["kind"] == "rack", "item"])
+    demand = job.scenario.demand
+    own = float(demand.loc[demand["item"].isin(rack_items), "qty"].sum())
+    use = "the plan includes them" if job.options.roadmap_demand else "reported, not planned"
+    share = f"{in_horizon / own:.0%} of" if own > 0 else "against"
+    return (
+        f"Roadmap: {len(road.workloads)} workloads need {racks} racks and {mw:,.0f} MW of "
+        f"facility power; {in_horizon:,.0f} racks fall in the horizon, {share} the "
+        f"{own:,.0f} racks of demand in the scenario ({use})."
+    )
 
 
 def _twin_line(job: JobResult) -> list[str]:
