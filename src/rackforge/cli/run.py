@@ -24,8 +24,8 @@ def run(
     out: Path = typer.Option(
         Path("rackforge-out/run"), "--out", help="Folder for report.html, results.xlsx, JSON."
     ),
-    twin_weeks: float = typer.Option(4.0, help="Weeks of the plan the twin simulates."),
-    replications: int = typer.Option(2, help="Twin replications (each today and automated)."),
+    twin_weeks: float = typer.Option(3.0, help="Weeks of the plan the twin simulates."),
+    replications: int = typer.Option(3, help="Twin replications (each today and automated)."),
     scenarios: int = typer.Option(4096, help="Monte-Carlo disruption scenarios."),
     seed: int = typer.Option(0, help="Random seed (same seed, same report)."),
     workers: int | None = typer.Option(None, help="Processes (default: one per core)."),

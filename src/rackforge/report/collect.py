@@ -284,18 +284,24 @@ def _twin_line(job: JobResult) -> list[str]:
     items = job.scenario.items
     racks = set(items.loc[items["kind"] == "rack", "item"])
 
-    def rack_rate(result: TwinResult, attr: str) -> float:
-        return float(sum(getattr(i, attr).mean for i in result.items if i.item in racks))
+    def rack_cycle_h(result: TwinResult) -> float:
+        """Mean cycle time of the racks completed, weighted by their throughput."""
+        done = [(i.throughput_per_week.mean, i.cycle_time_h.mean.mean) for i in result.items]
+        done = [(n, h) for (n, h), i in zip(done, result.items, strict=True) if i.item in racks]
+        total = sum(n for n, _ in done)
+        return sum(n * h for n, h in done) / total if total > 0 else math.nan
 
-    change = cmp.cycle_time_change_h
+    def neck(result: TwinResult) -> str:
+        b = result.totals.bottleneck
+        return f"{b.site}/{b.resource} at {b.utilization:.0%}" if b else "none"
+
     span = f" in {job.twin_weeks[0]}..{job.twin_weeks[-1]}" if job.twin_weeks else ""
-    neck = cmp.today.totals.bottleneck
-    where = f"; today's bottleneck {neck.site}/{neck.resource}" if neck else ""
+    gain = cmp.throughput_gain_per_week
     return [
-        f"Twin{span}: racks completed {rack_rate(cmp.today, 'throughput_per_week'):,.0f} a week "
-        f"today and {rack_rate(cmp.automated, 'throughput_per_week'):,.0f} automated, of "
-        f"{rack_rate(cmp.today, 'released_per_week'):,.0f} released; automation changes mean "
-        f"cycle time by {change.mean:+.1f} ± {change.ci95:.1f} h{where}."
+        f"Twin{span}: rack cycle time {rack_cycle_h(cmp.today):,.0f} h today, "
+        f"{rack_cycle_h(cmp.automated):,.0f} h automated; busiest resource {neck(cmp.today)} "
+        f"today, {neck(cmp.automated)} automated; automation adds {gain.mean:+,.0f} ± "
+        f"{gain.ci95:,.0f} good units a week (all items)."
     ]
 
 
