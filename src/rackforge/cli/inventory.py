@@ -62,8 +62,9 @@ def inventory(
         None, help="Scenario only: write its inventory table with the new safety_stock."
     ),
 ) -> None:
-    """Where to hold safety stock: guaranteed-service optimisation (Graves & Willems 2000)
-    of a scenario, a Willems (2008) chain or a GSM text file."""
+    """Where to hold safety stock: the guaranteed-service model (Graves & Willems 2000).
+
+    Optimises a scenario, a Willems (2008) chain or a GSM text file."""
     sources = [x for x in (path, willems, gsm) if x is not None]
     if len(sources) > 1:
         err_console.print("[red]give one of PATH, --willems or --gsm[/]")

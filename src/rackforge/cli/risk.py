@@ -70,8 +70,9 @@ def risk(
     ),
     rows: int = typer.Option(20, help="Nodes shown in the table (the JSON has all)."),
 ) -> None:
-    """Time to survive vs time to recover of every supplier, plant and lane, ranked by the
-    rack demand lost while it is down."""
+    """Time to survive vs time to recover of every supplier, plant and lane.
+
+    Nodes are ranked by the rack demand lost while each is down."""
     scenario = load_or_exit(path)
     with _progress("node LPs") as update:
         report = assess(scenario, RiskOptions(workers=workers), progress=update)
@@ -149,8 +150,9 @@ def stress(
     chunk_size: int = typer.Option(8192, help="Scenarios per chunk (bounds memory)."),
     json_file: Path | None = JsonOpt,
 ) -> None:
-    """Simulate random disruptions from the risk table: distribution of delivered racks and
-    fill rate, and the nodes behind the losses."""
+    """Simulate random disruptions from the risk table: fill rate and who causes the losses.
+
+    Reports the distribution of delivered racks and fill rate over the scenarios."""
     scenario = load_or_exit(path)
     options = StressOptions(
         scenarios=scenarios, seed=seed, backend=backend, duration=duration, chunk_size=chunk_size
