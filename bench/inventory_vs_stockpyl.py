@@ -24,10 +24,8 @@ from pathlib import Path
 import numpy as np
 from stockpyl.gsm_tree import optimize_committed_service_times
 from stockpyl.instances import load_instance
-from stockpyl.supply_chain_network import SupplyChainNetwork, network_from_edges
 
 from rackforge.inventory import (
-    DEFAULT_Z,
     Arc,
     GSMNetwork,
     GSMOptions,
@@ -37,77 +35,10 @@ from rackforge.inventory import (
     read_textbook,
     read_willems,
 )
+from rackforge.testing import from_stockpyl, to_stockpyl
 
 ROOT = Path(__file__).resolve().parent.parent
 DATA = ROOT / "tests" / "data"
-
-
-def to_stockpyl(network: GSMNetwork) -> SupplyChainNetwork:
-    """The network as a stockpyl instance (local holding cost = our unit holding cost)."""
-    index = {s.name: k + 1 for k, s in enumerate(network.stages)}
-    stages = network.stages
-    cum = _cumulative(network)
-    # stockpyl takes one demand-bound constant per node; pooling the demand stages' z sigma
-    # (rackforge's default for internal stages) is the same when every demand z is equal
-    demand_z = {DEFAULT_Z if s.z is None else s.z for s in stages if s.has_demand}
-    if len(demand_z) != 1:
-        raise ValueError(f"{network.name}: demand stages with different z")
-    (internal_z,) = demand_z
-    return network_from_edges(
-        edges=[(index[a.upstream], index[a.downstream]) for a in network.arcs],
-        node_order_in_lists=list(index.values()),
-        processing_time=[int(s.processing_time) for s in stages],
-        local_holding_cost=[
-            network.holding_rate * cum[s.name] if s.holding_cost is None else s.holding_cost
-            for s in stages
-        ],
-        demand_bound_constant=[internal_z if s.z is None else s.z for s in stages],
-        external_inbound_cst=[int(s.inbound_service_time) for s in stages],
-        external_outbound_cst=[
-            None if s.max_service_time is None else int(s.max_service_time) for s in stages
-        ],
-        demand_type=["N" if s.has_demand else None for s in stages],
-        mean=[s.demand_mean if s.has_demand else None for s in stages],
-        standard_deviation=[s.demand_std if s.has_demand else None for s in stages],
-    )
-
-
-def _cumulative(network: GSMNetwork) -> dict[str, float]:
-    g = network.graph()
-    import networkx as nx
-
-    cum: dict[str, float] = {}
-    qty = {(a.upstream, a.downstream): a.qty for a in network.arcs}
-    for name in nx.topological_sort(g):
-        cum[name] = network.stage(name).cost_added + sum(
-            qty[(p, name)] * cum[p] for p in g.predecessors(name)
-        )
-    return cum
-
-
-def from_stockpyl(name: str) -> GSMNetwork:
-    tree = load_instance(name)
-    stages = []
-    for k in tree.nodes:
-        d = k.demand_source
-        stages.append(
-            Stage(
-                name=str(k.index),
-                processing_time=k.processing_time,
-                holding_cost=k.local_holding_cost,
-                demand_mean=(d.mean or 0.0) if d is not None else 0.0,
-                demand_std=(d.standard_deviation or 0.0) if d is not None else 0.0,
-                z=k.demand_bound_constant,
-                max_service_time=k.external_outbound_cst,
-                inbound_service_time=k.external_inbound_cst or 0,
-            )
-        )
-    return GSMNetwork(
-        stages=tuple(stages),
-        arcs=tuple(Arc(str(i), str(j)) for i, j in tree.edges),
-        holding_rate=1.0,
-        name=f"stockpyl {name}",
-    )
 
 
 def random_tree(n: int, rng: np.random.Generator, max_time: int = 10) -> GSMNetwork:
@@ -153,8 +84,8 @@ def tree_table(repeats: int, seed: int) -> list[str]:
         read_textbook(DATA / "gsm-textbook" / "battery.txt", holding_rate=0.25),
         read_textbook(DATA / "gsm-textbook" / "digital_camera.txt", holding_rate=0.24),
         read_willems(DATA / "willems-2008" / "00"),
-        from_stockpyl("problem_6_9"),
-        from_stockpyl("figure_6_14"),
+        from_stockpyl(load_instance("problem_6_9"), "stockpyl problem_6_9"),
+        from_stockpyl(load_instance("figure_6_14"), "stockpyl figure_6_14"),
         *(random_tree(n, rng) for n in (25, 50, 100, 200)),
     ]
     lines = [

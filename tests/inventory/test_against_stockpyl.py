@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import pytest
 from hypothesis import HealthCheck, given, settings
-from inventory_helpers import brute_force, from_stockpyl, reference_cost, to_stockpyl, tree_networks
+from inventory_helpers import brute_force, reference_cost, tree_networks
 from stockpyl.gsm_tree import optimize_committed_service_times
 from stockpyl.instances import load_instance
 
 from rackforge.inventory import GSMNetwork, GSMOptions, Method, SolveStatus, optimize
+from rackforge.testing import from_stockpyl, to_stockpyl
 
 # stockpyl's named GSM instances (serial and tree examples of Snyder & Shen, ch. 6).
 INSTANCES = [
