@@ -1,9 +1,14 @@
-"""Helpers shared by the commands: loading with clean errors, JSON output, consoles."""
+"""Helpers shared by the commands: loading with clean errors, JSON output, consoles,
+progress bars."""
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rackforge._json import write_json as write_json  # re-exported for the commands
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
@@ -32,3 +37,31 @@ def load_or_exit(path: str | None) -> Scenario:
         return load_scenario(path)
     except ScenarioError as exc:
         raise fail(exc) from None
+
+
+def progress(label: str) -> Progress:
+    """A transient progress display, one bar per task, labelled by ``label`` (a rich format
+    string over the task). It has no refresh thread (updates refresh it), so that engines can
+    fork worker processes while it is shown."""
+    return Progress(
+        TextColumn(label),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=True,
+        auto_refresh=False,
+    )
+
+
+@contextmanager
+def progress_bar(label: str, total: int | None = None) -> Iterator[Callable[[int, int], None]]:
+    """One progress bar fed by the library's ``(done, total)`` callback."""
+    with progress(label) as bar:
+        task = bar.add_task(label, total=total)
+        bar.refresh()
+
+        def update(done: int, of: int) -> None:
+            bar.update(task, completed=done, total=of, refresh=True)
+
+        yield update

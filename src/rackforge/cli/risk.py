@@ -5,13 +5,11 @@ from __future__ import annotations
 
 import math
 import os
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from pathlib import Path
 
 import typer
 from rich.box import SIMPLE
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rackforge.cli._common import (
@@ -20,6 +18,7 @@ from rackforge.cli._common import (
     console,
     err_console,
     load_or_exit,
+    progress_bar,
     write_json,
 )
 from rackforge.risk import (
@@ -39,25 +38,6 @@ from rackforge.risk.stress import run_local
 JsonOpt = typer.Option(None, "--json", help="Also write the result as JSON to this file.")
 
 
-@contextmanager
-def _progress(label: str) -> Iterator[Callable[[int, int], None]]:
-    """A rich progress bar fed by the library's ``(done, total)`` callback."""
-    with Progress(
-        TextColumn(label),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-    ) as bar:
-        task = bar.add_task(label, total=None)
-
-        def update(done: int, total: int) -> None:
-            bar.update(task, completed=done, total=total)
-
-        yield update
-
-
 def _weeks(value: float) -> str:
     return "never" if math.isinf(value) else ("n/a" if math.isnan(value) else f"{value:.2f}")
 
@@ -74,7 +54,7 @@ def risk(
 
     Nodes are ranked by the rack demand lost while each is down."""
     scenario = load_or_exit(path)
-    with _progress("node LPs") as update:
+    with progress_bar("node LPs") as update:
         report = assess(scenario, RiskOptions(workers=workers), progress=update)
     _print_report(report, rows, scenario.week_label)
     if json_file is not None:
@@ -158,7 +138,7 @@ def stress(
         scenarios=scenarios, seed=seed, backend=backend, duration=duration, chunk_size=chunk_size
     )
     try:
-        with _progress("chunks") as update:
+        with progress_bar("chunks") as update:
             if dask is None:
                 result = stress_test(scenario, options, update, run_local)
             else:

@@ -5,10 +5,17 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
-from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, fail, load_or_exit
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    PathArg,
+    console,
+    err_console,
+    fail,
+    load_or_exit,
+    progress,
+)
 from rackforge.inventory import GSMError
 from rackforge.report.collect import summary
 from rackforge.report.job import JobOptions, Step, run_job
@@ -43,15 +50,7 @@ def run(
         workers=workers,
         roadmap_demand=roadmap_demand,
     )
-    with Progress(
-        TextColumn("{task.description:<10}"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        auto_refresh=False,  # no refresh thread: the twin's worker processes can be forked
-    ) as bar:
+    with progress("{task.description:<10}") as bar:
         tasks = {step: bar.add_task(step.value, total=1, start=False) for step in Step}
         bar.refresh()
 

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
 from enum import StrEnum
 from pathlib import Path
 
 import pandas as pd
 import typer
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
 
 from rackforge.cli._common import (
@@ -19,6 +16,7 @@ from rackforge.cli._common import (
     console,
     err_console,
     load_or_exit,
+    progress_bar,
     write_json,
 )
 from rackforge.twin import (
@@ -64,26 +62,6 @@ def parse_release(text: str) -> tuple[ReleaseMode, float]:
     if not rate > 0 or not math.isfinite(rate):
         raise typer.BadParameter("the rate must be a positive number of jobs per hour")
     return mode, rate
-
-
-@contextmanager
-def _progress(total: int) -> Iterator[Callable[[int, int], None]]:
-    with Progress(
-        TextColumn("replications"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        TimeElapsedColumn(),
-        console=console,
-        transient=True,
-        auto_refresh=False,  # no refresh thread: worker processes can then be forked
-    ) as bar:
-        task = bar.add_task("replications", total=total)
-        bar.refresh()
-
-        def update(done: int, of: int) -> None:
-            bar.update(task, completed=done, total=of, refresh=True)
-
-        yield update
 
 
 def _pm(e: Estimate, fmt: str = ",.1f") -> str:
@@ -223,7 +201,7 @@ def twin(
     )
     runs = replications * (2 if levers is LeverChoice.COMPARE else 1)
     try:
-        with _progress(runs) as update:
+        with progress_bar("replications", runs) as update:
             if levers is LeverChoice.COMPARE:
                 cmp = compare_automation(scenario, options, plan, update)
             else:
