@@ -24,30 +24,18 @@ def weekly_output(job: JobResult) -> pd.DataFrame:
     items = job.scenario.items.set_index("item")
     racks = items[items["kind"] == "rack"]
     generation = racks["generation"].fillna("").astype(str).replace("", "rack")
-    demand = job.scenario.demand
-    demand = demand[demand["item"].isin(racks.index)]
-    due = (
-        pd.DataFrame(
-            {
-                "week": demand["week"].to_numpy(dtype=int),
-                "generation": demand["item"].map(generation).to_numpy(),
-            }
-        )
-        .assign(demand=demand["qty"].to_numpy(dtype=float))
-        .groupby(["week", "generation"])["demand"]
-        .sum()
-    )
+
+    def by_generation(frame: pd.DataFrame, week: str, qty: str) -> pd.Series:
+        """``qty`` of the rack items in ``frame`` summed by (``week``, generation)."""
+        rows = frame[frame["item"].isin(racks.index)]
+        keys = [rows[week].astype(int).rename("week"), rows["item"].map(generation)]
+        return rows[qty].astype(float).groupby(keys).sum().rename_axis(["week", "generation"])
+
+    due = by_generation(job.scenario.demand, "week", "qty")
     planned = on_time = pd.Series(dtype=float)
     if result is not None and result.tables is not None:
-        prod = result.tables.production
-        prod = prod[prod["item"].isin(racks.index)]
-        prod = prod.assign(generation=prod["item"].map(generation))
-        planned = prod.groupby(["available_week", "generation"])["qty"].sum()
-        planned.index = planned.index.set_names(["week", "generation"])
-        service = result.tables.service
-        service = service[service["item"].isin(racks.index)]
-        service = service.assign(generation=service["item"].map(generation))
-        on_time = service.groupby(["week", "generation"])["on_time"].sum()
+        planned = by_generation(result.tables.production, "available_week", "qty")
+        on_time = by_generation(result.tables.service, "week", "on_time")
     parts = {"demand": due, "planned": planned, "delivered": on_time}
     table = pd.concat(parts, axis=1)
     every_week = pd.MultiIndex.from_product(
@@ -264,8 +252,7 @@ def _roadmap_line(job: JobResult) -> str:
     racks = ", ".join(f"{n:,} {g}" for g, n in sorted(road.racks_by_generation().items()))
     mw = sum(w.facility_mw for w in road.workloads)
     in_horizon = sum(d.qty for d in road.demand)
-    items = job.scenario.items
-    rack_items = set(items.loc[items["kind"] == "rack", "item"])
+    rack_items = job.scenario.items_of_kind("rack")
     demand = job.scenario.demand
     own = float(demand.loc[demand["item"].isin(rack_items), "qty"].sum())
     use = "the plan includes them" if job.options.roadmap_demand else "reported, not planned"
@@ -281,8 +268,7 @@ def _twin_line(job: JobResult) -> list[str]:
     if job.twin is None:
         return []
     cmp = job.twin
-    items = job.scenario.items
-    racks = set(items.loc[items["kind"] == "rack", "item"])
+    racks = job.scenario.items_of_kind("rack")
 
     def rack_cycle_h(result: TwinResult) -> float:
         """Mean cycle time of the racks completed, weighted by their throughput."""

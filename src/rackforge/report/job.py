@@ -8,7 +8,6 @@ objects; :mod:`rackforge.report.collect` turns them into tables, figures and a s
 
 from __future__ import annotations
 
-import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -147,7 +146,7 @@ def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, t
     if result is None or result.tables is None:
         return None, ()
     prod = result.tables.production
-    racks = set(result.items.loc[result.items["kind"] == "rack", "item"])
+    racks = job.scenario.items_of_kind("rack")
     span = max(1, round(weeks))
     horizon = len(result.week_labels)
     started = prod[prod["item"].isin(racks)].groupby("week")["qty"].sum()
@@ -162,8 +161,7 @@ def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, t
 def _risk(job: JobResult, progress: Callable[[int, int], None]) -> None:
     if job.scenario.risk.empty:
         job.notes.append("risk: the scenario has no risk table; default recovery times apply")
-    workers = job.options.workers if job.options.workers is not None else _cores()
-    job.risk = assess(job.scenario, RiskOptions(workers=workers), progress)
+    job.risk = assess(job.scenario, RiskOptions(workers=job.options.workers), progress)
 
 
 def _stress(job: JobResult, progress: Callable[[int, int], None]) -> None:
@@ -174,7 +172,3 @@ def _stress(job: JobResult, progress: Callable[[int, int], None]) -> None:
 def _inventory(job: JobResult) -> None:
     network = network_from_scenario(job.scenario)
     job.inventory = optimize(network, GSMOptions(time_limit_s=job.options.inventory_time_limit_s))
-
-
-def _cores() -> int:
-    return max(1, len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else 1)

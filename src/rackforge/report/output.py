@@ -9,7 +9,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 from pathlib import Path
-from typing import Any
 
 from rackforge import __version__
 from rackforge._json import write_json
@@ -24,8 +23,14 @@ def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
     out = Path(folder)
     out.mkdir(parents=True, exist_ok=True)
     written = []
+    lines = summary(job)
     documents = {f"{step.value}.json": doc for step, doc in step_documents(job).items()}
-    documents["summary.json"] = _summary_document(job)
+    documents["summary.json"] = {
+        "scenario": job.scenario.config.name,
+        "summary": lines,
+        "seconds": {step.value: s for step, s in job.seconds.items()},
+        "notes": list(job.notes),
+    }
     for name, doc in documents.items():
         write_json(out / name, doc)
         written.append(out / name)
@@ -36,15 +41,6 @@ def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
         f"{config.start} + {config.horizon_weeks} weeks; rackforge {__version__}; "
         f"written {dt.datetime.now(dt.UTC):%Y-%m-%d %H:%M} UTC"
     )
-    html = render_html(f"rackforge: {config.name}", meta, summary(job), figures(job))
+    html = render_html(f"rackforge: {config.name}", meta, lines, figures(job))
     written.append(write_html(out / "report.html", html))
     return written
-
-
-def _summary_document(job: JobResult) -> dict[str, Any]:
-    return {
-        "scenario": job.scenario.config.name,
-        "summary": summary(job),
-        "seconds": {step.value: s for step, s in job.seconds.items()},
-        "notes": list(job.notes),
-    }

@@ -34,6 +34,7 @@ from __future__ import annotations
 
 import math
 import multiprocessing
+import os
 from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass
@@ -72,7 +73,8 @@ class NodeStatus(Enum):
 @dataclass(frozen=True)
 class RiskOptions:
     default_ttr_weeks: float = DEFAULT_TTR_WEEKS
-    workers: int = 1  # processes solving node LPs in parallel (1 = in this process)
+    # processes solving node LPs in parallel (1 = in this process, None = one per core)
+    workers: int | None = 1
 
 
 @dataclass(frozen=True)
@@ -143,7 +145,8 @@ def assess(
     opts = options or RiskOptions()
     net = build_network(scenario, opts.default_ttr_weeks)
     base, warm = plan_baseline_warm(net)
-    results = _evaluate_all(net, base, warm, opts.workers, progress)
+    workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
+    results = _evaluate_all(net, base, warm, workers, progress)
     ranked = sorted(
         results, key=lambda r: (-r.impact_units, -r.impact_value, r.tts_weeks, r.target)
     )

@@ -150,6 +150,10 @@ class Scenario:
         """ISO label of bucket ``week`` (``0`` -> ``config.start``)."""
         return iso_week_label(self.config.start_date + dt.timedelta(weeks=int(week)))
 
+    def items_of_kind(self, kind: str) -> set[str]:
+        """The items whose ``kind`` is ``kind`` (e.g. ``"rack"``)."""
+        return set(self.items.loc[self.items["kind"] == kind, "item"])
+
     def item_holding_rate(self) -> pd.Series:
         """Annual holding rate per item (the item's own, else the scenario's)."""
         rate = self.items.set_index("item")["holding_rate"]

@@ -87,7 +87,7 @@ def nominal_capacity(scenario: Scenario) -> pd.DataFrame:
 def summarize(scenario: Scenario) -> ScenarioSummary:
     counts = {name: len(frame) for name, frame in scenario.tables.items()}
     capacity = nominal_capacity(scenario)
-    racks = set(scenario.items.loc[scenario.items["kind"] == "rack", "item"])
+    racks = scenario.items_of_kind("rack")
     rack_capacity = capacity[capacity["item"].isin(racks)]
     # Plants share their resources between generations: take each plant's best rack.
     weekly_capacity = float(rack_capacity.groupby("site")["units_per_week"].max().sum())
