@@ -61,6 +61,12 @@ CASES = [
         "operations.csv:3: resource: no resource 'test-9' at site 'plant-a'",
     ),
     (
+        "demand",
+        "d-w04,rack-t,dc-1,2026-W04,10,",
+        "d-w04,rack-t,dc-1,2026-W04,1e400,",
+        "demand.csv:2: qty: '1e400' is not a finite number",
+    ),
+    (
         "make",
         "plant-a,rack-t,1",
         "plant-a,rack-t,one",

@@ -35,6 +35,8 @@ def parse_cell(text: str, column: Column, start: dt.date | None, horizon: int | 
     if kind is ColumnType.WEEK:
         return _parse_week(text.strip(), start, horizon)
     value = _parse_number(text.strip(), integral=kind is ColumnType.INT)
+    if math.isinf(value) and column.default != math.inf:  # only "unlimited" columns take inf
+        raise CellError(f"{text.strip()!r} is not a finite number")
     _check_bounds(value, column)
     return int(value) if kind is ColumnType.INT else value
 
