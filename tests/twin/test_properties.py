@@ -99,6 +99,26 @@ def test_invariants_on_random_lines(spec: LineSpec, seed: int, warmup: float) ->
             assert stats.route_scrapped[r] == 0
 
 
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=lines(), seed=st.integers(0, 2**32 - 1), warmup=st.sampled_from([0.0, 50.0]))
+def test_the_general_path_measures_what_the_fast_path_does(
+    spec: LineSpec, seed: int, warmup: float
+) -> None:
+    """A traced run takes the general path for every task (no inlined pooled steps, an event
+    for every exit): the measurements must not change."""
+    fast = run_replication(spec, 300.0, warmup, np.random.SeedSequence(seed))
+    general = run_replication(spec, 300.0, warmup, np.random.SeedSequence(seed), trace=True)
+    for name in vars(fast):
+        if name in ("events", "sim_s", "trace"):
+            continue
+        a, b = getattr(fast, name), getattr(general, name)
+        if name == "route_cycle":  # exits are recorded in another order
+            for x, y in zip(a, b, strict=True):
+                assert np.sort(x).tolist() == pytest.approx(np.sort(y).tolist()), name
+        else:
+            assert a == pytest.approx(b, rel=1e-12, abs=1e-9), name
+
+
 def _comparable(result: TwinResult) -> dict[str, Any]:
     data = result.to_dict()
     for key in ("wall_s", "events_per_s"):

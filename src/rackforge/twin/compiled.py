@@ -1,16 +1,20 @@
 """A :class:`LineSpec` flattened into lists for the event loop, with its random streams.
 
 Steps of all routings are numbered globally (``g``), stations by their index (``s``) and the
-units of every station globally (servers, ``k``). Each step owns two streams (processing
-times and uniforms for its yield and inspection draws), each station two (times to failure
-and to repair) and each routing one (Poisson releases), all spawned from the replication's
-seed in a fixed order: two runs of the same structure draw the same numbers for the same
-step (common random numbers).
+units of stations that break down globally (tracked servers, ``k``). Each step owns two
+streams (processing times and uniforms for its yield and inspection draws), each tracked
+server two (times to failure and to repair) and each routing one (Poisson releases), all
+spawned from the replication's seed in a fixed order: two runs of the same structure draw
+the same numbers for the same step and server (common random numbers).
+
+A server's breakdowns run in calendar time whatever it is doing, so its whole up/down
+timeline over the horizon is drawn here, before the run: the line then knows when a unit is
+up without FAIL and REPAIR events.
 """
 
 from __future__ import annotations
 
-from collections import deque
+import math
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -18,7 +22,6 @@ from typing import Any
 import numpy as np
 
 from rackforge.twin.sampling import (
-    exponential_stream,
     plan_times,
     poisson_times,
     rate_times,
@@ -27,9 +30,11 @@ from rackforge.twin.sampling import (
 )
 from rackforge.twin.spec import LineSpec, ReleaseKind
 
-#: ``(task, step g, finish time)`` of a busy tracked unit; a task is a job id or a batch list.
-ServerState = tuple[Any, int, float]
-Queue = deque[tuple[Any, int, float]]  # (task, step g, time it joined)
+#: ``(inspection?, yield, uniforms)`` of a step at which a unit can fail.
+Check = tuple[bool, float, Iterator[float]]
+#: ``(check, next step, its station, its times, its daily open hours, its free-time heap,
+#: the unit leaves after it)``, the last five set only for a pooled next step.
+StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | None, bool]
 
 
 @dataclass
@@ -46,30 +51,34 @@ class Compiled:
     g_route: list[int] = field(default_factory=list)
     g_stream: list[Iterator[float]] = field(default_factory=list)
     g_unif: list[Iterator[float]] = field(default_factory=list)
-    g_info: list[tuple[bool, float, Iterator[float], tuple[Any, ...] | None]] = field(
-        default_factory=list
-    )
+    g_info: list[StepInfo] = field(default_factory=list)
     first: list[int] = field(default_factory=list)  # first step of each routing
-    r_fast: list[tuple[Any, ...] | None] = field(default_factory=list)  # release fast path
+    # g_next and g_info go on past the steps with one entry per routing: a step of no work
+    # whose next step is the routing's first, which a released unit has just "finished".
+    r_entry: list[int] = field(default_factory=list)
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
     sta_unl: list[bool] = field(default_factory=list)
-    sta_queue: list[Queue] = field(default_factory=list)
-    sta_idle: list[int] = field(default_factory=list)  # idle units that are up
     sta_tracked: list[bool] = field(default_factory=list)  # units tracked one by one
-    sta_free: list[list[int]] = field(default_factory=list)  # idle tracked units
+    # When each unit is next free: a heap of times (pooled units), of (time, k) pairs
+    # (tracked units, the time a lower bound), or empty (unlimited stations).
+    sta_free: list[list[Any]] = field(default_factory=list)
     sta_servers: list[range] = field(default_factory=list)  # tracked units
-    sta_ttf: list[Iterator[float] | None] = field(default_factory=list)
-    sta_ttr: list[Iterator[float] | None] = field(default_factory=list)
-    # tracked units (stations that break down)
+    # tracked units (stations that break down): sorted down intervals [start, end)
     srv_station: list[int] = field(default_factory=list)
+    srv_down_start: list[list[float]] = field(default_factory=list)
+    srv_down_end: list[list[float]] = field(default_factory=list)
     # routings
     r_site: list[int] = field(default_factory=list)
     r_release: list[Iterator[float]] = field(default_factory=list)
 
 
-def compile_line(spec: LineSpec, seed: np.random.SeedSequence) -> Compiled:
-    """Flatten ``spec`` and spawn its streams from ``seed``."""
+def compile_line(
+    spec: LineSpec, seed: np.random.SeedSequence, horizon_h: float, fast_paths: bool = True
+) -> Compiled:
+    """Flatten ``spec``, spawn its streams from ``seed`` and draw the breakdowns of every
+    tracked unit up to ``horizon_h``. ``fast_paths=False`` leaves out the tuples the event
+    loop uses to inline the common case (a traced run takes the general path everywhere)."""
     c = Compiled()
     ss_rel, ss_step, ss_sta = seed.spawn(3)
     site_of = {s: i for i, s in enumerate(spec.sites())}
@@ -109,33 +118,66 @@ def compile_line(spec: LineSpec, seed: np.random.SeedSequence) -> Compiled:
         n_tracked = units if tracked else 0
         c.sta_h.append(spec.daily_open_hours(si))
         c.sta_unl.append(st.units is None)
-        c.sta_queue.append(deque())
-        c.sta_idle.append(units)
         c.sta_tracked.append(tracked)
-        c.sta_free.append(list(reversed(range(k0, k0 + n_tracked))))  # pop() gives unit 0
         c.sta_servers.append(range(k0, k0 + n_tracked))
         c.srv_station.extend([si] * n_tracked)
         if tracked:
-            f_rng, r_rng = (np.random.default_rng(x) for x in sseed.spawn(2))
-            c.sta_ttf.append(exponential_stream(f_rng, st.mtbf_h, 64))
-            c.sta_ttr.append(exponential_stream(r_rng, st.mttr_h, 64))
+            c.sta_free.append([(0.0, k) for k in range(k0, k0 + n_tracked)])
+            for unit_seed in sseed.spawn(n_tracked):
+                f_rng, r_rng = (np.random.default_rng(x) for x in unit_seed.spawn(2))
+                starts, ends = down_intervals(f_rng, r_rng, st.mtbf_h, st.mttr_h, horizon_h)
+                c.srv_down_start.append(starts)
+                c.srv_down_end.append(ends)
         else:
-            c.sta_ttf.append(None)
-            c.sta_ttr.append(None)
+            c.sta_free.append([0.0] * units)  # all zeros: already a heap
 
-    # What the event loop needs when a unit finishes step g, in one tuple: inspection?,
-    # yield, uniforms, and (when the next step is unbatched at a limited station) the next
-    # step, its station, times, daily open hours, queue and whether its units are tracked.
-    for g, n in enumerate(c.g_next):
-        si = c.g_station[n] if n >= 0 else -1
-        fast = None
-        if n >= 0 and c.g_batch[n] == 1 and not c.sta_unl[si]:
-            fast = (n, si, c.g_stream[n], c.sta_h[si], c.sta_queue[si], c.sta_tracked[si])
-        c.g_info.append((c.g_insp[g], c.g_yield[g], c.g_unif[g], fast))
+    # What the event loop needs when a unit finishes step g, in one tuple: the check of the
+    # unit (inspection?, yield, uniforms; None when it always passes), the next step (-1: the
+    # exit) and, when that step is unbatched at a pooled station, its station, times, daily
+    # open hours, the heap of its units' free times (None otherwise) and whether the unit
+    # surely leaves the line after it.
+    checks: list[Check | None] = [
+        (insp, y, unif) if insp or y < 1.0 else None
+        for insp, y, unif in zip(c.g_insp, c.g_yield, c.g_unif, strict=True)
+    ]
     for g in c.first:
-        si = c.g_station[g]
-        if c.g_batch[g] != 1 or c.sta_unl[si] or c.sta_tracked[si]:
-            c.r_fast.append(None)
+        c.r_entry.append(len(c.g_next))
+        c.g_next.append(g)
+        checks.append(None)
+    for n, check in zip(c.g_next, checks, strict=True):
+        if fast_paths and n >= 0 and pooled(c, n):
+            si = c.g_station[n]
+            last = c.g_next[n] < 0 and checks[n] is None  # the unit surely leaves after n
+            c.g_info.append((check, n, si, c.g_stream[n], c.sta_h[si], c.sta_free[si], last))
         else:
-            c.r_fast.append((g, c.g_stream[g], c.sta_h[si], c.sta_queue[si], si))
+            c.g_info.append((check, n, -1, iter(()), 0.0, None, False))
     return c
+
+
+def pooled(c: Compiled, g: int) -> bool:
+    """Step ``g`` is unbatched at a limited station that never breaks down (the common case)."""
+    s = c.g_station[g]
+    return c.g_batch[g] == 1 and not c.sta_unl[s] and not c.sta_tracked[s]
+
+
+def down_intervals(
+    f_rng: np.random.Generator, r_rng: np.random.Generator, mtbf: float, mttr: float, until: float
+) -> tuple[list[float], list[float]]:
+    """Breakdowns of one unit from time 0: up for an exponential time of mean ``mtbf``, down
+    for one of mean ``mttr``, and so on, until the first failure after ``until``; then one
+    last interval that starts and ends at ``inf``."""
+    starts: list[float] = []
+    ends: list[float] = []
+    t = 0.0
+    block = max(8, int(until / (mtbf + mttr) * 1.2) + 8)
+    while not starts or starts[-1] <= until:
+        up = f_rng.exponential(mtbf, block)
+        down = r_rng.exponential(mttr, block)
+        fail = t + np.cumsum(up) + np.concatenate(([0.0], np.cumsum(down)[:-1]))
+        repair = fail + down
+        starts.extend(fail.tolist())
+        ends.extend(repair.tolist())
+        t = ends[-1]
+    starts.append(math.inf)  # then up for ever: loops over the intervals need no bounds test
+    ends.append(math.inf)
+    return starts, ends

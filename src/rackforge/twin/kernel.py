@@ -1,10 +1,10 @@
 """A small discrete-event kernel: a time-ordered heap of plain tuples and a dispatch loop.
 
 The kernel knows nothing about factories. An event is the tuple
-``(time, seq, code, a, b)``: ``code`` indexes the handler table passed to :meth:`Kernel.run`,
-``a`` and ``b`` are the handler's arguments, and ``seq`` (a running counter) breaks ties so
-that events due at the same time run in the order they were scheduled (FIFO), which makes every
-run reproducible. Tuples compare element-wise in C, so no event objects are created.
+``(time, seq, handler, a, b)``: at ``time`` the kernel calls ``handler(time, a, b)``, and
+``seq`` (a running counter) breaks ties so that events due at the same time run in the order
+they were scheduled (FIFO), which makes every run reproducible. Tuples compare element-wise
+in C and ``seq`` is unique, so handlers are never compared and no event objects are created.
 
 Domain models (see :mod:`rackforge.twin.line`) build their handlers on top of the kernel and,
 on their hot paths, push tuples straight onto :attr:`Kernel.heap` with :func:`heapq.heappush`
@@ -15,13 +15,13 @@ from __future__ import annotations
 
 import heapq
 import itertools
-from collections.abc import Callable, Sequence
+from collections.abc import Callable
 from typing import Any
 
 #: A handler receives the event time and the two event arguments.
 Handler = Callable[[float, Any, Any], None]
-#: ``(time, seq, code, a, b)``
-Event = tuple[float, float, int, Any, Any]
+#: ``(time, seq, handler, a, b)``
+Event = tuple[float, float, Handler, Any, Any]
 
 
 class Kernel:
@@ -35,17 +35,17 @@ class Kernel:
         self.now: float = 0.0
         self.events: int = 0  # events dispatched so far
 
-    def schedule(self, time: float, code: int, a: Any = None, b: Any = None) -> None:
-        """Schedule handler ``code`` at absolute ``time`` (not before :attr:`now`)."""
+    def schedule(self, time: float, handler: Handler, a: Any = None, b: Any = None) -> None:
+        """Call ``handler(time, a, b)`` at absolute ``time`` (not before :attr:`now`)."""
         if time < self.now:
             raise ValueError(f"cannot schedule at {time} before the clock ({self.now})")
-        heapq.heappush(self.heap, (time, self.seq(), code, a, b))
+        heapq.heappush(self.heap, (time, self.seq(), handler, a, b))
 
     def peek(self) -> float:
         """Time of the next event (``inf`` when none is pending)."""
         return self.heap[0][0] if self.heap else float("inf")
 
-    def run(self, until: float, handlers: Sequence[Handler]) -> int:
+    def run(self, until: float) -> int:
         """Dispatch every event due at or before ``until``, in (time, seq) order.
 
         Returns the number of events dispatched by this call; events after ``until`` stay on
@@ -59,14 +59,13 @@ class Kernel:
             raise ValueError(f"cannot run until {until}, before the clock ({self.now})")
         heap = self.heap
         pop = heapq.heappop
-        table = (*handlers, _raise_stop)
         before = len(heap)
         first_seq = self.seq()
-        heapq.heappush(heap, (until, _LAST, len(handlers), None, None))
+        heapq.heappush(heap, (until, _LAST, _raise_stop, None, None))
         try:
             while True:
-                t, _, code, a, b = pop(heap)
-                table[code](t, a, b)
+                t, _, handler, a, b = pop(heap)
+                handler(t, a, b)
         except _Stop:
             pass
         pushed = self.seq() - first_seq - 1

@@ -1,25 +1,33 @@
 """The factory line on top of the kernel: jobs, FIFO stations, yields, rework and breakdowns.
 
 One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty line at time
-0 to ``horizon_h`` and measures the window after ``warmup_h``. The model, event by event:
+0 to ``horizon_h`` and measures the window after ``warmup_h``. The model:
 
 * RELEASE (a routing): a unit enters the first step; the next release is scheduled.
 * A unit entering a step joins the step's batch (batch steps wait for ``batch`` units of the
-  same routing and step) and the task (unit or batch) takes a free unit of the station or
-  joins its FIFO queue. Service ends after the sampled work, counted in open hours (see
-  :mod:`rackforge.twin.calendar`).
-* DONE (a server): the server takes the next queued task, then each finished unit moves on:
-  it fails the step with probability ``1 - yield``; a failed unit goes to ``rework_to`` or is
-  scrapped. At an inspection step a failure is a defect, which is caught with probability
-  ``d`` (the line's detect rate, 1 when unset): caught defects are reworked or scrapped as
-  above; a missed defect travels on with the unit, is detected again (with probability
-  ``d``) at each later inspection step, and a unit that leaves the line with it counts as an
-  escape (it still counts as output).
-* FAIL / REPAIR (a server): exponential times to failure and to repair in calendar time; the
-  job in process pauses and resumes where it stopped (preemptive-resume).
+  same routing and step) and the task (unit or batch) joins the station's FIFO queue. When it
+  will start and end is known at once: FIFO service at ``c`` parallel units follows the
+  Kiefer-Wolfowitz recursion (J. Kiefer and J. Wolfowitz, "On the theory of queues with many
+  servers", *Trans. Amer. Math. Soc.* 78, 1955, pp. 1-18): a task starts at the later of its
+  arrival and the time the first unit frees up, and keeps that unit busy until its end. So a
+  station is a heap of the times its units free up, not a queue of waiting tasks, and a task
+  costs one event, the end of its service. Work is counted in open hours (see
+  :mod:`rackforge.twin.calendar`): a task pauses while its station is closed.
+* End of service (``on_advance`` for one unit, ``on_done`` for a batch, a unit that breaks
+  down or a traced run): each finished unit moves on. It fails the step with probability
+  ``1 - yield``; a failed unit goes to ``rework_to`` or is scrapped. At an inspection step a
+  failure is a defect, which is caught with probability ``d`` (the line's detect rate, 1 when
+  unset): caught defects are reworked or scrapped as above; a missed defect travels on with
+  the unit, is detected again (with probability ``d``) at each later inspection step, and a
+  unit that leaves the line with it counts as an escape (it still counts as output).
+* Breakdowns: every unit of a station with an MTBF and MTTR alternates exponential up and
+  down times in calendar time, drawn before the run (:mod:`rackforge.twin.compiled`). A task
+  takes the unit that is first both free and up; a failure pauses the task in process, which
+  resumes on the same unit after the repair (preemptive-resume).
 
-Components are assumed available: a rack's routing never waits for the trays it consumes;
-the twin models a plant's operations capacity, not its material.
+Statistics are booked when a task's start and end are fixed, clipped to the window
+``[warmup_h, horizon_h]``. Components are assumed available: a rack's routing never waits
+for the trays it consumes; the twin models a plant's operations capacity, not its material.
 """
 
 from __future__ import annotations
@@ -27,14 +35,15 @@ from __future__ import annotations
 import heapq
 import math
 import time
+from bisect import bisect_right
 from typing import Any
 
 import numpy as np
 
 from rackforge.twin.calendar import finish_time, open_between
-from rackforge.twin.compiled import ServerState, compile_line
-from rackforge.twin.kernel import Handler, Kernel
-from rackforge.twin.repstats import RepStats, TraceRecord, job_hours_in_window
+from rackforge.twin.compiled import compile_line
+from rackforge.twin.kernel import Kernel
+from rackforge.twin.repstats import JobLog, RepStats, TraceRecord
 from rackforge.twin.spec import LineSpec
 
 INF = math.inf
@@ -42,6 +51,12 @@ INF = math.inf
 
 def _units(task: Any) -> list[int]:
     return [task] if type(task) is int else list(task)
+
+
+def _trace_order(record: TraceRecord) -> tuple[float, bool]:
+    # Starts are recorded when a task joins a queue, often before the end of service that
+    # frees its unit: at equal times, ends of service come first.
+    return record[0], record[1] != "done"
 
 
 def run_replication(
@@ -53,95 +68,137 @@ def run_replication(
 ) -> RepStats:
     """Simulate ``spec`` once, from an empty line, with streams spawned from ``seed``.
 
-    Event codes: ``0 .. S-1`` is the end of a service at pooled station ``s`` (a station that
-    never breaks down: its units are a count of idle units, and each has its own handler
-    closure); then DONE_K (the end of a service at tracked unit ``k`` of a station that breaks
-    down), RELEASE, DELAY (unlimited stations), FAIL, REPAIR and WARMUP.
-    Work is booked as busy time when a service starts; the work still to do at the warm-up
-    and at the horizon is taken back out, so busy hours cover the window exactly.
+    With ``trace`` every event is recorded (sorted by time) and every task takes the general
+    path; the results are the same as without it.
     """
     spec.validate()
     if not 0.0 <= warmup_h < horizon_h:
         raise ValueError("need 0 <= warmup_h < horizon_h")
-    c = compile_line(spec, seed)
+    c = compile_line(spec, seed, horizon_h, fast_paths=not trace)
     tw, horizon = warmup_h, horizon_h
     d_rate = 1.0 if spec.detect_rate is None else spec.detect_rate
     rec: list[TraceRecord] | None = [] if trace else None
     s_name = [st.name for st in spec.stations]
     r_item = [r.item for r in spec.routes]
     n_sta, n_routes, n_sites = len(spec.stations), len(spec.routes), len(spec.sites())
-    DONE_K, RELEASE, DELAY, FAIL, REPAIR, WARMUP = range(n_sta, n_sta + 6)
 
-    g_station, g_next, g_rework = c.g_station, c.g_next, c.g_rework
+    g_station, g_rework = c.g_station, c.g_rework
     g_batch, g_route = c.g_batch, c.g_route
-    g_stream, g_info, first, r_fast = c.g_stream, c.g_info, c.first, c.r_fast
+    g_stream, g_info, r_entry = c.g_stream, c.g_info, c.r_entry
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
-    sta_h, sta_unl, sta_queue, sta_idle = c.sta_h, c.sta_unl, c.sta_queue, c.sta_idle
-    sta_tracked, sta_free, sta_servers = c.sta_tracked, c.sta_free, c.sta_servers
-    sta_ttf, sta_ttr, srv_station = c.sta_ttf, c.sta_ttr, c.srv_station
+    sta_h, sta_unl, sta_tracked, sta_free = c.sta_h, c.sta_unl, c.sta_tracked, c.sta_free
+    down_start, down_end = c.srv_down_start, c.srv_down_end
+    down_next = [0] * len(down_start)  # per tracked unit: its first down interval not yet over
     r_site, r_release = c.r_site, c.r_release
 
     sta_busy = [0.0] * n_sta
-    sta_qarea = [0.0] * n_sta
-    sta_wait = [0.0] * n_sta
-    sta_starts = [0] * n_sta  # all starts; the count at the warm-up is subtracted at the end
-    sta_starts_w = [0] * n_sta
-    sta_down = [0.0] * n_sta
-    n_srv = len(srv_station)
-    srv: list[ServerState | None] = [None] * n_srv  # a new tuple per service: identity = token
-    srv_up = [True] * n_srv
-    srv_down_t = [0.0] * n_srv
-    srv_rem = [0.0] * n_srv  # open hours of work left on a broken-down unit's job
+    sta_wait = [0.0] * n_sta  # waits of the tasks that start in the window
+    sta_qextra = [0.0] * n_sta  # queue area (unit-hours) beyond those waits
+    sta_starts = [0] * n_sta
 
-    job_rel: list[float] = []
-    job_exit: list[float] = []
-    job_bad: list[bool] = []  # carries a defect missed by an inspection
+    job_rel: list[float] = []  # release time and routing of job j
     job_route: list[int] = []
+    job_exit: dict[int, float] = {}  # jobs that have left (or surely leave) the line
+    job_bad: set[int] = set()  # jobs that carry a defect missed by an inspection
     released, completed = [0] * n_routes, [0] * n_routes
     scrapped, reworked, escaped = [0] * n_routes, [0] * n_routes, [0] * n_routes
     cycles: list[list[float]] = [[] for _ in range(n_routes)]
-    wip_n = [0] * n_sites
-    wip_area = [0.0] * n_sites
-    wip_last = [0.0] * n_sites
 
     kernel = Kernel()
     heap = kernel.heap
     seq = kernel.seq
-    push = heapq.heappush
+    push, heapreplace = heapq.heappush, heapq.heapreplace
 
-    def start(s: int, g: int, task: Any, t: float) -> None:
-        """Start ``task`` at an idle unit of station ``s`` (the caller checked there is one)."""
-        sta_idle[s] -= 1
-        sta_starts[s] += 1
-        w = next(g_stream[g])
-        sta_busy[s] += w
-        h = sta_h[s]
-        f = t + w if h == 0.0 else finish_time(t, w, h)
-        if sta_tracked[s]:
-            k = sta_free[s].pop()
-            state = (task, g, f)
-            srv[k] = state
-            push(heap, (f, seq(), DONE_K, k, state))
+    def take_unit(s: int, t: float, w: float, h: float) -> tuple[int, float, float]:
+        """The unit of tracked station ``s`` that is first both free and up for a task
+        arriving at ``t`` with ``w`` open hours of work: the unit, the start and the end (the
+        work pauses while the unit is down). Heap keys are lower bounds of when a unit can
+        next start, raised lazily to the end of a repair when the unit is found down."""
+        free = sta_free[s]
+        while True:
+            key, k = free[0]
+            x = key if key > t else t
+            starts, ends = down_start[k], down_end[k]
+            p = down_next[k]
+            while ends[p] <= x:  # (the lists end with an endless up time)
+                p += 1
+            down_next[k] = p  # queries on a unit come in time order
+            if starts[p] > x:
+                break
+            heapreplace(free, (ends[p], k))
+        st = x
+        while True:
+            f = x + w if h == 0.0 else finish_time(x, w, h)
+            if f <= starts[p]:
+                break
+            w -= open_between(x, starts[p], h)
+            x = ends[p]
+            p += 1
+        heapreplace(free, (f, k))
+        return k, st, f
+
+    def up_hours(k: int, x: float, y: float, h: float) -> float:
+        """Open hours in ``[x, y]`` during which tracked unit ``k`` is up."""
+        starts, ends = down_start[k], down_end[k]
+        hours = open_between(x, y, h)
+        i = bisect_right(ends, x)
+        while i < len(starts) and starts[i] < y:
+            hours -= open_between(max(starts[i], x), min(ends[i], y), h)
+            i += 1
+        return hours
+
+    def book(s: int, k: int, n: int, te: float, st: float, f: float, w: float, h: float) -> None:
+        """Window statistics of a task of ``n`` units that joined ``s`` at ``te``, starts at
+        ``st`` on unit ``k`` (-1: untracked) and ends at ``f`` after ``w`` hours of work."""
+        if tw <= st <= horizon:
+            sta_starts[s] += 1
+            sta_wait[s] += st - te
+            sta_qextra[s] -= st - te
+        lo = te if te > tw else tw
+        hi = st if st < horizon else horizon
+        if hi > lo:
+            sta_qextra[s] += (hi - lo) * n
+        if st >= tw and f <= horizon:
+            sta_busy[s] += w
         else:
-            k = -1
-            push(heap, (f, seq(), s, task, g))
-        if rec is not None:
-            rec.extend((t, "start", s_name[s], j, k) for j in _units(task))
+            x = st if st > tw else tw
+            y = f if f < horizon else horizon
+            if y > x:
+                sta_busy[s] += open_between(x, y, h) if k < 0 else up_hours(k, x, y, h)
 
-    def take_next(s: int, t: float) -> None:
-        """A unit of ``s`` became idle: give it the first queued task, if any."""
-        q = sta_queue[s]
-        if not q:
-            return
-        task, g, te = q.popleft()
-        if t >= tw:
-            sta_qarea[s] += (t - (te if te > tw else tw)) * (1 if type(task) is int else len(task))
-            sta_wait[s] += t - te
-        start(s, g, task, t)
+    def serve(s: int, g: int, task: Any, t: float) -> None:
+        """``task`` (a unit or a batch) joins the queue of station ``s`` at ``t``."""
+        w = next(g_stream[g])
+        k = -1
+        h = 0.0
+        if sta_unl[s]:  # a pure delay
+            st, f = t, t + w
+        elif sta_tracked[s]:
+            h = sta_h[s]
+            k, st, f = take_unit(s, t, w, h)
+        else:
+            h = sta_h[s]
+            free = sta_free[s]
+            m = free[0]
+            st = t if t >= m else m
+            f = st + w if h == 0.0 else finish_time(st, w, h)
+            heapreplace(free, f)
+        single = type(task) is int
+        if single and t >= tw and f <= horizon:  # what book() does for a unit in the window
+            sta_starts[s] += 1
+            sta_wait[s] += st - t
+            sta_busy[s] += w
+        else:
+            book(s, k, 1 if single else len(task), t, st, f, w, h)
+        if single and rec is None:
+            push(heap, (f, seq(), on_advance, task, g))
+        else:
+            push(heap, (f, seq(), on_done, task, (g, k)))
+        if rec is not None and st <= horizon:
+            rec.extend((st, "start", s_name[s], j, k) for j in _units(task))
 
     def enter(j: int, g: int, t: float) -> None:
-        s = g_station[g]
         task: Any = j
         b = g_batch[g]
         if b > 1:
@@ -152,28 +209,11 @@ def run_replication(
             if len(acc) < b:
                 return
             if t >= tw:
-                sta_qarea[s] += sum(t - (te if te > tw else tw) for te in acc_t)
+                sta_qextra[g_station[g]] += sum(t - (te if te > tw else tw) for te in acc_t)
             task = acc.copy()
             acc.clear()
             acc_t.clear()
-        if sta_idle[s]:
-            start(s, g, task, t)
-        elif sta_unl[s]:
-            sta_starts[s] += 1
-            w = next(g_stream[g])
-            sta_busy[s] += w
-            push(heap, (t + w, seq(), DELAY, g, task))
-            if rec is not None:
-                rec.extend((t, "start", s_name[s], j, -1) for j in _units(task))
-        else:
-            sta_queue[s].append((task, g, t))
-
-    def leave(j: int, t: float) -> None:
-        si = r_site[job_route[j]]
-        wip_area[si] += wip_n[si] * (t - wip_last[si])
-        wip_last[si] = t
-        wip_n[si] -= 1
-        job_exit[j] = t
+        serve(g_station[g], g, task, t)
 
     def fail_unit(j: int, g: int, t: float) -> None:
         r = g_rework[g]
@@ -189,261 +229,109 @@ def run_replication(
                 scrapped[ri] += 1
             if rec is not None:
                 rec.append((t, "scrap", r_item[ri], j, -1))
-            leave(j, t)
+            job_exit[j] = t
 
     def complete(j: int, g: int, t: float) -> None:
-        ri = g_route[g]
-        if t >= tw:
+        """Unit ``j`` leaves the line at ``t`` after its last step ``g`` (``t`` may lie in
+        the future, or past the horizon, when it is called at the start of that step)."""
+        job_exit[j] = t
+        if tw <= t <= horizon:
+            ri = g_route[g]
             completed[ri] += 1
             cycles[ri].append(t - job_rel[j])
-            if job_bad[j]:
+            if j in job_bad:
                 escaped[ri] += 1
         if rec is not None:
-            rec.append((t, "escape" if job_bad[j] else "exit", r_item[ri], j, -1))
-        leave(j, t)
+            rec.append((t, "escape" if j in job_bad else "exit", r_item[g_route[g]], j, -1))
 
-    def advance(j: int, g: int, t: float) -> None:
+    def on_advance(t: float, j: int, g: int) -> None:
         """Unit ``j`` finished step ``g``: it passes or fails, then moves on (hot path)."""
-        insp, y, unif, fast = g_info[g]
-        if insp:
-            if job_bad[j] or (y < 1.0 and next(unif) >= y):
-                if next(unif) < d_rate:  # the defect is caught
-                    job_bad[j] = False
-                    fail_unit(j, g, t)
-                    return
-                job_bad[j] = True  # missed: it travels on
-        elif y < 1.0 and next(unif) >= y:
-            fail_unit(j, g, t)
-            return
-        if fast is None:  # a batch or an unlimited station next, or the exit
-            n = g_next[g]
-            if n >= 0:
-                enter(j, n, t)
+        check, n, s, stream, h, free, last = g_info[g]
+        if check is not None:
+            insp, y, unif = check
+            if insp:
+                if j in job_bad or (y < 1.0 and next(unif) >= y):
+                    if next(unif) < d_rate:  # the defect is caught
+                        job_bad.discard(j)
+                        fail_unit(j, g, t)
+                        return
+                    job_bad.add(j)  # missed: it travels on
+            elif next(unif) >= y:
+                fail_unit(j, g, t)
+                return
+        if free is not None:  # the next step is unbatched at a pooled station
+            w = next(stream)
+            m = free[0]
+            st = t if t >= m else m
+            f = st + w if h == 0.0 else finish_time(st, w, h)
+            heapreplace(free, f)
+            if last:  # nothing waits on the unit's end: it leaves at f without an event
+                complete(j, n, f)
             else:
-                complete(j, g, t)
-            return
-        n, s, stream, h, q, tracked = fast  # the next step is unbatched at a limited station
-        if not sta_idle[s]:
-            q.append((j, n, t))
-            return
-        if tracked:
-            start(s, n, j, t)
-            return
-        sta_idle[s] -= 1
-        sta_starts[s] += 1
-        w = next(stream)
-        sta_busy[s] += w
-        push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, j, n))
-        if rec is not None:
-            rec.append((t, "start", s_name[s], j, -1))
-
-    def pooled_done(s: int) -> Handler:
-        """The handler of service ends at pooled station ``s`` (a closure per station)."""
-        q = sta_queue[s]
-        h = sta_h[s]
-        name = s_name[s]
-
-        def on_done(t: float, task: Any, g: int) -> None:
-            if rec is not None:
-                rec.extend((t, "done", name, j, -1) for j in _units(task))
-            if q:
-                nxt, g2, te = q.popleft()
-                if t >= tw:
-                    sta_qarea[s] += (t - (te if te > tw else tw)) * (
-                        1 if type(nxt) is int else len(nxt)
-                    )
-                    sta_wait[s] += t - te
+                push(heap, (f, seq(), on_advance, j, n))
+            if t >= tw and f <= horizon:  # what book() does for a task inside the window
                 sta_starts[s] += 1
-                w = next(g_stream[g2])
+                sta_wait[s] += st - t
                 sta_busy[s] += w
-                push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, nxt, g2))
-                if rec is not None:
-                    rec.extend((t, "start", name, j, -1) for j in _units(nxt))
-            else:
-                sta_idle[s] += 1
-            if type(task) is int:
-                advance(task, g, t)
-            else:
-                for j in task:
-                    advance(j, g, t)
-
-        return on_done
-
-    def on_done_k(t: float, k: int, state: ServerState) -> None:
-        if srv[k] is not state:
-            return  # a completion cancelled by a breakdown
-        task, g, _ = state
-        s = srv_station[k]
-        if rec is not None:
-            rec.extend((t, "done", s_name[s], j, k) for j in _units(task))
-        q = sta_queue[s]
-        if q:  # the unit goes straight on to the first queued task
-            nxt, g2, te = q.popleft()
-            if t >= tw:
-                sta_qarea[s] += (t - (te if te > tw else tw)) * (
-                    1 if type(nxt) is int else len(nxt)
-                )
-                sta_wait[s] += t - te
-            sta_starts[s] += 1
-            w = next(g_stream[g2])
-            sta_busy[s] += w
-            h = sta_h[s]
-            f = t + w if h == 0.0 else finish_time(t, w, h)
-            st = (nxt, g2, f)
-            srv[k] = st
-            push(heap, (f, seq(), DONE_K, k, st))
-            if rec is not None:
-                rec.extend((t, "start", s_name[s], j, k) for j in _units(nxt))
+            elif f > tw:  # (a task that ends before the warm-up counts for nothing)
+                book(s, -1, 1, t, st, f, w, h)
+            return
+        if n >= 0:
+            enter(j, n, t)
         else:
-            srv[k] = None
-            sta_free[s].append(k)
-            sta_idle[s] += 1
-        if type(task) is int:
-            advance(task, g, t)
-        else:
-            for j in task:
-                advance(j, g, t)
+            complete(j, g, t)
 
-    def on_delay(t: float, g: int, task: Any) -> None:
+    def on_done(t: float, task: Any, gk: tuple[int, int]) -> None:
+        g, k = gk
+        units = _units(task)
         if rec is not None:
-            rec.extend((t, "done", s_name[g_station[g]], j, -1) for j in _units(task))
-        for j in _units(task):
-            advance(j, g, t)
+            rec.extend((t, "done", s_name[g_station[g]], j, k) for j in units)
+        for j in units:
+            on_advance(t, j, g)
 
     def on_release(t: float, ri: int, _: Any) -> None:
         j = len(job_rel)
         job_rel.append(t)
-        job_exit.append(INF)
-        job_bad.append(False)
         job_route.append(ri)
-        si = r_site[ri]
-        wip_area[si] += wip_n[si] * (t - wip_last[si])
-        wip_last[si] = t
-        wip_n[si] += 1
         if t >= tw:
             released[ri] += 1
         if rec is not None:
             rec.append((t, "release", r_item[ri], j, -1))
-        fast = r_fast[ri]
-        if fast is None:
-            enter(j, first[ri], t)
-        else:  # the first step is unbatched at a pooled station: inline, as in on_done
-            g, stream, h, q, s = fast
-            if sta_idle[s]:
-                sta_idle[s] -= 1
-                sta_starts[s] += 1
-                w = next(stream)
-                sta_busy[s] += w
-                push(heap, (t + w if h == 0.0 else finish_time(t, w, h), seq(), s, j, g))
-                if rec is not None:
-                    rec.append((t, "start", s_name[s], j, -1))
-            else:
-                q.append((j, g, t))
+        on_advance(t, j, r_entry[ri])
         tn = next(r_release[ri], INF)
         if tn <= horizon:
-            push(heap, (tn, seq(), RELEASE, ri, None))
+            push(heap, (tn, seq(), on_release, ri, None))
 
-    def on_fail(t: float, k: int, _: Any) -> None:
-        s = srv_station[k]
-        srv_up[k] = False
-        srv_down_t[k] = t
-        state = srv[k]
-        if state is not None:
-            h, f = sta_h[s], state[2]
-            srv_rem[k] = f - t if h == 0.0 else open_between(t, f, h)
-            srv[k] = (state[0], state[1], INF)  # a new token cancels the pending DONE_K
-        else:
-            sta_free[s].remove(k)
-            sta_idle[s] -= 1
-        if rec is not None:
-            rec.append((t, "fail", s_name[s], -1, k))
-        ttr = sta_ttr[s]
-        assert ttr is not None  # only units of stations that break down get FAIL events
-        push(heap, (t + next(ttr), seq(), REPAIR, k, None))
-
-    def on_repair(t: float, k: int, _: Any) -> None:
-        s = srv_station[k]
-        srv_up[k] = True
-        t0 = srv_down_t[k]
-        if t > tw:
-            sta_down[s] += t - (t0 if t0 > tw else tw)
-        if rec is not None:
-            rec.append((t, "repair", s_name[s], -1, k))
-        state = srv[k]
-        if state is not None:
-            h, w = sta_h[s], srv_rem[k]
-            f = t + w if h == 0.0 else finish_time(t, w, h)
-            st = (state[0], state[1], f)
-            srv[k] = st
-            push(heap, (f, seq(), DONE_K, k, st))
-        else:
-            sta_free[s].append(k)
-            sta_idle[s] += 1
-            take_next(s, t)
-        ttf = sta_ttf[s]
-        assert ttf is not None
-        push(heap, (t + next(ttf), seq(), FAIL, k, None))
-
-    def work_left(x: float) -> list[float]:
-        """Hours of booked work still to do after time ``x``, by station."""
-        left = [0.0] * n_sta
-        for k, state in enumerate(srv):
-            if state is not None:
-                s = srv_station[k]
-                h = sta_h[s]
-                if not srv_up[k]:
-                    left[s] += srv_rem[k]
-                else:
-                    left[s] += state[2] - x if h == 0.0 else open_between(x, state[2], h)
-        for ev in heap:
-            code = ev[2]
-            if code < n_sta:
-                h = sta_h[code]
-                left[code] += ev[0] - x if h == 0.0 else open_between(x, ev[0], h)
-            elif code == DELAY:
-                left[g_station[ev[3]]] += ev[0] - x
-        return left
-
-    def on_warmup(t: float, _a: Any, _b: Any) -> None:
-        sta_busy[:] = work_left(t)
-        sta_starts_w[:] = sta_starts
-        for si in range(n_sites):
-            wip_area[si] = 0.0
-            wip_last[si] = t
-
-    # ---- initial events, the run, and closing the books at the horizon ----
-    if tw > 0.0:
-        kernel.schedule(tw, WARMUP)
     for ri in range(n_routes):
         t0 = next(r_release[ri], INF)
         if t0 <= horizon:
-            kernel.schedule(t0, RELEASE, ri)
-    for s in range(n_sta):
-        ttf = sta_ttf[s]
-        if ttf is not None:
-            for k in sta_servers[s]:
-                kernel.schedule(next(ttf), FAIL, k)
-    handlers = [pooled_done(s) for s in range(n_sta)]
-    handlers += [on_done_k, on_release, on_delay, on_fail, on_repair, on_warmup]
+            kernel.schedule(t0, on_release, ri)
     tick = time.process_time()
-    kernel.run(horizon, handlers)
+    kernel.run(horizon)
     sim_s = time.process_time() - tick
 
-    for s, left in enumerate(work_left(horizon)):
-        sta_busy[s] -= left
-        for task, _g, te in sta_queue[s]:
-            sta_qarea[s] += (horizon - max(te, tw)) * len(_units(task))
-        for k in sta_servers[s]:
-            if not srv_up[k]:
-                sta_down[s] += horizon - max(srv_down_t[k], tw)
+    # ---- closing the books at the horizon ----
     for g, acc_t in enumerate(g_acc_t):
-        sta_qarea[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
-    for si in range(n_sites):
-        wip_area[si] += wip_n[si] * (horizon - wip_last[si])
+        sta_qextra[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
+    sta_down = [0.0] * n_sta
+    for k, s in enumerate(c.srv_station):
+        for d, r in zip(down_start[k], down_end[k], strict=True):
+            if d > horizon:
+                break
+            sta_down[s] += max(0.0, min(r, horizon) - max(d, tw))
+            if rec is not None:
+                rec.append((d, "fail", s_name[s], -1, k))
+                if r <= horizon:
+                    rec.append((r, "repair", s_name[s], -1, k))
+    if rec is not None:
+        rec.sort(key=_trace_order)
 
-    site_jobs, site_job_hours = job_hours_in_window(
-        job_rel, job_exit, [r_site[ri] for ri in job_route], n_sites, tw, horizon
-    )
+    release = np.asarray(job_rel, dtype=float)
+    exit_ = np.full(release.size, INF)
+    exit_[np.fromiter(job_exit.keys(), np.int64, len(job_exit))] = list(job_exit.values())
+    site = np.asarray(r_site, dtype=np.int64)[np.asarray(job_route, dtype=np.int64)]
+    log = JobLog(release, exit_, site, n_sites)
+    site_jobs, site_job_hours = log.hours_in_window(tw, horizon)
     return RepStats(
         events=kernel.events,
         sim_s=sim_s,
@@ -456,14 +344,12 @@ def run_replication(
         route_escaped=escaped,
         route_cycle=[np.asarray(x, dtype=float) for x in cycles],
         station_busy_h=sta_busy,
-        station_open_h=[
-            (horizon - tw) if h == 0.0 else open_between(tw, horizon, h) for h in sta_h
-        ],
-        station_queue_area=sta_qarea,
+        station_open_h=[open_between(tw, horizon, h) for h in sta_h],
+        station_queue_area=[w + q for w, q in zip(sta_wait, sta_qextra, strict=True)],
         station_wait_h=sta_wait,
-        station_starts=[a - b for a, b in zip(sta_starts, sta_starts_w, strict=True)],
+        station_starts=sta_starts,
         station_down_h=sta_down,
-        site_wip_area=wip_area,
+        site_wip_area=log.wip_integral(tw, horizon),
         site_jobs=site_jobs,
         site_job_hours=site_job_hours,
         trace=rec,

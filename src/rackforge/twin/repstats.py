@@ -37,7 +37,7 @@ class RepStats:
     station_wait_h: list[float]  # summed waits of the tasks that started service
     station_starts: list[int]  # tasks (units or batches) that started service
     station_down_h: list[float]  # unit-hours broken down
-    site_wip_area: list[float]  # unit-hours in the system, integrated event by event
+    site_wip_area: list[float]  # unit-hours in the system: the integral of the WIP curve
     site_jobs: list[int]  # jobs in the system at some time in the window
     site_job_hours: list[float]  # their hours in the system within the window, job by job
     trace: list[TraceRecord] | None = None
@@ -47,23 +47,36 @@ class RepStats:
         return self.horizon_h - self.warmup_h
 
 
-def job_hours_in_window(
-    release: list[float],
-    exit_: list[float],
-    site: list[int],
-    n_sites: int,
-    warmup_h: float,
-    horizon_h: float,
-) -> tuple[list[int], list[float]]:
-    """Per site: the jobs in the system at some time in the window and their hours in it.
+@dataclass(frozen=True)
+class JobLog:
+    """When each job entered and left the line (``exit`` is ``inf`` while it is in) and the
+    site it belongs to: both sides of Little's law over a window come from it."""
 
-    ``exit_`` is ``inf`` for a job still in the line. This is the job-by-job side of Little's
-    law (L = lambda W over the window), kept apart from the event-by-event WIP integral.
-    """
-    rel = np.asarray(release, dtype=float)
-    out = np.minimum(np.asarray(exit_, dtype=float), horizon_h)
-    inside = out >= warmup_h
-    hours = np.where(inside, out - np.maximum(rel, warmup_h), 0.0)
-    sites = np.asarray(site, dtype=np.int64)
-    jobs = np.bincount(sites[inside], minlength=n_sites).tolist()
-    return jobs, np.bincount(sites, weights=hours, minlength=n_sites).tolist()
+    release: npt.NDArray[np.float64]
+    exit: npt.NDArray[np.float64]
+    site: npt.NDArray[np.int64]
+    n_sites: int
+
+    def hours_in_window(self, warmup_h: float, horizon_h: float) -> tuple[list[int], list[float]]:
+        """Per site: the jobs in the system at some time in the window and their hours in
+        it, job by job (the L = lambda W side)."""
+        out = np.minimum(self.exit, horizon_h)
+        inside = out >= warmup_h
+        hours = np.where(inside, out - np.maximum(self.release, warmup_h), 0.0)
+        jobs = np.bincount(self.site[inside], minlength=self.n_sites).tolist()
+        return jobs, np.bincount(self.site, weights=hours, minlength=self.n_sites).tolist()
+
+    def wip_integral(self, warmup_h: float, horizon_h: float) -> list[float]:
+        """Per site: the integral over the window of the number of jobs in the system, from
+        the WIP curve's change points (+1 at each release, -1 at each exit, sorted by time)
+        integrated piece by piece (the time-average side)."""
+        areas = []
+        for si in range(self.n_sites):
+            mine = self.site == si
+            times = np.concatenate([self.release[mine], self.exit[mine]])
+            steps = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
+            order = np.argsort(times, kind="stable")
+            times = np.clip(times[order], warmup_h, horizon_h)
+            level = np.cumsum(steps[order])  # jobs in the system just after each change
+            areas.append(float(np.sum(level[:-1] * np.diff(times))) if times.size else 0.0)
+        return areas
