@@ -17,6 +17,9 @@ import sys
 import threading
 
 import highspy
+import numpy as np
+import numpy.typing as npt
+from scipy import sparse
 
 _lock = threading.Lock()
 _banner_shown = False
@@ -53,3 +56,31 @@ def _construct_silently() -> highspy.Highs:
     finally:
         os.dup2(saved, 1)
         os.close(saved)
+
+
+def highs_lp(
+    cost: npt.ArrayLike,
+    col_lower: npt.ArrayLike,
+    col_upper: npt.ArrayLike,
+    row_lower: npt.ArrayLike,
+    row_upper: npt.ArrayLike,
+    matrix: sparse.csc_matrix,
+    integer: npt.NDArray[np.bool_] | None = None,
+) -> highspy.HighsLp:
+    """A HiGHS model ``min cost x, row_lower <= matrix x <= row_upper, col_lower <= x <=
+    col_upper`` (columns flagged in ``integer`` integral), the matrix passed column-wise."""
+    lp = highspy.HighsLp()
+    lp.num_row_, lp.num_col_ = matrix.shape
+    lp.col_cost_ = np.asarray(cost, dtype=np.float64)
+    lp.col_lower_ = np.asarray(col_lower, dtype=np.float64)
+    lp.col_upper_ = np.asarray(col_upper, dtype=np.float64)
+    lp.row_lower_ = np.asarray(row_lower, dtype=np.float64)
+    lp.row_upper_ = np.asarray(row_upper, dtype=np.float64)
+    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
+    lp.a_matrix_.start_ = matrix.indptr
+    lp.a_matrix_.index_ = matrix.indices
+    lp.a_matrix_.value_ = matrix.data
+    if integer is not None:
+        kinds = highspy.HighsVarType
+        lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in integer]
+    return lp

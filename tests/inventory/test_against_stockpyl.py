@@ -28,7 +28,7 @@ def test_stockpyl_instances(name: str) -> None:
     tree = load_instance(name)
     _, expected = optimize_committed_service_times(tree)
     network = from_stockpyl(tree)
-    for method in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP):
+    for method in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP, Method.PAIRS):
         result = optimize(network, GSMOptions(method=method))
         assert result.status is SolveStatus.OPTIMAL
         assert result.total_cost == pytest.approx(expected, rel=1e-6), method
@@ -44,7 +44,7 @@ def test_example_6_5_service_times() -> None:
 def _costs(network: GSMNetwork) -> dict[Method, float]:
     return {
         m: optimize(network, GSMOptions(method=m)).total_cost
-        for m in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP)
+        for m in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP, Method.PAIRS)
         if m is not Method.TREE_DP or network.is_tree
     }
 

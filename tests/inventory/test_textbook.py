@@ -43,9 +43,10 @@ def test_all_methods_agree(name: str) -> None:
     network = read_textbook(TEXTBOOK / f"{name}.txt", holding_rate=0.25)
     costs = {
         m: optimize(network, GSMOptions(method=m)).total_cost
-        for m in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP)
+        for m in (Method.TREE_DP, Method.BRANCH_AND_BOUND, Method.MIP, Method.PAIRS)
     }
     assert costs[Method.MIP] == pytest.approx(costs[Method.TREE_DP], rel=1e-6)
+    assert costs[Method.PAIRS] == pytest.approx(costs[Method.TREE_DP], rel=1e-9)
     assert costs[Method.BRANCH_AND_BOUND] == pytest.approx(costs[Method.TREE_DP], rel=1e-9)
 
 

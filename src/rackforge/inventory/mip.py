@@ -27,7 +27,7 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from rackforge._highs import quiet_highs
+from rackforge._highs import highs_lp, quiet_highs
 from rackforge.inventory.problem import GridProblem, IntArray
 
 
@@ -126,19 +126,15 @@ def solve_mip(
     matrix = sparse.csc_matrix(
         (model.vals, (model.rows, model.cols)), shape=(n_rows, n_cols), dtype=np.float64
     )
-    lp = highspy.HighsLp()
-    lp.num_col_, lp.num_row_ = n_cols, n_rows
-    lp.col_cost_ = np.asarray(model.cost)
-    lp.col_lower_ = np.asarray(model.lower)
-    lp.col_upper_ = np.asarray(model.upper)
-    lp.row_lower_ = np.asarray(model.row_lower)
-    lp.row_upper_ = np.asarray(model.row_upper)
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
-    kinds = highspy.HighsVarType
-    lp.integrality_ = [kinds.kInteger if b else kinds.kContinuous for b in model.integer]
+    lp = highs_lp(
+        model.cost,
+        model.lower,
+        model.upper,
+        model.row_lower,
+        model.row_upper,
+        matrix,
+        np.asarray(model.integer),
+    )
     h = quiet_highs(threads=int(threads))
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
     h.setOptionValue("mip_rel_gap", float(rel_gap))

@@ -18,14 +18,19 @@ class Method(Enum):
     ``TREE_DP``: the dynamic program of Graves & Willems (2000); spanning trees only.
     ``BRANCH_AND_BOUND``: the DP over a spanning tree inside a branch and bound
     (:mod:`rackforge.inventory.bnb`). ``MIP``: HiGHS on the discrete-time MIP
-    (:mod:`rackforge.inventory.mip`). ``AUTO``: the DP for trees; otherwise branch and bound for
-    half the time limit, then the MIP, started from the best solution, for the rest.
+    (:mod:`rackforge.inventory.mip`). ``PAIRS``: HiGHS on the (SI, S) pair model, its LP
+    relaxation first (:mod:`rackforge.inventory.pairs`). ``AUTO``: the DP for trees; otherwise
+    the pair model for 70% of the time limit and, unless it proved its answer optimal, branch
+    and bound for the rest; when the pair model would have more than ``PAIR_LIMIT`` binaries,
+    branch and bound for 30% of the time and then the MIP, with the best cost so far as a
+    cutoff.
     """
 
     AUTO = "auto"
     TREE_DP = "tree_dp"
     BRANCH_AND_BOUND = "branch_and_bound"
     MIP = "mip"
+    PAIRS = "pairs"
 
 
 class SolveStatus(Enum):

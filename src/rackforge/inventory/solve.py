@@ -9,12 +9,15 @@ from dataclasses import dataclass
 import numpy as np
 
 from rackforge.inventory.bnb import branch_and_bound
-from rackforge.inventory.mip import solve_mip
+from rackforge.inventory.mip import MipOutcome, solve_mip
 from rackforge.inventory.model import GSMError, GSMNetwork
+from rackforge.inventory.pairs import pair_count, solve_pairs
 from rackforge.inventory.problem import GridProblem, IntArray, prepare
 from rackforge.inventory.results import GSMOptions, GSMResult, Method, SolveStatus, build_result
 from rackforge.inventory.tree_dp import Bounds, solve_forest, tree_forest
 
+#: Largest pair model ``Method.AUTO`` builds (binaries); above it, branch and bound.
+PAIR_LIMIT = 2_000_000
 #: Share of the time limit that ``Method.AUTO`` gives the branch and bound before the MIP.
 AUTO_SEARCH_SHARE = 0.3
 
@@ -45,7 +48,12 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     problem = prepare(network, options.time_step, options.rounding)
     method = options.method
     if method is Method.AUTO:
-        method = Method.TREE_DP if network.is_tree else Method.BRANCH_AND_BOUND
+        if network.is_tree:
+            method = Method.TREE_DP
+        elif pair_count(problem) <= PAIR_LIMIT:
+            method = Method.PAIRS
+        else:
+            method = Method.BRANCH_AND_BOUND
     if method is Method.TREE_DP:
         if not network.is_tree:
             name = network.name or "the network"
@@ -54,11 +62,22 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     zeros = np.zeros(problem.n, dtype=np.int64)
     best = _Best(zeros, problem.cost(zeros), 0.0, 0, False, method, [])
     deadline = started + options.time_limit_s
+    # AUTO: when the first method has not proven its answer by its share of the time, the
+    # second goes on from it for the rest.
+    auto = options.method is Method.AUTO
+    first_share = {
+        Method.PAIRS: 1.0 - AUTO_SEARCH_SHARE,
+        Method.BRANCH_AND_BOUND: AUTO_SEARCH_SHARE,
+    }
+    first_deadline = started + first_share.get(method, 1.0) * options.time_limit_s
     if method is Method.BRANCH_AND_BOUND:
-        share = AUTO_SEARCH_SHARE if options.method is Method.AUTO else 1.0
-        _search(problem, options, started + share * options.time_limit_s, best)
-    if not best.proven and (method is Method.MIP or options.method is Method.AUTO):
-        _mip(problem, options, deadline, best)
+        _search(problem, options, first_deadline if auto else deadline, best)
+        if auto and not best.proven:
+            _mip(problem, options, deadline, best, Method.MIP)
+    else:
+        _mip(problem, options, first_deadline if auto else deadline, best, method)
+        if auto and not best.proven:
+            _search(problem, options, deadline, best)
     status = SolveStatus.OPTIMAL if best.proven else SolveStatus.FEASIBLE
     if not best.proven:
         best.notes.append("stopped at the time limit")
@@ -98,16 +117,26 @@ def _search(problem: GridProblem, options: GSMOptions, deadline: float, best: _B
     if outcome.value <= best.value:
         best.S, best.value, best.method = outcome.S, outcome.value, Method.BRANCH_AND_BOUND
     best.lower = max(best.lower, outcome.lower_bound)
-    best.proven = outcome.finished
+    best.proven = outcome.finished or best.lower >= best.value * (1 - options.gap)
 
 
-def _mip(problem: GridProblem, options: GSMOptions, deadline: float, best: _Best) -> None:
+def _mip(
+    problem: GridProblem, options: GSMOptions, deadline: float, best: _Best, method: Method
+) -> None:
     remaining = max(deadline - time.monotonic(), 0.5)
     cutoff = best.value if best.nodes > 0 and math.isfinite(best.value) else None
-    outcome = solve_mip(problem, remaining, options.gap, cutoff, options.threads)
+    outcome: MipOutcome
+    if method is Method.PAIRS:
+        outcome = solve_pairs(problem, remaining, options.gap, cutoff, options.threads)
+        how = f"{outcome.nodes} nodes"
+        if outcome.optimal and not outcome.nodes:
+            how = "its LP relaxation was integral"
+        best.notes.append(f"HiGHS on the pair model: {outcome.binaries} binaries, {how}")
+    else:
+        outcome = solve_mip(problem, remaining, options.gap, cutoff, options.threads)
+        best.notes.append(f"HiGHS MIP: {outcome.binaries} binaries, {outcome.nodes} nodes")
     best.nodes += outcome.nodes
-    best.notes.append(f"HiGHS MIP: {outcome.binaries} binaries, {outcome.nodes} nodes")
     if outcome.S is not None and outcome.value < best.value:
-        best.S, best.value, best.method = outcome.S, outcome.value, Method.MIP
+        best.S, best.value, best.method = outcome.S, outcome.value, method
     best.lower = max(best.lower, outcome.lower_bound)
     best.proven = outcome.optimal or best.lower >= best.value * (1 - options.gap)

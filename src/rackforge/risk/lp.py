@@ -30,7 +30,7 @@ import highspy
 import numpy as np
 import scipy.sparse as sp
 
-from rackforge._highs import quiet_highs
+from rackforge._highs import highs_lp, quiet_highs
 from rackforge.risk.network import FloatArray, IntArray, Network
 
 _INF = highspy.kHighsInf
@@ -187,18 +187,14 @@ def _assemble(
     matrix = sp.csc_matrix(
         (np.concatenate(vals), (np.concatenate(rows), np.concatenate(cols))), shape=(n_row, n_col)
     )
-    lp = highspy.HighsLp()
-    lp.num_col_ = n_col
-    lp.num_row_ = n_row
-    lp.col_cost_ = _objective(net, lay, spec, n_col)
-    lp.col_lower_ = col_lo
-    lp.col_upper_ = _highs_inf(col_hi)
-    lp.row_lower_ = _highs_inf(row_lo_all)
-    lp.row_upper_ = _highs_inf(np.concatenate(row_hi))
-    lp.a_matrix_.format_ = highspy.MatrixFormat.kColwise
-    lp.a_matrix_.start_ = matrix.indptr
-    lp.a_matrix_.index_ = matrix.indices
-    lp.a_matrix_.value_ = matrix.data
+    lp = highs_lp(
+        _objective(net, lay, spec, n_col),
+        col_lo,
+        _highs_inf(col_hi),
+        _highs_inf(row_lo_all),
+        _highs_inf(np.concatenate(row_hi)),
+        matrix,
+    )
     return lp, lay, pool_rows
 
 
