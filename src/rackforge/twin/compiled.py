@@ -33,7 +33,8 @@ from rackforge.twin.spec import LineSpec, ReleaseKind
 #: ``(inspection?, yield, uniforms)`` of a step at which a unit can fail.
 Check = tuple[bool, float, Iterator[float]]
 #: ``(check, next step, its station, its times, its daily open hours, its free-time heap,
-#: the unit leaves after it)``, the last five set only for a pooled next step.
+#: the unit leaves after it)``, the last four set only for a pooled next step and the station
+#: -1 for a batched next step or the exit.
 StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | None, bool]
 
 
@@ -133,9 +134,9 @@ def compile_line(
 
     # What the event loop needs when a unit finishes step g, in one tuple: the check of the
     # unit (inspection?, yield, uniforms; None when it always passes), the next step (-1: the
-    # exit) and, when that step is unbatched at a pooled station, its station, times, daily
-    # open hours, the heap of its units' free times (None otherwise) and whether the unit
-    # surely leaves the line after it.
+    # exit), its station (-1 when a batch must form first) and, when that step is unbatched
+    # at a pooled station, its times, daily open hours, the heap of its units' free times
+    # (None otherwise) and whether the unit surely leaves the line after it.
     checks: list[Check | None] = [
         (insp, y, unif) if insp or y < 1.0 else None
         for insp, y, unif in zip(c.g_insp, c.g_yield, c.g_unif, strict=True)
@@ -149,8 +150,9 @@ def compile_line(
             si = c.g_station[n]
             last = c.g_next[n] < 0 and checks[n] is None  # the unit surely leaves after n
             c.g_info.append((check, n, si, c.g_stream[n], c.sta_h[si], c.sta_free[si], last))
-        else:
-            c.g_info.append((check, n, -1, iter(()), 0.0, None, False))
+        else:  # the general path; the station is given when no batch has to form first
+            si = c.g_station[n] if n >= 0 and c.g_batch[n] == 1 else -1
+            c.g_info.append((check, n, si, iter(()), 0.0, None, False))
     return c
 
 

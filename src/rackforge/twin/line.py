@@ -276,7 +276,9 @@ def run_replication(
             elif f > tw:  # (a task that ends before the warm-up counts for nothing)
                 book(s, -1, 1, t, st, f, w, h)
             return
-        if n >= 0:
+        if s >= 0:  # unbatched: straight to the station's queue
+            serve(s, n, j, t)
+        elif n >= 0:
             enter(j, n, t)
         else:
             complete(j, g, t)
