@@ -70,6 +70,19 @@ def test_random_general_networks_bnb_mip_brute_force(network: GSMNetwork) -> Non
         assert cost == pytest.approx(expected, rel=1e-6, abs=1e-9), method
 
 
+@settings(max_examples=25, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(tree_networks(max_stages=14, tree=False))
+def test_random_general_networks_pair_model_and_branch_and_bound(network: GSMNetwork) -> None:
+    """Two exact methods built on different relaxations (a spanning-tree DP with Lagrange
+    multipliers; an LP over (SI, S) pairs) must prove the same optimum, beyond the sizes that
+    brute force reaches."""
+    results = [
+        optimize(network, GSMOptions(method=m)) for m in (Method.BRANCH_AND_BOUND, Method.PAIRS)
+    ]
+    assert all(r.status is SolveStatus.OPTIMAL for r in results)
+    assert results[1].total_cost == pytest.approx(results[0].total_cost, rel=1e-9, abs=1e-9)
+
+
 @settings(max_examples=25, deadline=None)
 @given(tree_networks())
 def test_invariants(network: GSMNetwork) -> None:
