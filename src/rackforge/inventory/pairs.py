@@ -55,9 +55,10 @@ class _Columns:
     upper: list[FloatArray] = field(default_factory=list)
     n: int = 0
 
-    def add(self, cost: FloatArray, upper: FloatArray | None = None) -> IntArray:
+    def add(self, cost: FloatArray) -> IntArray:
+        """New columns in [0, 1] with these costs; returns their indices."""
         self.cost.append(cost)
-        self.upper.append(np.ones(len(cost)) if upper is None else upper)
+        self.upper.append(np.ones(len(cost)))
         first, self.n = self.n, self.n + len(cost)
         return np.arange(first, self.n)
 
@@ -83,7 +84,7 @@ class _Rows:
         self.n += count
 
 
-def running_sum_rows(rows: _Rows, cum: IntArray, parts: IntArray, part_row: IntArray) -> None:
+def _running_sum_rows(rows: _Rows, cum: IntArray, parts: IntArray, part_row: IntArray) -> None:
     """Rows ``cum[v] - cum[v + 1] - sum(parts in row v) = 0`` (``cum[len]`` is 0)."""
     m = len(cum)
     if m == 0:
@@ -127,11 +128,11 @@ def _build(problem: GridProblem) -> _Model:
         rows.add(np.zeros(len(x), dtype=np.int64), x, np.ones(len(x)), 1, 1.0, 1.0)
         c_s = columns.add(np.zeros(int(smax[j])))
         has_s = pb >= 1
-        running_sum_rows(rows, c_s, x[has_s], pb[has_s] - 1)
+        _running_sum_rows(rows, c_s, x[has_s], pb[has_s] - 1)
         cs.append(c_s)
         c_si = columns.add(np.zeros(len(a) - 1))
         has_si = pa > a[0]
-        running_sum_rows(rows, c_si, x[has_si], pa[has_si] - a[0] - 1)
+        _running_sum_rows(rows, c_si, x[has_si], pa[has_si] - a[0] - 1)
         csi.append(c_si)
     upper = np.concatenate(columns.upper)
     for i, j in zip(problem.src.tolist(), problem.dst.tolist(), strict=True):
