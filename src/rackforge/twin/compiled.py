@@ -40,22 +40,17 @@ StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | Non
 
 @dataclass
 class Compiled:
-    """Static structure and streams of one replication (mutable queues start empty)."""
+    """Static structure and streams of one replication (the free-time heaps start at 0)."""
 
     # steps
     g_station: list[int] = field(default_factory=list)
-    g_next: list[int] = field(default_factory=list)
-    g_yield: list[float] = field(default_factory=list)
     g_rework: list[int] = field(default_factory=list)
     g_batch: list[int] = field(default_factory=list)
-    g_insp: list[bool] = field(default_factory=list)
     g_route: list[int] = field(default_factory=list)
     g_stream: list[Iterator[float]] = field(default_factory=list)
-    g_unif: list[Iterator[float]] = field(default_factory=list)
+    # g_info goes on past the steps with one entry per routing: a step of no work whose next
+    # step is the routing's first, which a released unit has just "finished".
     g_info: list[StepInfo] = field(default_factory=list)
-    first: list[int] = field(default_factory=list)  # first step of each routing
-    # g_next and g_info go on past the steps with one entry per routing: a step of no work
-    # whose next step is the routing's first, which a released unit has just "finished".
     r_entry: list[int] = field(default_factory=list)
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
@@ -64,7 +59,6 @@ class Compiled:
     # When each unit is next free: a heap of times (pooled units), of (time, k) pairs
     # (tracked units, the time a lower bound), or empty (unlimited stations).
     sta_free: list[list[Any]] = field(default_factory=list)
-    sta_servers: list[range] = field(default_factory=list)  # tracked units
     # tracked units (stations that break down): sorted down intervals [start, end)
     srv_station: list[int] = field(default_factory=list)
     srv_down_start: list[list[float]] = field(default_factory=list)
@@ -85,22 +79,25 @@ def compile_line(
     site_of = {s: i for i, s in enumerate(spec.sites())}
     n_steps = sum(len(r.steps) for r in spec.routes)
     step_seeds = ss_step.spawn(n_steps)
+    nexts: list[int] = []  # the next step of each step (-1: the exit)
+    checks: list[Check | None] = []  # None: a unit always passes the step
+    firsts: list[int] = []  # the first step of each routing
     for ri, r in enumerate(spec.routes):
         base = len(c.g_station)
-        c.first.append(base)
+        firsts.append(base)
         c.r_site.append(site_of[r.site])
         for i, s in enumerate(r.steps):
             srv_rng, u_rng = (np.random.default_rng(x) for x in step_seeds[base + i].spawn(2))
             mean = s.hours * s.batch * spec.work_multiplier(s.station)
             c.g_station.append(s.station)
-            c.g_next.append(base + i + 1 if i + 1 < len(r.steps) else -1)
-            c.g_yield.append(s.yield_)
+            nexts.append(base + i + 1 if i + 1 < len(r.steps) else -1)
             c.g_rework.append(base + s.rework_to if s.rework_to >= 0 else -1)
             c.g_batch.append(s.batch)
-            c.g_insp.append(s.inspection)
             c.g_route.append(ri)
             c.g_stream.append(service_stream(srv_rng, s.dist, mean, s.cv))
-            c.g_unif.append(uniform_stream(u_rng))
+            unif = uniform_stream(u_rng)
+            can_fail = s.inspection or s.yield_ < 1.0
+            checks.append((s.inspection, s.yield_, unif) if can_fail else None)
     for rel_seed, r in zip(ss_rel.spawn(len(spec.routes)), spec.routes, strict=True):
         rel = r.release
         if rel.kind is ReleaseKind.PLAN:
@@ -120,7 +117,6 @@ def compile_line(
         c.sta_h.append(spec.daily_open_hours(si))
         c.sta_unl.append(st.units is None)
         c.sta_tracked.append(tracked)
-        c.sta_servers.append(range(k0, k0 + n_tracked))
         c.srv_station.extend([si] * n_tracked)
         if tracked:
             c.sta_free.append([(0.0, k) for k in range(k0, k0 + n_tracked)])
@@ -137,18 +133,14 @@ def compile_line(
     # exit), its station (-1 when a batch must form first) and, when that step is unbatched
     # at a pooled station, its times, daily open hours, the heap of its units' free times
     # (None otherwise) and whether the unit surely leaves the line after it.
-    checks: list[Check | None] = [
-        (insp, y, unif) if insp or y < 1.0 else None
-        for insp, y, unif in zip(c.g_insp, c.g_yield, c.g_unif, strict=True)
-    ]
-    for g in c.first:
-        c.r_entry.append(len(c.g_next))
-        c.g_next.append(g)
+    for g in firsts:
+        c.r_entry.append(len(nexts))
+        nexts.append(g)
         checks.append(None)
-    for n, check in zip(c.g_next, checks, strict=True):
+    for n, check in zip(nexts, checks, strict=True):
         if fast_paths and n >= 0 and pooled(c, n):
             si = c.g_station[n]
-            last = c.g_next[n] < 0 and checks[n] is None  # the unit surely leaves after n
+            last = nexts[n] < 0 and checks[n] is None  # the unit surely leaves after n
             c.g_info.append((check, n, si, c.g_stream[n], c.sta_h[si], c.sta_free[si], last))
         else:  # the general path; the station is given when no batch has to form first
             si = c.g_station[n] if n >= 0 and c.g_batch[n] == 1 else -1
