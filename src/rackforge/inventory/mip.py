@@ -107,6 +107,20 @@ def _build(problem: GridProblem) -> _Model:
     return model
 
 
+def mip_solver(lp: highspy.HighsLp, threads: int, rel_gap: float) -> highspy.Highs:
+    """A quiet, seeded HiGHS holding ``lp``, stopping at the relative gap ``rel_gap``."""
+    h = quiet_highs(threads=int(threads))
+    h.setOptionValue("mip_rel_gap", float(rel_gap))
+    h.setOptionValue("random_seed", 0)
+    h.passModel(lp)
+    return h
+
+
+def set_cutoff(h: highspy.Highs, cutoff: float) -> None:
+    """Prune every node that cannot beat ``cutoff`` (a tiny slack keeps a node that ties)."""
+    h.setOptionValue("objective_bound", float(cutoff) * (1 + 1e-9) + 1e-9)
+
+
 def solve_mip(
     problem: GridProblem,
     time_limit_s: float,
@@ -135,13 +149,10 @@ def solve_mip(
         matrix,
         np.asarray(model.integer),
     )
-    h = quiet_highs(threads=int(threads))
+    h = mip_solver(lp, threads, rel_gap)
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
-    h.setOptionValue("random_seed", 0)
-    h.passModel(lp)
     if cutoff is not None:
-        h.setOptionValue("objective_bound", float(cutoff) * (1 + 1e-9) + 1e-9)
+        set_cutoff(h, cutoff)
     h.run()
     info = h.getInfo()
     status = h.getModelStatus()

@@ -35,8 +35,8 @@ import highspy
 import numpy as np
 from scipy import sparse
 
-from rackforge._highs import highs_lp, quiet_highs
-from rackforge.inventory.mip import MipOutcome
+from rackforge._highs import highs_lp
+from rackforge.inventory.mip import MipOutcome, mip_solver, set_cutoff
 from rackforge.inventory.problem import FloatArray, GridProblem, IntArray
 
 
@@ -199,10 +199,7 @@ def solve_pairs(
     deadline = time.monotonic() + time_limit_s
     model = _build(problem)
     binaries = len(model.pair_col)
-    h = quiet_highs(threads=int(threads))
-    h.setOptionValue("random_seed", 0)
-    h.setOptionValue("mip_rel_gap", float(rel_gap))
-    h.passModel(model.lp)
+    h = mip_solver(model.lp, threads, rel_gap)
     h.setOptionValue("solve_relaxation", True)
     h.setOptionValue("solver", "simplex")
     h.setOptionValue("time_limit", max(deadline - time.monotonic(), 0.01))
@@ -222,7 +219,7 @@ def solve_pairs(
     h.setOptionValue("time_limit", left)
     bound = min(value, math.inf if cutoff is None else cutoff)
     if math.isfinite(bound):
-        h.setOptionValue("objective_bound", bound * (1 + 1e-9) + 1e-9)
+        set_cutoff(h, bound)
     h.run()
     info = h.getInfo()
     status = h.getModelStatus()
