@@ -108,23 +108,12 @@ def twin_rows(job: JobResult) -> pd.DataFrame:
 def risk_rows(job: JobResult) -> pd.DataFrame:
     """target, kind, tts_weeks, ttr_weeks, impact_units, exposed, limited_by."""
     columns = ["target", "kind", "tts_weeks", "ttr_weeks", "impact_units", "exposed", "limited_by"]
-    if job.risk is None:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(
-        [
-            {
-                "target": n.target,
-                "kind": n.kind.value,
-                "tts_weeks": n.tts_weeks,
-                "ttr_weeks": n.ttr_weeks,
-                "impact_units": n.impact_units,
-                "exposed": n.exposed,
-                "limited_by": n.limited_by,
-            }
-            for n in job.risk.nodes
-        ],
-        columns=columns,
-    )
+    nodes = [] if job.risk is None else job.risk.nodes
+    rows = [
+        (n.target, n.kind.value, n.tts_weeks, n.ttr_weeks, n.impact_units, n.exposed, n.limited_by)
+        for n in nodes
+    ]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def fill_rates(job: JobResult) -> np.ndarray:
@@ -136,22 +125,9 @@ def fill_rates(job: JobResult) -> np.ndarray:
 def stage_rows(job: JobResult) -> pd.DataFrame:
     """stage, source, service_time, nrt, safety_stock, cost of every guaranteed-service stage."""
     columns = ["stage", "source", "service_time", "nrt", "safety_stock", "cost"]
-    if job.inventory is None:
-        return pd.DataFrame(columns=columns)
-    return pd.DataFrame(
-        [
-            {
-                "stage": s.stage,
-                "source": s.label,
-                "service_time": s.service_time,
-                "nrt": s.nrt,
-                "safety_stock": s.safety_stock,
-                "cost": s.cost,
-            }
-            for s in job.inventory.stages
-        ],
-        columns=columns,
-    )
+    stages = [] if job.inventory is None else job.inventory.stages
+    rows = [(s.stage, s.label, s.service_time, s.nrt, s.safety_stock, s.cost) for s in stages]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def figures(job: JobResult) -> list[fig.Figure]:
