@@ -40,13 +40,16 @@ from rackforge.inventory.mip import MipOutcome, mip_solver, set_cutoff
 from rackforge.inventory.problem import FloatArray, GridProblem, IntArray
 
 
+def _grid(problem: GridProblem, j: int) -> tuple[IntArray, IntArray]:
+    """Stage ``j``'s inbound times ``a`` and, for each, how many outbound times (0 up to
+    ``min(smax_j, a + T_j)``) can pair with it."""
+    a = np.arange(int(problem.ext_in[j]), int(problem.M[j] - problem.T[j]) + 1)
+    return a, np.minimum(problem.smax[j], a + problem.T[j]) + 1
+
+
 def pair_count(problem: GridProblem) -> int:
     """Number of ``x_jab`` binaries of the pair model of ``problem``."""
-    total = 0
-    for j in range(problem.n):
-        a = np.arange(int(problem.ext_in[j]), int(problem.M[j] - problem.T[j]) + 1)
-        total += int(np.sum(np.minimum(problem.smax[j], a + problem.T[j]) + 1))
-    return total
+    return sum(int(_grid(problem, j)[1].sum()) for j in range(problem.n))
 
 
 @dataclass
@@ -117,8 +120,7 @@ def _build(problem: GridProblem) -> _Model:
     csi: list[IntArray] = []  # per stage: columns P(SI_j >= v), v = ext_in_j + 1 .. M_j - T_j
     T, smax, ext_in = problem.T, problem.smax, problem.ext_in
     for j in range(problem.n):
-        a = np.arange(int(ext_in[j]), int(problem.M[j] - T[j]) + 1)
-        width = np.minimum(smax[j], a + T[j]) + 1  # S values 0 .. width - 1 for each SI = a
+        a, width = _grid(problem, j)  # S values 0 .. width - 1 for each SI = a
         pa = np.repeat(a, width)
         pb = np.arange(int(width.sum())) - np.repeat(np.cumsum(width) - width, width)
         x = columns.add(problem.coef[j] * np.sqrt(pa + T[j] - pb))

@@ -65,17 +65,17 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     # AUTO: when the first method has not proven its answer by its share of the time, the
     # second goes on from it for the rest.
     auto = options.method is Method.AUTO
-    first_share = {
-        Method.PAIRS: 1.0 - AUTO_SEARCH_SHARE,
-        Method.BRANCH_AND_BOUND: AUTO_SEARCH_SHARE,
-    }
-    first_deadline = started + first_share.get(method, 1.0) * options.time_limit_s
+    share = 1.0
+    if auto:
+        bnb_first = method is Method.BRANCH_AND_BOUND
+        share = AUTO_SEARCH_SHARE if bnb_first else 1.0 - AUTO_SEARCH_SHARE
+    first_deadline = started + share * options.time_limit_s
     if method is Method.BRANCH_AND_BOUND:
-        _search(problem, options, first_deadline if auto else deadline, best)
+        _search(problem, options, first_deadline, best)
         if auto and not best.proven:
             _mip(problem, options, deadline, best, Method.MIP)
     else:
-        _mip(problem, options, first_deadline if auto else deadline, best, method)
+        _mip(problem, options, first_deadline, best, method)
         if auto and not best.proven:
             _search(problem, options, deadline, best)
     status = SolveStatus.OPTIMAL if best.proven else SolveStatus.FEASIBLE
