@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import heapq
 from typing import Any
 
 import pytest
@@ -75,3 +76,20 @@ def test_any_schedule_comes_out_sorted(times: list[float]) -> None:
         kernel.schedule(t, lambda t, a, b: out.append((t, a)), i)
     kernel.run(100.0)
     assert out == sorted((t, i) for i, t in enumerate(times))
+
+
+def test_a_models_own_keys_run_after_scheduled_events_in_key_order() -> None:
+    """Models may push tuples keyed by their own ids (zero or more): at equal times they run
+    in key order, after the events schedule() keyed, and count as events."""
+    kernel = Kernel()
+    seen: list[Any] = []
+
+    def note(t: float, a: Any, b: Any) -> None:
+        seen.append(a)
+
+    heapq.heappush(kernel.heap, (1.0, 7, note, "unit 7", None))
+    heapq.heappush(kernel.heap, (1.0, 2, note, "unit 2", None))
+    kernel.schedule(1.0, note, "scheduled")
+    heapq.heappush(kernel.heap, (0.5, 9, note, "unit 9", None))
+    assert kernel.run(2.0) == 4
+    assert seen == ["unit 9", "scheduled", "unit 2", "unit 7"]

@@ -30,8 +30,8 @@ def test_two_stations_in_series() -> None:
     """A (2 h) then B (1 h), one unit each, one job an hour from t = 0, until t = 5.
 
     By hand: job 0 is at A 0-2 and B 2-3; job 1 waits at A 1-2, is at A 2-4 and B 4-5;
-    jobs 2-5 queue at A. At equal times, events run in the order they were scheduled (the
-    end of service at t = 2 was scheduled at t = 0, the release at t = 2 at t = 1)."""
+    jobs 2-5 queue at A. A serves no other step, so the releases are admitted ahead, in one
+    event; records of one instant run: ends, exits, releases, starts."""
     spec = line(
         [Station("A"), Station("B")],
         [Step(0, 2.0), Step(1, 1.0)],
@@ -43,21 +43,21 @@ def test_two_stations_in_series() -> None:
         (0.0, "start", "A", 0, -1),
         (1.0, "release", "unit", 1, -1),
         (2.0, "done", "A", 0, -1),
+        (2.0, "release", "unit", 2, -1),
         (2.0, "start", "A", 1, -1),
         (2.0, "start", "B", 0, -1),
-        (2.0, "release", "unit", 2, -1),
         (3.0, "done", "B", 0, -1),
         (3.0, "exit", "unit", 0, -1),
         (3.0, "release", "unit", 3, -1),
         (4.0, "done", "A", 1, -1),
+        (4.0, "release", "unit", 4, -1),
         (4.0, "start", "A", 2, -1),
         (4.0, "start", "B", 1, -1),
-        (4.0, "release", "unit", 4, -1),
         (5.0, "done", "B", 1, -1),
         (5.0, "exit", "unit", 1, -1),
         (5.0, "release", "unit", 5, -1),
     ]
-    assert stats.events == 10  # 6 releases, 4 ends of service
+    assert stats.events == 5  # the releases admitted in one event, 4 ends of service
     assert stats.route_completed == [2]
     assert stats.route_cycle[0].tolist() == [3.0, 4.0]
     assert stats.station_busy_h == pytest.approx([5.0, 2.0])  # A always busy, B 2-3 and 4-5
@@ -81,11 +81,11 @@ def test_batch_step_waits_for_a_full_batch() -> None:
         (3.0, "release", "unit", 3, -1),
         (4.0, "done", "A", 0, -1),
         (4.0, "done", "A", 1, -1),
-        (4.0, "start", "A", 2, -1),
-        (4.0, "start", "A", 3, -1),
         (4.0, "exit", "unit", 0, -1),
         (4.0, "exit", "unit", 1, -1),
         (4.0, "release", "unit", 4, -1),
+        (4.0, "start", "A", 2, -1),
+        (4.0, "start", "A", 3, -1),
         (5.0, "release", "unit", 5, -1),
     ]
     assert stats.route_cycle[0].tolist() == [4.0, 3.0]

@@ -15,6 +15,7 @@ up without FAIL and REPAIR events.
 from __future__ import annotations
 
 import math
+from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
@@ -29,6 +30,10 @@ from rackforge.twin.sampling import (
     uniform_stream,
 )
 from rackforge.twin.spec import LineSpec, ReleaseKind
+
+#: Releases admitted by one event when a routing's first station serves no other step: more
+#: saves events, but each admitted unit's end of service waits on the event heap.
+ADMIT_BLOCK = 32
 
 #: ``(inspection?, yield, uniforms)`` of a step at which a unit can fail.
 Check = tuple[bool, float, Iterator[float]]
@@ -48,10 +53,10 @@ class Compiled:
     g_batch: list[int] = field(default_factory=list)
     g_route: list[int] = field(default_factory=list)
     g_stream: list[Iterator[float]] = field(default_factory=list)
-    # g_info goes on past the steps with one entry per routing: a step of no work whose next
-    # step is the routing's first, which a released unit has just "finished".
+    # g_info goes on past the steps with a step of no work into each step (``into(g)``):
+    # a released unit has just "finished" the one into its routing's first step, a unit sent
+    # back for rework the one into the step it redoes.
     g_info: list[StepInfo] = field(default_factory=list)
-    r_entry: list[int] = field(default_factory=list)
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
     sta_unl: list[bool] = field(default_factory=list)
@@ -65,7 +70,13 @@ class Compiled:
     srv_down_end: list[list[float]] = field(default_factory=list)
     # routings
     r_site: list[int] = field(default_factory=list)
+    r_first: list[int] = field(default_factory=list)
     r_release: list[Iterator[float]] = field(default_factory=list)
+    r_block: list[int] = field(default_factory=list)  # releases admitted per event
+
+    def into(self, g: int) -> int:
+        """The step of no work whose next step is ``g``."""
+        return len(self.g_station) + g
 
 
 def compile_line(
@@ -81,10 +92,9 @@ def compile_line(
     step_seeds = ss_step.spawn(n_steps)
     nexts: list[int] = []  # the next step of each step (-1: the exit)
     checks: list[Check | None] = []  # None: a unit always passes the step
-    firsts: list[int] = []  # the first step of each routing
     for ri, r in enumerate(spec.routes):
         base = len(c.g_station)
-        firsts.append(base)
+        c.r_first.append(base)
         c.r_site.append(site_of[r.site])
         for i, s in enumerate(r.steps):
             srv_rng, u_rng = (np.random.default_rng(x) for x in step_seeds[base + i].spawn(2))
@@ -133,10 +143,8 @@ def compile_line(
     # exit), its station (-1 when a batch must form first) and, when that step is unbatched
     # at a pooled station, its times, daily open hours, the heap of its units' free times
     # (None otherwise) and whether the unit surely leaves the line after it.
-    for g in firsts:
-        c.r_entry.append(len(nexts))
-        nexts.append(g)
-        checks.append(None)
+    nexts.extend(range(n_steps))
+    checks.extend([None] * n_steps)
     for n, check in zip(nexts, checks, strict=True):
         if fast_paths and n >= 0 and pooled(c, n):
             si = c.g_station[n]
@@ -145,6 +153,12 @@ def compile_line(
         else:  # the general path; the station is given when no batch has to form first
             si = c.g_station[n] if n >= 0 and c.g_batch[n] == 1 else -1
             c.g_info.append((check, n, si, iter(()), 0.0, None, False))
+    # A first station that serves no other step, and whose step no unit comes back to for
+    # rework, sees only its routing's releases, in time order: they can be admitted in blocks.
+    uses = Counter(c.g_station)
+    for g in c.r_first:
+        alone = uses[c.g_station[g]] == 1 and g not in c.g_rework
+        c.r_block.append(ADMIT_BLOCK if alone else 1)
     return c
 
 

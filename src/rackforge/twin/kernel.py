@@ -1,14 +1,18 @@
 """A small discrete-event kernel: a time-ordered heap of plain tuples and a dispatch loop.
 
 The kernel knows nothing about factories. An event is the tuple
-``(time, seq, handler, a, b)``: at ``time`` the kernel calls ``handler(time, a, b)``, and
-``seq`` (a running counter) breaks ties so that events due at the same time run in the order
-they were scheduled (FIFO), which makes every run reproducible. Tuples compare element-wise
-in C and ``seq`` is unique, so handlers are never compared and no event objects are created.
+``(time, key, handler, a, b)``: at ``time`` the kernel calls ``handler(time, a, b)``, and
+events due at the same time run in the order of their keys, which makes every run
+reproducible. Keys are integers unique among the pending events, so tuples compare in C
+without ever reaching the handlers, and no event objects are created.
 
-Domain models (see :mod:`rackforge.twin.line`) build their handlers on top of the kernel and,
-on their hot paths, push tuples straight onto :attr:`Kernel.heap` with :func:`heapq.heappush`
-and :attr:`Kernel.seq` (the documented fast path), exactly as :meth:`Kernel.schedule` does.
+:meth:`Kernel.schedule` keys events with a running counter (:attr:`Kernel.seq`) that starts
+far below zero: events it schedules for the same time run in the order they were scheduled
+(FIFO), before any event with a key of zero or more. That leaves the non-negative keys to
+domain models (see :mod:`rackforge.twin.line`), which build their handlers on top of the
+kernel and, on their hot paths, push tuples straight onto :attr:`Kernel.heap` with
+:func:`heapq.heappush` (the documented fast path), keyed by :attr:`Kernel.seq` or by an id of
+their own that no other pending event has (the line keys a unit's event by the unit's number).
 """
 
 from __future__ import annotations
@@ -20,8 +24,10 @@ from typing import Any
 
 #: A handler receives the event time and the two event arguments.
 Handler = Callable[[float, Any, Any], None]
-#: ``(time, seq, handler, a, b)``
+#: ``(time, key, handler, a, b)``
 Event = tuple[float, float, Handler, Any, Any]
+#: The first key :meth:`Kernel.schedule` hands out: below every key a model may use.
+FIRST_KEY = -(2**62)
 
 
 class Kernel:
@@ -31,7 +37,7 @@ class Kernel:
 
     def __init__(self) -> None:
         self.heap: list[Event] = []
-        self.seq: Callable[[], int] = itertools.count().__next__
+        self.seq: Callable[[], int] = itertools.count(FIRST_KEY).__next__
         self.now: float = 0.0
         self.events: int = 0  # events dispatched so far
 
@@ -46,7 +52,7 @@ class Kernel:
         return self.heap[0][0] if self.heap else float("inf")
 
     def run(self, until: float) -> int:
-        """Dispatch every event due at or before ``until``, in (time, seq) order.
+        """Dispatch every event due at or before ``until``, in (time, key) order.
 
         Returns the number of events dispatched by this call; events after ``until`` stay on
         the heap, so a later call can continue the run. The loop body is only pop, unpack and
@@ -59,17 +65,14 @@ class Kernel:
             raise ValueError(f"cannot run until {until}, before the clock ({self.now})")
         heap = self.heap
         pop = heapq.heappop
-        before = len(heap)
-        first_seq = self.seq()
         heapq.heappush(heap, (until, _LAST, _raise_stop, None, None))
+        n = 0
         try:
-            while True:
+            for n in itertools.count():  # noqa: B007 (n: the events dispatched, read below)
                 t, _, handler, a, b = pop(heap)
                 handler(t, a, b)
         except _Stop:
             pass
-        pushed = self.seq() - first_seq - 1
-        n = before + pushed - len(heap)
         self.now = until
         self.events += n
         return n
@@ -79,7 +82,7 @@ class _Stop(Exception):
     """Raised by the sentinel event to leave the dispatch loop."""
 
 
-_LAST = float("inf")  # the sentinel's seq: after every real event due at the same time
+_LAST = float("inf")  # the sentinel's key: after every real event due at the same time
 
 
 def _raise_stop(t: float, a: Any, b: Any) -> None:

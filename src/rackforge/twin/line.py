@@ -3,7 +3,10 @@
 One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty line at time
 0 to ``horizon_h`` and measures the window after ``warmup_h``. The model:
 
-* RELEASE (a routing): a unit enters the first step; the next release is scheduled.
+* RELEASE (a routing): a unit enters the first step; the next release is scheduled. When
+  the routing's first station serves no other step, its queue sees nothing but these
+  releases, in time order, so one event admits a block of them (:data:`ADMIT_BLOCK` of
+  :mod:`rackforge.twin.compiled`) and fixes their starts and ends ahead of time.
 * A unit entering a step joins the step's batch (batch steps wait for ``batch`` units of the
   same routing and step) and the task (unit or batch) joins the station's FIFO queue. When it
   will start and end is known at once: FIFO service at ``c`` parallel units follows the
@@ -25,8 +28,11 @@ One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty 
   takes the unit that is first both free and up; a failure pauses the task in process, which
   resumes on the same unit after the repair (preemptive-resume).
 
-Statistics are booked when a task's start and end are fixed, clipped to the window
-``[warmup_h, horizon_h]``. Components are assumed available: a rack's routing never waits
+Events due at the same time run releases first, then the units' events in the order of the
+units' numbers (the older unit first), whichever path a task took. Statistics are booked
+when a task's start and end are fixed, clipped to the window ``[warmup_h, horizon_h]``.
+What became of each unit (completed, scrapped, escaped, its cycle time) is read from the
+job log at the end (:class:`rackforge.twin.repstats.JobLog`). Components are assumed available: a rack's routing never waits
 for the trays it consumes; the twin models a plant's operations capacity, not its material.
 """
 
@@ -36,6 +42,7 @@ import heapq
 import math
 import time
 from bisect import bisect_right
+from itertools import islice
 from typing import Any
 
 import numpy as np
@@ -53,10 +60,26 @@ def _units(task: Any) -> list[int]:
     return [task] if type(task) is int else list(task)
 
 
-def _trace_order(record: TraceRecord) -> tuple[float, bool]:
-    # Starts are recorded when a task joins a queue, often before the end of service that
-    # frees its unit: at equal times, ends of service come first.
-    return record[0], record[1] != "done"
+#: Records of one instant in the order things happen: services end, their units move on or
+#: leave, new units arrive, tasks start, units fail or are repaired. Records are made when
+#: a time is fixed (a start when its task joins the queue, a release when it is admitted),
+#: often before that time, so the trace is sorted by time and this rank (stable: otherwise in
+#: the order recorded).
+_RANK = {
+    "done": 0,
+    "rework": 1,
+    "scrap": 1,
+    "exit": 1,
+    "escape": 1,
+    "release": 2,
+    "start": 3,
+    "fail": 4,
+    "repair": 4,
+}
+
+
+def _trace_order(record: TraceRecord) -> tuple[float, int]:
+    return record[0], _RANK[record[1]]
 
 
 def run_replication(
@@ -84,26 +107,28 @@ def run_replication(
 
     g_station, g_rework = c.g_station, c.g_rework
     g_batch, g_route = c.g_batch, c.g_route
-    g_stream, g_info, r_entry = c.g_stream, c.g_info, c.r_entry
+    g_stream, g_info, into = c.g_stream, c.g_info, c.into
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
     sta_h, sta_unl, sta_tracked, sta_free = c.sta_h, c.sta_unl, c.sta_tracked, c.sta_free
     down_start, down_end = c.srv_down_start, c.srv_down_end
     down_next = [0] * len(down_start)  # per tracked unit: its first down interval not yet over
-    r_site, r_release = c.r_site, c.r_release
+    r_site, r_first, r_release, r_block = c.r_site, c.r_first, c.r_release, c.r_block
 
     sta_busy = [0.0] * n_sta
     sta_wait = [0.0] * n_sta  # waits of the tasks that start in the window
     sta_qextra = [0.0] * n_sta  # queue area (unit-hours) beyond those waits
     sta_starts = [0] * n_sta
 
-    job_rel: list[float] = []  # release time and routing of job j
+    # Job j's release time and routing, when it left (or surely leaves) the line (inf while
+    # in it), and the jobs scrapped or carrying a defect an inspection missed: what became
+    # of the units released, completed, scrapped and escaped is read from these at the end.
+    job_rel: list[float] = []
     job_route: list[int] = []
-    job_exit: dict[int, float] = {}  # jobs that have left (or surely leave) the line
-    job_bad: set[int] = set()  # jobs that carry a defect missed by an inspection
-    released, completed = [0] * n_routes, [0] * n_routes
-    scrapped, reworked, escaped = [0] * n_routes, [0] * n_routes, [0] * n_routes
-    cycles: list[list[float]] = [[] for _ in range(n_routes)]
+    job_exit: list[float] = []
+    job_scrap: list[int] = []
+    job_bad: set[int] = set()
+    reworked = [0] * n_routes
 
     kernel = Kernel()
     heap = kernel.heap
@@ -191,10 +216,11 @@ def run_replication(
             sta_busy[s] += w
         else:
             book(s, k, 1 if single else len(task), t, st, f, w, h)
+        key = task if single else task[0]  # (the units of a batch have no other event)
         if single and rec is None:
-            push(heap, (f, seq(), on_advance, task, g))
+            push(heap, (f, key, on_advance, task, g))
         else:
-            push(heap, (f, seq(), on_done, task, (g, k)))
+            push(heap, (f, key, on_done, task, (g, k)))
         if rec is not None and st <= horizon:
             rec.extend((st, "start", s_name[s], j, k) for j in _units(task))
 
@@ -223,24 +249,17 @@ def run_replication(
                 reworked[ri] += 1
             if rec is not None:
                 rec.append((t, "rework", r_item[ri], j, -1))
-            enter(j, r, t)
+            on_advance(t, j, into(r))
         else:
-            if t >= tw:
-                scrapped[ri] += 1
             if rec is not None:
                 rec.append((t, "scrap", r_item[ri], j, -1))
             job_exit[j] = t
+            job_scrap.append(j)
 
     def complete(j: int, g: int, t: float) -> None:
         """Unit ``j`` leaves the line at ``t`` after its last step ``g`` (``t`` may lie in
         the future, or past the horizon, when it is called at the start of that step)."""
         job_exit[j] = t
-        if tw <= t <= horizon:
-            ri = g_route[g]
-            completed[ri] += 1
-            cycles[ri].append(t - job_rel[j])
-            if j in job_bad:
-                escaped[ri] += 1
         if rec is not None:
             rec.append((t, "escape" if j in job_bad else "exit", r_item[g_route[g]], j, -1))
 
@@ -266,9 +285,9 @@ def run_replication(
             f = st + w if h == 0.0 else finish_time(st, w, h)
             heapreplace(free, f)
             if last:  # nothing waits on the unit's end: it leaves at f without an event
-                complete(j, n, f)
+                job_exit[j] = f
             else:
-                push(heap, (f, seq(), on_advance, j, n))
+                push(heap, (f, j, on_advance, j, n))
             if t >= tw and f <= horizon:  # what book() does for a task inside the window
                 sta_starts[s] += 1
                 sta_wait[s] += st - t
@@ -292,15 +311,43 @@ def run_replication(
             on_advance(t, j, g)
 
     def on_release(t: float, ri: int, _: Any) -> None:
-        j = len(job_rel)
-        job_rel.append(t)
-        job_route.append(ri)
-        if t >= tw:
-            released[ri] += 1
-        if rec is not None:
-            rec.append((t, "release", r_item[ri], j, -1))
-        on_advance(t, j, r_entry[ri])
-        tn = next(r_release[ri], INF)
+        """Routing ``ri`` releases a unit at ``t``; when its first station serves nothing
+        else, the units it will release up to ``r_block[ri]`` in all are admitted now: no
+        other task ever joins that queue, so the starts and ends of theirs follow from their
+        release times alone, in order, whatever else happens first."""
+        releases = r_release[ri]
+        times = [t]
+        times.extend(islice(releases, r_block[ri] - 1))
+        if times[-1] > horizon:
+            del times[bisect_right(times, horizon) :]
+            tn = INF
+        else:
+            tn = next(releases, INF)
+        j0 = len(job_rel)
+        job_rel.extend(times)
+        job_route.extend([ri] * len(times))
+        job_exit.extend([INF] * len(times))
+        g = into(r_first[ri])
+        _, n, s, stream, h, free, last = g_info[g]
+        if free is None or last or rec is not None:
+            for j, x in enumerate(times, j0):
+                if rec is not None:
+                    rec.append((x, "release", r_item[ri], j, -1))
+                on_advance(x, j, g)
+        else:  # on_advance's pooled step, written out for the units of the block
+            for j, x in enumerate(times, j0):
+                w = next(stream)
+                m = free[0]
+                st = x if x >= m else m
+                f = st + w if h == 0.0 else finish_time(st, w, h)
+                heapreplace(free, f)
+                push(heap, (f, j, on_advance, j, n))
+                if x >= tw and f <= horizon:
+                    sta_starts[s] += 1
+                    sta_wait[s] += st - x
+                    sta_busy[s] += w
+                elif f > tw:
+                    book(s, -1, 1, x, st, f, w, h)
         if tn <= horizon:
             push(heap, (tn, seq(), on_release, ri, None))
 
@@ -328,11 +375,8 @@ def run_replication(
     if rec is not None:
         rec.sort(key=_trace_order)
 
-    release = np.asarray(job_rel, dtype=float)
-    exit_ = np.full(release.size, INF)
-    exit_[np.fromiter(job_exit.keys(), np.int64, len(job_exit))] = list(job_exit.values())
-    site = np.asarray(r_site, dtype=np.int64)[np.asarray(job_route, dtype=np.int64)]
-    log = JobLog(release, exit_, site, n_sites)
+    log = JobLog.of(job_rel, job_exit, job_route, job_scrap, job_bad, r_site, n_sites)
+    released, completed, scrapped, escaped, cycles = log.route_outcomes(tw, horizon)
     site_jobs, site_job_hours = log.hours_in_window(tw, horizon)
     return RepStats(
         events=kernel.events,
@@ -344,7 +388,7 @@ def run_replication(
         route_scrapped=scrapped,
         route_reworked=reworked,
         route_escaped=escaped,
-        route_cycle=[np.asarray(x, dtype=float) for x in cycles],
+        route_cycle=cycles,
         station_busy_h=sta_busy,
         station_open_h=[open_between(tw, horizon, h) for h in sta_h],
         station_queue_area=[w + q for w, q in zip(sta_wait, sta_qextra, strict=True)],

@@ -49,30 +49,86 @@ class RepStats:
 
 @dataclass(frozen=True)
 class JobLog:
-    """When each job entered and left the line (``exit`` is ``inf`` while it is in) and the
-    site it belongs to: both sides of Little's law over a window come from it."""
+    """What became of each job: when it entered and left the line (``exit`` is ``inf`` while
+    it is in), its routing, whether it left as scrap and whether it carries a defect that no
+    inspection caught. The routings' outcomes and both sides of Little's law over a window
+    come from it."""
 
     release: npt.NDArray[np.float64]
     exit: npt.NDArray[np.float64]
-    site: npt.NDArray[np.int64]
+    route: npt.NDArray[np.int64]
+    scrapped: npt.NDArray[np.bool_]
+    defective: npt.NDArray[np.bool_]
+    route_site: npt.NDArray[np.int64]
     n_sites: int
+
+    @classmethod
+    def of(
+        cls,
+        release: list[float],
+        exit: list[float],
+        route: list[int],
+        scrapped: list[int],
+        defective: set[int],
+        route_site: list[int],
+        n_sites: int,
+    ) -> JobLog:
+        """From the event loop's lists: jobs by number, and the numbers of the scrapped and
+        defective ones."""
+        n = len(release)
+        scrap = np.zeros(n, dtype=bool)
+        scrap[scrapped] = True
+        bad = np.zeros(n, dtype=bool)
+        bad[list(defective)] = True
+        return cls(
+            np.array(release, dtype=float),
+            np.array(exit, dtype=float),
+            np.array(route, dtype=np.int64),
+            scrap,
+            bad,
+            np.array(route_site, dtype=np.int64),
+            n_sites,
+        )
+
+    @property
+    def site(self) -> npt.NDArray[np.int64]:
+        return self.route_site[self.route]
+
+    def route_outcomes(
+        self, warmup_h: float, horizon_h: float
+    ) -> tuple[list[int], list[int], list[int], list[int], list[npt.NDArray[np.float64]]]:
+        """Per routing, over the window: units released, completed (left the last step,
+        escapes included), scrapped and escaped, and the cycle times (release to exit) of
+        the completed ones, in job order."""
+        n = self.route_site.size
+        left = (self.exit >= warmup_h) & (self.exit <= horizon_h)
+        done = left & ~self.scrapped
+        released = np.bincount(self.route[self.release >= warmup_h], minlength=n)
+        completed = np.bincount(self.route[done], minlength=n)
+        scrapped = np.bincount(self.route[left & self.scrapped], minlength=n)
+        escaped = np.bincount(self.route[done & self.defective], minlength=n)
+        cycle = self.exit - self.release
+        cycles = [cycle[done & (self.route == r)] for r in range(n)]
+        return released.tolist(), completed.tolist(), scrapped.tolist(), escaped.tolist(), cycles
 
     def hours_in_window(self, warmup_h: float, horizon_h: float) -> tuple[list[int], list[float]]:
         """Per site: the jobs in the system at some time in the window and their hours in
         it, job by job (the L = lambda W side)."""
+        site = self.site
         out = np.minimum(self.exit, horizon_h)
         inside = out >= warmup_h
         hours = np.where(inside, out - np.maximum(self.release, warmup_h), 0.0)
-        jobs = np.bincount(self.site[inside], minlength=self.n_sites).tolist()
-        return jobs, np.bincount(self.site, weights=hours, minlength=self.n_sites).tolist()
+        jobs = np.bincount(site[inside], minlength=self.n_sites).tolist()
+        return jobs, np.bincount(site, weights=hours, minlength=self.n_sites).tolist()
 
     def wip_integral(self, warmup_h: float, horizon_h: float) -> list[float]:
         """Per site: the integral over the window of the number of jobs in the system, from
         the WIP curve's change points (+1 at each release, -1 at each exit, sorted by time)
         integrated piece by piece (the time-average side)."""
+        site = self.site
         areas = []
         for si in range(self.n_sites):
-            mine = self.site == si
+            mine = site == si
             times = np.concatenate([self.release[mine], self.exit[mine]])
             steps = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
             order = np.argsort(times, kind="stable")
