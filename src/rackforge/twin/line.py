@@ -107,13 +107,14 @@ def run_replication(
 
     g_station, g_rework = c.g_station, c.g_rework
     g_batch, g_route = c.g_batch, c.g_route
-    g_stream, g_info, into = c.g_stream, c.g_info, c.into
+    g_stream, g_info = c.g_stream, c.g_info
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
     sta_h, sta_unl, sta_tracked, sta_free = c.sta_h, c.sta_unl, c.sta_tracked, c.sta_free
     down_start, down_end = c.srv_down_start, c.srv_down_end
     down_next = [0] * len(down_start)  # per tracked unit: its first down interval not yet over
-    r_site, r_first, r_release, r_block = c.r_site, c.r_first, c.r_release, c.r_block
+    r_site, r_release, r_block = c.r_site, c.r_release, c.r_block
+    r_into = [c.into(g) for g in c.r_first]  # the step of no work a released unit finished
 
     sta_busy = [0.0] * n_sta
     sta_wait = [0.0] * n_sta  # waits of the tasks that start in the window
@@ -249,7 +250,7 @@ def run_replication(
                 reworked[ri] += 1
             if rec is not None:
                 rec.append((t, "rework", r_item[ri], j, -1))
-            on_advance(t, j, into(r))
+            on_advance(t, j, c.into(r))
         else:
             if rec is not None:
                 rec.append((t, "scrap", r_item[ri], j, -1))
@@ -311,9 +312,22 @@ def run_replication(
             on_advance(t, j, g)
 
     def on_release(t: float, ri: int, _: Any) -> None:
-        """Routing ``ri`` releases a unit at ``t``; when its first station serves nothing
-        else, the units it will release up to ``r_block[ri]`` in all are admitted now: no
-        other task ever joins that queue, so the starts and ends of theirs follow from their
+        """Routing ``ri`` releases a unit at ``t``."""
+        j = len(job_rel)
+        job_rel.append(t)
+        job_route.append(ri)
+        job_exit.append(INF)
+        if rec is not None:
+            rec.append((t, "release", r_item[ri], j, -1))
+        on_advance(t, j, r_into[ri])
+        tn = next(r_release[ri], INF)
+        if tn <= horizon:
+            push(heap, (tn, seq(), on_release, ri, None))
+
+    def on_release_block(t: float, ri: int, _: Any) -> None:
+        """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:
+        the units it will release up to ``r_block[ri]`` in all are admitted now. No other
+        task ever joins that queue, so the starts and ends of theirs follow from their
         release times alone, in order, whatever else happens first."""
         releases = r_release[ri]
         times = [t]
@@ -327,7 +341,7 @@ def run_replication(
         job_rel.extend(times)
         job_route.extend([ri] * len(times))
         job_exit.extend([INF] * len(times))
-        g = into(r_first[ri])
+        g = r_into[ri]
         _, n, s, stream, h, free, last = g_info[g]
         if free is None or last or rec is not None:
             for j, x in enumerate(times, j0):
@@ -349,12 +363,12 @@ def run_replication(
                 elif f > tw:
                     book(s, -1, 1, x, st, f, w, h)
         if tn <= horizon:
-            push(heap, (tn, seq(), on_release, ri, None))
+            push(heap, (tn, seq(), on_release_block, ri, None))
 
     for ri in range(n_routes):
         t0 = next(r_release[ri], INF)
         if t0 <= horizon:
-            kernel.schedule(t0, on_release, ri)
+            kernel.schedule(t0, on_release if r_block[ri] == 1 else on_release_block, ri)
     tick = time.process_time()
     kernel.run(horizon)
     sim_s = time.process_time() - tick
