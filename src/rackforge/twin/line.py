@@ -32,8 +32,9 @@ Events due at the same time run releases first, then the units' events in the or
 units' numbers (the older unit first), whichever path a task took. Statistics are booked
 when a task's start and end are fixed, clipped to the window ``[warmup_h, horizon_h]``.
 What became of each unit (completed, scrapped, escaped, its cycle time) is read from the
-job log at the end (:class:`rackforge.twin.repstats.JobLog`). Components are assumed available: a rack's routing never waits
-for the trays it consumes; the twin models a plant's operations capacity, not its material.
+job log at the end (:class:`rackforge.twin.repstats.JobLog`). Components are assumed
+available: a rack's routing never waits for the trays it consumes; the twin models a
+plant's operations capacity, not its material.
 """
 
 from __future__ import annotations
