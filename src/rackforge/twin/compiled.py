@@ -38,9 +38,10 @@ ADMIT_BLOCK = 32
 #: ``(inspection?, yield, uniforms)`` of a step at which a unit can fail.
 Check = tuple[bool, float, Iterator[float]]
 #: ``(check, next step, its station, its times, its daily open hours, its free-time heap,
-#: the unit leaves after it)``, the last four set only for a pooled next step and the station
-#: -1 for a batched next step or the exit.
-StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | None, bool]
+#: the unit leaves after it, the station's units break down)``, the last five set only for
+#: an unbatched next step at a limited station and the station -1 for a batched next step or
+#: the exit.
+StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | None, bool, bool]
 
 
 @dataclass
@@ -141,18 +142,20 @@ def compile_line(
     # What the event loop needs when a unit finishes step g, in one tuple: the check of the
     # unit (inspection?, yield, uniforms; None when it always passes), the next step (-1: the
     # exit), its station (-1 when a batch must form first) and, when that step is unbatched
-    # at a pooled station, its times, daily open hours, the heap of its units' free times
-    # (None otherwise) and whether the unit surely leaves the line after it.
+    # at a limited station, its times, daily open hours, the heap of its units' free times
+    # (None otherwise), whether the unit surely leaves the line after it and whether the
+    # station's units break down.
     nexts.extend(range(n_steps))
     checks.extend([None] * n_steps)
     for n, check in zip(nexts, checks, strict=True):
-        if fast_paths and n >= 0 and pooled(c, n):
+        if fast_paths and n >= 0 and inline(c, n):
             si = c.g_station[n]
             last = nexts[n] < 0 and checks[n] is None  # the unit surely leaves after n
-            c.g_info.append((check, n, si, c.g_stream[n], c.sta_h[si], c.sta_free[si], last))
+            stream, h, free, tracked = c.g_stream[n], c.sta_h[si], c.sta_free[si], c.sta_tracked[si]
+            c.g_info.append((check, n, si, stream, h, free, last, tracked))
         else:  # the general path; the station is given when no batch has to form first
             si = c.g_station[n] if n >= 0 and c.g_batch[n] == 1 else -1
-            c.g_info.append((check, n, si, iter(()), 0.0, None, False))
+            c.g_info.append((check, n, si, iter(()), 0.0, None, False, False))
     # A first station that serves no other step, and whose step no unit comes back to for
     # rework, sees only its routing's releases, in time order: they can be admitted in blocks.
     uses = Counter(c.g_station)
@@ -162,10 +165,9 @@ def compile_line(
     return c
 
 
-def pooled(c: Compiled, g: int) -> bool:
-    """Step ``g`` is unbatched at a limited station that never breaks down (the common case)."""
-    s = c.g_station[g]
-    return c.g_batch[g] == 1 and not c.sta_unl[s] and not c.sta_tracked[s]
+def inline(c: Compiled, g: int) -> bool:
+    """Step ``g`` is unbatched at a limited station (the common case, served inline)."""
+    return c.g_batch[g] == 1 and not c.sta_unl[c.g_station[g]]
 
 
 def down_intervals(

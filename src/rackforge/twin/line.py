@@ -16,8 +16,8 @@ One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty 
   station is a heap of the times its units free up, not a queue of waiting tasks, and a task
   costs one event, the end of its service. Work is counted in open hours (see
   :mod:`rackforge.twin.calendar`): a task pauses while its station is closed.
-* End of service (``on_advance`` for one unit, ``on_done`` for a batch, a unit that breaks
-  down or a traced run): each finished unit moves on. It fails the step with probability
+* End of service (``on_advance`` for one unit, ``on_done`` for a batch or in a traced run):
+  each finished unit moves on. It fails the step with probability
   ``1 - yield``; a failed unit goes to ``rework_to`` or is scrapped. At an inspection step a
   failure is a defect, which is caught with probability ``d`` (the line's detect rate, 1 when
   unset): caught defects are reworked or scrapped as above; a missed defect travels on with
@@ -267,7 +267,7 @@ def run_replication(
 
     def on_advance(t: float, j: int, g: int) -> None:
         """Unit ``j`` finished step ``g``: it passes or fails, then moves on (hot path)."""
-        check, n, s, stream, h, free, last = g_info[g]
+        check, n, s, stream, h, free, last, tracked = g_info[g]
         if check is not None:
             insp, y, unif = check
             if insp:
@@ -280,12 +280,16 @@ def run_replication(
             elif next(unif) >= y:
                 fail_unit(j, g, t)
                 return
-        if free is not None:  # the next step is unbatched at a pooled station
+        if free is not None:  # the next step is unbatched at a limited station
             w = next(stream)
-            m = free[0]
-            st = t if t >= m else m
-            f = st + w if h == 0.0 else finish_time(st, w, h)
-            heapreplace(free, f)
+            if tracked:  # its units break down: the first free and up, its down time added
+                k, st, f = take_unit(s, t, w, h)
+            else:
+                k = -1
+                m = free[0]
+                st = t if t >= m else m
+                f = st + w if h == 0.0 else finish_time(st, w, h)
+                heapreplace(free, f)
             if last:  # nothing waits on the unit's end: it leaves at f without an event
                 job_exit[j] = f
             else:
@@ -295,7 +299,7 @@ def run_replication(
                 sta_wait[s] += st - t
                 sta_busy[s] += w
             elif f > tw:  # (a task that ends before the warm-up counts for nothing)
-                book(s, -1, 1, t, st, f, w, h)
+                book(s, k, 1, t, st, f, w, h)
             return
         if s >= 0:  # unbatched: straight to the station's queue
             serve(s, n, j, t)
@@ -343,8 +347,8 @@ def run_replication(
         job_route.extend([ri] * len(times))
         job_exit.extend([INF] * len(times))
         g = r_into[ri]
-        _, n, s, stream, h, free, last = g_info[g]
-        if free is None or last or rec is not None:
+        _, n, s, stream, h, free, last, tracked = g_info[g]
+        if free is None or last or tracked or rec is not None:
             for j, x in enumerate(times, j0):
                 if rec is not None:
                     rec.append((x, "release", r_item[ri], j, -1))

@@ -128,11 +128,15 @@ class JobLog:
         site = self.site
         areas = []
         for si in range(self.n_sites):
-            mine = site == si
-            times = np.concatenate([self.release[mine], self.exit[mine]])
-            steps = np.concatenate([np.ones(mine.sum()), -np.ones(mine.sum())])
+            if self.n_sites == 1:
+                release, exit = self.release, self.exit
+            else:
+                mine = site == si
+                release, exit = self.release[mine], self.exit[mine]
+            times = np.concatenate([release, exit])
             order = np.argsort(times, kind="stable")
+            # jobs in the system just after each change: +1 for a release, -1 for an exit
+            level = np.cumsum(np.where(order < release.size, 1.0, -1.0))
             times = np.clip(times[order], warmup_h, horizon_h)
-            level = np.cumsum(steps[order])  # jobs in the system just after each change
             areas.append(float(np.sum(level[:-1] * np.diff(times))) if times.size else 0.0)
         return areas
