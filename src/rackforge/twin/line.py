@@ -212,12 +212,7 @@ def run_replication(
             f = st + w if h == 0.0 else finish_time(st, w, h)
             heapreplace(free, f)
         single = type(task) is int
-        if single and t >= tw and f <= horizon:  # what book() does for a unit in the window
-            sta_starts[s] += 1
-            sta_wait[s] += st - t
-            sta_busy[s] += w
-        else:
-            book(s, k, 1 if single else len(task), t, st, f, w, h)
+        book(s, k, 1 if single else len(task), t, st, f, w, h)
         key = task if single else task[0]  # (the units of a batch have no other event)
         if single and rec is None:
             push(heap, (f, key, on_advance, task, g))
