@@ -3,8 +3,18 @@
 The model reaches HiGHS through linopy's matrix export (``Model.matrices``) so that the
 solver's options (``output_flag`` off, time limit, MIP gap, threads) are set before the model
 is loaded: loading it first makes HiGHS print its banner on stdout, which a library must not.
+HiGHS solves the model scaled by :mod:`rackforge._scaling` (powers of two, exact); values,
+duals and the objective are read back in the model's own units.
+
 For a MIP the duals come from the LP with the integer variables fixed at the incumbent's
 values (the usual fix-and-resolve; e.g. PyPSA's ``assign_all_duals`` / Gurobi ``fixed()``).
+
+A MIP that ends without an incumbent (declared infeasible, an error, or out of time) is not
+taken at its word: its LP relaxation is solved (infeasible there is a proof; otherwise its
+objective is a lower bound), the binaries are rounded up wherever the relaxation uses them
+(an order with a minimum quantity placed wherever the relaxation buys), else all set to zero,
+the rest re-solved as an LP, and that plan handed back to branch and cut as a start for the
+time that is left. The answer is the better of the two, with its gap against the bound.
 """
 
 from __future__ import annotations
@@ -17,8 +27,10 @@ from enum import Enum, StrEnum
 import highspy
 import linopy
 import numpy as np
+from scipy import sparse
 
 from rackforge._highs import quiet_highs
+from rackforge._scaling import Scaling, equilibrate
 
 
 class SolveStatus(Enum):
@@ -64,9 +76,12 @@ class Solution:
     solve_s: float  # wall time of solve(): matrix export, HiGHS, read-back
     solver_status: str
     highs_s: float = 0.0  # HiGHS's own run time (every run() of this solve)
+    rescued: bool = False  # the plan came from the relaxation's rounding (module docstring)
 
 
 _MS = highspy.HighsModelStatus
+#: A binary the relaxation sets above this is rounded up.
+_ROUND_UP = 1e-9
 
 
 def _status(model_status: highspy.HighsModelStatus, feasible: bool) -> SolveStatus:
@@ -88,6 +103,133 @@ def _scatter(values: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
     return out
 
 
+@dataclass
+class _Loaded:
+    """A scaled model loaded into HiGHS, with what is needed to unscale its answers."""
+
+    h: highspy.Highs
+    scaling: Scaling
+    cost: np.ndarray  # unscaled, to price a solution in the model's units
+    integer: np.ndarray  # column indices
+    lower: np.ndarray  # scaled column bounds, to restore after fixing
+    upper: np.ndarray
+
+    @property
+    def has_solution(self) -> bool:
+        return bool(self.h.getInfo().primal_solution_status == 2)  # kSolutionStatusFeasible
+
+    def columns(self) -> np.ndarray:
+        """The current solution's column values, unscaled."""
+        return self.scaling.primal(np.asarray(self.h.getSolution().col_value, float))
+
+    def objective(self, col: np.ndarray) -> float:
+        return float(np.dot(self.cost, col))
+
+    def set_integrality(self, on: bool) -> None:
+        idx = self.integer.astype(np.int32)
+        flags = np.full(idx.size, 1 if on else 0, dtype=np.uint8)
+        self.h.changeColsIntegrality(idx.size, idx, flags)
+
+    def fix_integers(self, values: np.ndarray | None) -> None:
+        """Fix the integer columns at ``values`` (None: restore their bounds)."""
+        idx = self.integer.astype(np.int32)
+        lo = self.lower[idx] if values is None else values
+        hi = self.upper[idx] if values is None else values
+        self.h.changeColsBounds(idx.size, idx, lo, hi)
+
+    def run(self, time_limit_s: float) -> _MS:
+        self.h.setOptionValue("time_limit", float(time_limit_s))
+        self.h.run()
+        return self.h.getModelStatus()
+
+
+def _load(model: linopy.Model, settings: SolverSettings) -> _Loaded:
+    mat = model.matrices
+    n = len(mat.vlabels)
+    integer = np.flatnonzero(np.isin(mat.vtypes, ["B", "I"]))
+    is_int = np.zeros(n, dtype=bool)
+    is_int[integer] = True
+    a = mat.A
+    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, n))
+    cost = np.asarray(mat.c, float)
+    scaling = equilibrate(csr, cost, is_int)
+    lower = scaling.bounds(np.asarray(mat.lb, float))
+    upper = scaling.bounds(np.asarray(mat.ub, float))
+    h = quiet_highs(threads=settings.threads or 0)
+    h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
+    h.addVars(n, lower, upper)
+    # For a MIP, any "solver" but "choose" would make HiGHS drop integrality: branch and cut
+    # decides how to solve its relaxations.
+    h.setOptionValue("solver", LpMethod.CHOOSE.value if integer.size else settings.method.value)
+    h.changeColsCost(n, np.arange(n, dtype=np.int32), scaling.cost(cost))
+    if csr.shape[0]:
+        scaled = scaling.matrix(csr)
+        b = scaling.rhs(np.asarray(mat.b, float))
+        h.addRows(
+            scaled.shape[0],
+            np.where(mat.sense != "<", b, -np.inf),
+            np.where(mat.sense != ">", b, np.inf),
+            scaled.nnz,
+            scaled.indptr.astype(np.int32),
+            scaled.indices.astype(np.int32),
+            scaled.data,
+        )
+    loaded = _Loaded(h, scaling, cost, integer, lower, upper)
+    if integer.size:
+        loaded.set_integrality(True)
+    return loaded
+
+
+def _remaining(settings: SolverSettings, start: float) -> float:
+    return max(1.0, settings.time_limit_s - (time.perf_counter() - start))
+
+
+def _rescue(
+    lp: _Loaded, settings: SolverSettings, start: float
+) -> tuple[SolveStatus, float, np.ndarray | None]:
+    """A plan for a MIP that ended without one (module docstring).
+
+    Returns the status, the lower bound on the objective (NaN if none) and the plan's scaled
+    column values (None when there is no plan: the relaxation is infeasible or failed).
+    """
+    idx = lp.integer.astype(np.int32)
+    lp.set_integrality(False)
+    lp.h.setOptionValue("solver", LpMethod.CHOOSE.value)
+    relaxed = lp.run(_remaining(settings, start))
+    if relaxed == _MS.kInfeasible:
+        return SolveStatus.INFEASIBLE, math.nan, None
+    if relaxed != _MS.kOptimal:
+        return SolveStatus.ERROR, math.nan, None
+    bound = lp.objective(lp.columns())
+    z = np.asarray(lp.h.getSolution().col_value, float)[idx]
+    rounded: np.ndarray | None = None
+    for guess in ((z > _ROUND_UP).astype(float), np.zeros(idx.size)):
+        lp.fix_integers(guess)
+        if lp.run(_remaining(settings, start)) == _MS.kOptimal:
+            rounded = np.asarray(lp.h.getSolution().col_value, float)
+            break
+    lp.fix_integers(None)
+    lp.set_integrality(True)
+    if rounded is None:
+        return SolveStatus.ERROR, bound, None
+    lp.h.setSolution(int(rounded.size), np.arange(rounded.size, dtype=np.int32), rounded)
+    status = lp.run(_remaining(settings, start))
+    cost_rounded = lp.objective(lp.scaling.primal(rounded))
+    if lp.has_solution and lp.objective(lp.columns()) <= cost_rounded:
+        bound = max(bound, float(lp.h.getInfo().mip_dual_bound) / lp.scaling.objective)
+        col = np.asarray(lp.h.getSolution().col_value, float)
+        return _status(status, True), bound, col
+    return SolveStatus.FEASIBLE, bound, rounded
+
+
+def _fixed_lp(lp: _Loaded, x_scaled: np.ndarray) -> bool:
+    """Fix the integers of a MIP at ``x_scaled`` and solve the LP left (for its duals)."""
+    idx = lp.integer.astype(np.int32)
+    lp.fix_integers(np.round(x_scaled[idx]))
+    lp.set_integrality(False)
+    return bool(lp.run(math.inf) == _MS.kOptimal)
+
+
 def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     """Solve ``model`` (minimisation) with HiGHS; never prints."""
     start = time.perf_counter()
@@ -96,45 +238,26 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     clabels = np.asarray(mat.clabels, dtype=np.int64)
     n_var = int(vlabels.max()) + 1 if len(vlabels) else 0
     n_con = int(clabels.max()) + 1 if len(clabels) else 0
-    h = quiet_highs(threads=settings.threads or 0)
-    if math.isfinite(settings.time_limit_s):
-        h.setOptionValue("time_limit", float(settings.time_limit_s))
-    h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
-    n = len(vlabels)
-    h.addVars(n, np.asarray(mat.lb, float), np.asarray(mat.ub, float))
-    integer = np.flatnonzero(np.isin(mat.vtypes, ["B", "I"]))
-    # For a MIP, any "solver" but "choose" would make HiGHS drop integrality: branch and cut
-    # decides how to solve its relaxations.
-    h.setOptionValue("solver", LpMethod.CHOOSE.value if integer.size else settings.method.value)
-    if integer.size:
-        h.changeColsIntegrality(
-            integer.size, integer.astype(np.int32), np.ones(integer.size, dtype=np.uint8)
-        )
-    h.changeColsCost(n, np.arange(n, dtype=np.int32), np.asarray(mat.c, float))
-    a = mat.A
-    if a is not None and a.shape[0]:
-        csr = a.tocsr()
-        b = np.asarray(mat.b, float)
-        lower = np.where(mat.sense != "<", b, -np.inf)
-        upper = np.where(mat.sense != ">", b, np.inf)
-        h.addRows(
-            csr.shape[0],
-            lower,
-            upper,
-            csr.nnz,
-            csr.indptr.astype(np.int32),
-            csr.indices.astype(np.int32),
-            csr.data,
-        )
-    h.run()
+    lp = _load(model, settings)
+    h = lp.h
+    mip = bool(lp.integer.size)
+    raw = lp.run(settings.time_limit_s)
     highs_s = float(h.getRunTime())
-    info = h.getInfo()
-    feasible = info.primal_solution_status == 2  # kSolutionStatusFeasible
-    status = _status(h.getModelStatus(), feasible)
-    solver_status = h.modelStatusToString(h.getModelStatus())
-    mip = bool(integer.size)
-    gap: float | None = None
-    if not feasible:
+    solver_status = h.modelStatusToString(raw)
+    status = _status(raw, lp.has_solution)
+    rescued = False
+    bound = math.nan
+    x: np.ndarray | None = None
+    if lp.has_solution:
+        x = np.asarray(h.getSolution().col_value, float)
+        if mip:
+            bound = float(h.getInfo().mip_dual_bound) / lp.scaling.objective
+    elif mip:
+        status, bound, x = _rescue(lp, settings, start)
+        rescued = x is not None
+        highs_s += float(h.getRunTime())
+        solver_status = f"{solver_status}; after relaxation and rounding: {status.value}"
+    if x is None or status in (SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED):
         empty = np.full(0, np.nan)
         return Solution(
             status,
@@ -148,28 +271,24 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
             solver_status,
             highs_s,
         )
-    col = np.asarray(h.getSolution().col_value, float)
-    objective = float(info.objective_function_value)
+    col = lp.scaling.primal(x)
+    dual_ok = not mip
     if mip:
-        bound = float(info.mip_dual_bound)
-        gap = float(info.mip_gap) if math.isfinite(info.mip_gap) else None
-        fixed = np.round(col[integer])
-        h.changeColsBounds(integer.size, integer.astype(np.int32), fixed, fixed)
-        h.changeColsIntegrality(
-            integer.size, integer.astype(np.int32), np.zeros(integer.size, dtype=np.uint8)
-        )
-        h.setOptionValue("time_limit", math.inf)
-        h.run()
-        highs_s = float(h.getRunTime())
-        if h.getModelStatus() == _MS.kOptimal:
-            col = np.asarray(h.getSolution().col_value, float)
-            objective = float(h.getInfo().objective_function_value)
-            denom = max(abs(objective), 1e-9)
-            gap = max(0.0, (objective - bound) / denom) if math.isfinite(bound) else gap
-    row_dual = np.asarray(h.getSolution().row_dual, float)
-    dual_ok = h.getInfo().dual_solution_status == 2
+        dual_ok = _fixed_lp(lp, x)
+        highs_s += float(h.getRunTime())
+        if dual_ok:
+            col = lp.columns()
+    objective = lp.objective(col)
+    gap: float | None = None
+    if mip and math.isfinite(bound):
+        gap = max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    dual_ok = dual_ok and h.getInfo().dual_solution_status == 2
     primal = _scatter(col, vlabels, n_var)
-    dual = _scatter(row_dual, clabels, n_con) if dual_ok else np.full(n_con, np.nan)
+    dual = (
+        _scatter(lp.scaling.dual(np.asarray(h.getSolution().row_dual, float)), clabels, n_con)
+        if dual_ok
+        else np.full(n_con, np.nan)
+    )
     return Solution(
         status,
         True,
@@ -181,4 +300,5 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
         time.perf_counter() - start,
         solver_status,
         highs_s,
+        rescued,
     )
