@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 import pandas as pd
+from hypothesis import strategies as st
 
 from rackforge.scenario import Automation, Scenario, ScenarioConfig, scenario_from_tables
 
@@ -104,3 +105,124 @@ def offer(
         "price": price,
         **extra,
     }
+
+
+@st.composite
+def networks(draw: st.DrawFn) -> Scenario:
+    h = draw(st.integers(2, 5))
+    lead = st.integers(0, 2)
+    cap = st.one_of(st.none(), st.integers(1, 20).map(float))
+
+    def opt(name: str, value: float | None) -> dict[str, Any]:
+        return {} if value is None else {name: value}
+
+    bom = [
+        {
+            "parent": "R",
+            "child": "A",
+            "qty": draw(st.integers(1, 3)),
+            "scrap": draw(st.sampled_from([0.0, 0.1])),
+        },
+        {"parent": "R", "child": "K1", "qty": draw(st.integers(1, 2))},
+        {
+            "parent": "A",
+            "child": "K2",
+            "qty": draw(st.integers(1, 4)),
+            "scrap": draw(st.sampled_from([0.0, 0.25])),
+        },
+    ]
+    make = [
+        {
+            "site": "P",
+            "item": "R",
+            "lead_weeks": draw(st.integers(0, 1)),
+            "cost": 5,
+            **opt("max_per_week", draw(cap)),
+        },
+        {"site": "P", "item": "A", "lead_weeks": draw(st.integers(0, 1)), "cost": 2},
+    ]
+    resources = [
+        {
+            "site": "P",
+            "resource": "L",
+            "kind": "line",
+            "units": 1,
+            "hours_per_week": draw(st.integers(5, 40)),
+        }
+    ]
+    operations = [
+        {
+            "site": "P",
+            "item": item_,
+            "step": 1,
+            "resource": "L",
+            "hours": draw(st.sampled_from([0.5, 1.0, 2.0])),
+            "yield": draw(st.sampled_from([0.8, 0.9, 1.0])),
+        }
+        for item_ in ("R", "A")
+    ]
+    supply = [
+        offer("K1", 3, lead=draw(lead), supplier="S1", **opt("capacity_per_week", draw(cap))),
+        offer("K1", 2, lead=draw(lead), supplier="S2", moq=draw(st.sampled_from([0, 0, 5]))),
+        offer("K2", 1, lead=draw(lead), supplier="S2", **opt("capacity_per_week", draw(cap))),
+    ]
+    inventory = [
+        {
+            "site": "P",
+            "item": i,
+            "on_hand": draw(st.integers(0, 10)),
+            "safety_stock": draw(st.sampled_from([0, 0, 2])),
+        }
+        for i in ("R", "K1", "K2")
+    ]
+    receipts = [
+        {
+            "site": "P",
+            "item": "K2",
+            "week": draw(st.integers(0, h - 1)),
+            "qty": draw(st.integers(0, 10)),
+        }
+    ]
+    weeks = draw(st.lists(st.integers(0, h - 1), min_size=1, max_size=4))
+    dem = [
+        demand(
+            f"d{i}",
+            "R",
+            w,
+            draw(st.integers(1, 8)),
+            site="C",
+            bp=draw(st.sampled_from([1, 20])),
+            lp=500,
+        )
+        for i, w in enumerate(weeks)
+    ]
+    return build(
+        sites=[
+            {"site": "P", "kind": "plant", "country": "US"},
+            {"site": "C", "kind": "customer", "country": "US"},
+        ],
+        items=[item("R", 400, "rack"), item("A", 80, "assembly"), item("K1", 10), item("K2", 5)],
+        suppliers=[{"supplier": "S1", "country": "US"}, {"supplier": "S2", "country": "TW"}],
+        bom=bom,
+        make=make,
+        resources=resources,
+        operations=operations,
+        supply=supply,
+        inventory=inventory,
+        receipts=receipts,
+        lanes=[
+            {
+                "from_site": "P",
+                "to_site": "C",
+                "lead_weeks": draw(st.integers(0, 1)),
+                "cost_per_unit": 1,
+                **opt("capacity_per_week", draw(cap)),
+            }
+        ],
+        demand=dem,
+        horizon=h,
+        backlog=draw(st.booleans()),
+        holding_rate=0.25,
+        domestic=draw(st.sampled_from([0.0, 0.3])),
+        tariffs={"TW": 0.2},
+    )

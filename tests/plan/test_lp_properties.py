@@ -4,138 +4,14 @@ deliveries within demand, non-negative cost parts that add up to the objective."
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any
-
 import pytest
 from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
-from plan_scenarios import build, demand, item, offer
+from plan_scenarios import networks
 
 from rackforge.plan import PlanResult, PlanStatus, plan
 from rackforge.scenario import Scenario
 
 TOL = 1e-5
-
-
-@st.composite
-def networks(draw: st.DrawFn) -> Scenario:
-    h = draw(st.integers(2, 5))
-    lead = st.integers(0, 2)
-    cap = st.one_of(st.none(), st.integers(1, 20).map(float))
-
-    def opt(name: str, value: float | None) -> dict[str, Any]:
-        return {} if value is None else {name: value}
-
-    bom = [
-        {
-            "parent": "R",
-            "child": "A",
-            "qty": draw(st.integers(1, 3)),
-            "scrap": draw(st.sampled_from([0.0, 0.1])),
-        },
-        {"parent": "R", "child": "K1", "qty": draw(st.integers(1, 2))},
-        {
-            "parent": "A",
-            "child": "K2",
-            "qty": draw(st.integers(1, 4)),
-            "scrap": draw(st.sampled_from([0.0, 0.25])),
-        },
-    ]
-    make = [
-        {
-            "site": "P",
-            "item": "R",
-            "lead_weeks": draw(st.integers(0, 1)),
-            "cost": 5,
-            **opt("max_per_week", draw(cap)),
-        },
-        {"site": "P", "item": "A", "lead_weeks": draw(st.integers(0, 1)), "cost": 2},
-    ]
-    resources = [
-        {
-            "site": "P",
-            "resource": "L",
-            "kind": "line",
-            "units": 1,
-            "hours_per_week": draw(st.integers(5, 40)),
-        }
-    ]
-    operations = [
-        {
-            "site": "P",
-            "item": item_,
-            "step": 1,
-            "resource": "L",
-            "hours": draw(st.sampled_from([0.5, 1.0, 2.0])),
-            "yield": draw(st.sampled_from([0.8, 0.9, 1.0])),
-        }
-        for item_ in ("R", "A")
-    ]
-    supply = [
-        offer("K1", 3, lead=draw(lead), supplier="S1", **opt("capacity_per_week", draw(cap))),
-        offer("K1", 2, lead=draw(lead), supplier="S2", moq=draw(st.sampled_from([0, 0, 5]))),
-        offer("K2", 1, lead=draw(lead), supplier="S2", **opt("capacity_per_week", draw(cap))),
-    ]
-    inventory = [
-        {
-            "site": "P",
-            "item": i,
-            "on_hand": draw(st.integers(0, 10)),
-            "safety_stock": draw(st.sampled_from([0, 0, 2])),
-        }
-        for i in ("R", "K1", "K2")
-    ]
-    receipts = [
-        {
-            "site": "P",
-            "item": "K2",
-            "week": draw(st.integers(0, h - 1)),
-            "qty": draw(st.integers(0, 10)),
-        }
-    ]
-    weeks = draw(st.lists(st.integers(0, h - 1), min_size=1, max_size=4))
-    dem = [
-        demand(
-            f"d{i}",
-            "R",
-            w,
-            draw(st.integers(1, 8)),
-            site="C",
-            bp=draw(st.sampled_from([1, 20])),
-            lp=500,
-        )
-        for i, w in enumerate(weeks)
-    ]
-    return build(
-        sites=[
-            {"site": "P", "kind": "plant", "country": "US"},
-            {"site": "C", "kind": "customer", "country": "US"},
-        ],
-        items=[item("R", 400, "rack"), item("A", 80, "assembly"), item("K1", 10), item("K2", 5)],
-        suppliers=[{"supplier": "S1", "country": "US"}, {"supplier": "S2", "country": "TW"}],
-        bom=bom,
-        make=make,
-        resources=resources,
-        operations=operations,
-        supply=supply,
-        inventory=inventory,
-        receipts=receipts,
-        lanes=[
-            {
-                "from_site": "P",
-                "to_site": "C",
-                "lead_weeks": draw(st.integers(0, 1)),
-                "cost_per_unit": 1,
-                **opt("capacity_per_week", draw(cap)),
-            }
-        ],
-        demand=dem,
-        horizon=h,
-        backlog=draw(st.booleans()),
-        holding_rate=0.25,
-        domestic=draw(st.sampled_from([0.0, 0.3])),
-        tariffs={"TW": 0.2},
-    )
 
 
 def stock_from_flows(s: Scenario, r: PlanResult) -> dict[tuple[str, str, int], float]:
@@ -147,8 +23,13 @@ def stock_from_flows(s: Scenario, r: PlanResult) -> dict[tuple[str, str, int], f
         delta[(row.site, row.item, row.week)] += row.qty
     for row in t.production.itertuples():
         delta[(row.site, row.item, row.available_week)] += row.qty
+        # the parent's one-step routing scraps 1 - yield of the units started, each with its
+        # material: 1 / yield starts per good unit
+        ops = s.operations
+        step = ops[(ops["site"] == row.site) & (ops["item"] == row.item)]
+        starts = 1.0 / float(step["yield"].iloc[0]) if len(step) else 1.0
         for b in s.bom[s.bom["parent"] == row.item].itertuples():
-            delta[(row.site, b.child, row.week)] -= row.qty * b.qty / (1 - b.scrap)
+            delta[(row.site, b.child, row.week)] -= row.qty * b.qty / (1 - b.scrap) * starts
     for row in t.purchases.itertuples():
         delta[(row.site, row.item, row.arrival_week)] += row.qty
     for row in t.transfers.itertuples():

@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 
 from rackforge.plan.network import build_network
-from rackforge.plan.routing import visits_per_good_unit
 from rackforge.scenario import Scenario
+from rackforge.scenario.derived import visits_per_good_unit
 
 
 def test_single_step_is_hours_over_yield() -> None:

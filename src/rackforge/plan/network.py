@@ -8,7 +8,11 @@ flow variables: the model is as sparse as the tables.
 
 BOM lines with a blank site apply at every site that makes the parent; a line for a given site
 replaces the blank line of the same (parent, child) there. A BOM line consumes
-``qty / (1 - scrap)`` children per good parent (scrap inflates the requirement).
+``qty / (1 - scrap) * starts`` children per good parent: component scrap inflates the
+requirement, and so does the parent's routing, ``starts`` units started per good unit
+(:func:`rackforge.scenario.derived.starts_per_good_unit`). Resource capacity is the available
+hours after efficiency and breakdowns and the load is the hours per good unit, both from
+:mod:`rackforge.scenario.derived`.
 
 Holding cost per unit per week is ``holding_rate / 52 * unit_value`` (the carrying charge
 ``r * v`` of Silver, Pyke & Peterson 1998, *Inventory Management and Production Planning and
@@ -22,10 +26,13 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rackforge.plan.routing import resource_loads
 from rackforge.scenario import Scenario
-
-WEEKS_PER_YEAR = 52.0
+from rackforge.scenario.derived import (
+    WEEKS_PER_YEAR,
+    available_hours,
+    bom_lines,
+    hours_per_good_unit,
+)
 
 
 @dataclass(frozen=True)
@@ -65,19 +72,15 @@ def _pairs(frame: pd.DataFrame, site: str = "site", item: str = "item") -> set[t
 
 
 def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:
-    bom = scenario.bom
+    """One row per make row and BOM child, with the children issued per good parent."""
     cols = ["make_row", "site", "parent", "child", "qty", "scrap", "per_unit"]
-    if bom.empty or make.empty:
+    lines = bom_lines(scenario)
+    if lines.empty or make.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})
     made = make[["site", "item"]].rename(columns={"item": "parent"})
     made["make_row"] = np.arange(len(made))
-    lines = made.merge(bom.rename(columns={"site": "bom_site"}), on="parent")
-    lines = lines[(lines["bom_site"] == "") | (lines["bom_site"] == lines["site"])].copy()
-    lines["specific"] = lines["bom_site"] != ""
-    lines = lines.sort_values(["make_row", "child", "specific"])
-    lines = lines.drop_duplicates(["make_row", "child"], keep="last")
-    lines["per_unit"] = lines["qty"] / (1.0 - lines["scrap"])
-    return lines[cols].reset_index(drop=True)
+    out = made.merge(lines, on=["site", "parent"]).sort_values(["make_row", "child"])
+    return out[cols].reset_index(drop=True)
 
 
 def _lane_closure(
@@ -188,9 +191,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
             "site": resources["site"].astype(str),
             "resource": resources["resource"].astype(str),
             "kind": resources["kind"].astype(str),
-            "capacity": (
-                resources["units"] * resources["hours_per_week"] * resources["efficiency"]
-            ).astype(float),
+            "capacity": available_hours(scenario).to_numpy(float),
         }
     )
     loads = _loads(scenario, make_t, res_t, automation)
@@ -283,7 +284,7 @@ def _arcs(
 def _loads(
     scenario: Scenario, make: pd.DataFrame, resources: pd.DataFrame, automation: bool
 ) -> pd.DataFrame:
-    hours = resource_loads(scenario, automation)
+    hours = hours_per_good_unit(scenario, automation)
     cols = ["make_row", "resource_row", "hours"]
     if hours.empty or make.empty or resources.empty:
         return pd.DataFrame({c: pd.Series(dtype=float) for c in cols})

@@ -18,6 +18,7 @@ from rackforge.risk.network import (
     RiskNode,
 )
 from rackforge.scenario import Scenario
+from rackforge.scenario.derived import available_hours, bom_per_site, hours_per_good_unit
 
 
 def build_network(scenario: Scenario, default_ttr_weeks: float = DEFAULT_TTR_WEEKS) -> Network:
@@ -29,6 +30,7 @@ class _Builder:
     def __init__(self, scenario: Scenario, default_ttr_weeks: float) -> None:
         self.s = scenario
         self.h = scenario.config.horizon_weeks
+        self.bom = bom_per_site(scenario)
         self.default_ttr = default_ttr_weeks
         self.points: dict[tuple[str, str], int] = {}
         self.node_index: dict[tuple[NodeKind, str], int] = {}
@@ -102,13 +104,7 @@ class _Builder:
             )
 
     def bom_children(self, parent: str, site: str) -> dict[str, float]:
-        bom = self.s.bom
-        rows = bom[(bom["parent"] == parent) & bom["site"].isin(["", site])]
-        rows = rows.sort_values("site", key=lambda col: col != "")  # generic first, then site
-        return {
-            str(r.child): float(r.qty) / (1.0 - float(r.scrap))
-            for r in rows.itertuples(index=False)
-        }
+        return self.bom.get((site, parent), {})
 
     def add_makes(self) -> None:
         hours = self.resource_hours()
@@ -145,32 +141,14 @@ class _Builder:
         return len(self.pool_label) - 1
 
     def resource_hours(self) -> dict[tuple[str, str], float]:
-        r = self.s.resources
-        hours = r["units"] * r["hours_per_week"] * r["efficiency"]
-        return {
-            (str(site), str(res)): float(h)
-            for site, res, h in zip(r["site"], r["resource"], hours, strict=True)
-        }
+        return {(str(k[0]), str(k[1])): float(v) for k, v in available_hours(self.s).items()}
 
     def make_loads(self) -> dict[tuple[str, str], dict[str, float]]:
-        ops = self.s.operations
-        kinds = {
-            (str(a), str(b)): str(k)
-            for a, b, k in zip(
-                self.s.resources["site"],
-                self.s.resources["resource"],
-                self.s.resources["kind"],
-                strict=True,
-            )
-        }
-        cut = self.s.config.automation.touch_time_reduction
         loads: dict[tuple[str, str], dict[str, float]] = {}
-        columns = (ops["site"], ops["item"], ops["resource"], ops["hours"], ops["yield"])
-        for site, item, resource, hours, good in zip(*columns, strict=True):
-            factor = 1.0 - float(cut.get(kinds.get((str(site), str(resource)), ""), 0.0))
-            item_loads = loads.setdefault((str(site), str(item)), {})
-            per_good = float(hours) / float(good) * factor
-            item_loads[str(resource)] = item_loads.get(str(resource), 0.0) + per_good
+        for row in hours_per_good_unit(self.s).itertuples(index=False):
+            loads.setdefault((str(row.site), str(row.item)), {})[str(row.resource)] = float(
+                row.hours
+            )
         return loads
 
     def lane_items(self) -> list[set[str]]:

@@ -7,18 +7,14 @@ Both risk engines work on this one compact model, built once from a validated
 * an *arc* moves or transforms stock: a purchase (supply row), a production start (make row)
   or a transfer of one item along a lane. An arc dispatched in week ``t`` consumes its inputs in
   ``t`` and delivers one unit of its output in ``t + lead``;
-* a *pool* is a weekly capacity shared by several arcs: a resource's hours
-  (``units * hours_per_week * efficiency``) or a lane's ``capacity_per_week``;
+* a *pool* is a weekly capacity shared by several arcs: a resource's available hours (after
+  efficiency and breakdowns) or a lane's ``capacity_per_week``;
 * a *node* is what can be disrupted: a supplier (its supply rows), a site (its production and
   the transfers leaving it) or a lane ``from>to`` (its transfers).
 
-Conventions (documented in ``docs/risk.md``):
-
-* BOM rows with a blank site apply at every site; a row for a specific site replaces the
-  blank-site row of the same child there. A parent consumes ``qty / (1 - scrap)`` of a child
-  per unit (component scrap, as in :mod:`rackforge.scenario.summary`).
-* A made item loads ``hours / yield * (1 - touch_time_reduction[kind])`` hours per good unit on
-  each resource of its routing (the planner's convention).
+Conventions (documented in ``docs/risk.md``): the BOM per site, the children issued per good
+parent, the available hours and the hours per good unit (with the automation levers) are the
+planner's, read from :mod:`rackforge.scenario.derived`.
 * A blank-item lane carries every item available at its origin and needed at its destination
   (directly or via further lanes); MOQs are not modelled (continuous quantities).
 """

@@ -4,9 +4,12 @@ Nominal capacity is the rough-cut check planners do before any optimisation (Vol
 *Manufacturing Planning and Control Systems*, ch. "Capacity planning", the bill-of-labour
 method): for each plant and item it makes, the units a week the plant could make of that item
 alone, i.e. ``min(max_per_week, min_r available_hours_r / load_r)`` where ``load_r`` is the
-bill of resources: the routing's hours per good unit (``hours / yield``) at resource ``r`` plus,
-for every BOM child made at the same plant, ``qty / (1 - scrap)`` times the child's own load. It
-ignores material and the sharing of resources between items; the planner accounts for both.
+bill of resources: the routing's hours per good unit at resource ``r`` plus, for every BOM child
+made at the same plant, the child units per good parent times the child's own load. Available
+hours, hours per good unit (with the automation levers, as the planner applies them by
+default) and child units come from :mod:`rackforge.scenario.derived` and the planner's BOM
+rules. It ignores material and the sharing of resources between items; the planner accounts
+for both.
 """
 
 from __future__ import annotations
@@ -16,6 +19,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rackforge.scenario.derived import available_hours, bom_per_site, hours_per_good_unit
 from rackforge.scenario.model import Scenario
 
 
@@ -27,37 +31,23 @@ class ScenarioSummary:
     demand_vs_capacity: pd.DataFrame  # week, label, demand, capacity, gap (rack items)
 
 
-def resource_hours(scenario: Scenario) -> pd.Series:
-    """Available hours a week per (site, resource): ``units * hours_per_week * efficiency``."""
-    r = scenario.resources
-    hours = r["units"] * r["hours_per_week"] * r["efficiency"]
-    return pd.Series(hours.to_numpy(), index=pd.MultiIndex.from_frame(r[["site", "resource"]]))
-
-
-def load_per_unit(scenario: Scenario) -> pd.DataFrame:
-    """Hours per good unit of each (site, item) at each resource: ``sum(hours / yield)``."""
-    ops = scenario.operations.assign(load=lambda d: d["hours"] / d["yield"])
-    return ops.groupby(["site", "item", "resource"], as_index=False)["load"].sum()
-
-
 def bill_of_resources(scenario: Scenario) -> dict[tuple[str, str], dict[str, float]]:
     """Hours per good unit of each made (site, item) at each resource of that site, including
     the sub-assemblies the same site makes for it."""
     own: dict[tuple[str, str], dict[str, float]] = {}
-    for row in load_per_unit(scenario).itertuples(index=False):
-        own.setdefault((row.site, row.item), {})[row.resource] = float(row.load)
+    for row in hours_per_good_unit(scenario).itertuples(index=False):
+        own.setdefault((row.site, row.item), {})[row.resource] = float(row.hours)
     made = set(zip(scenario.make["site"], scenario.make["item"], strict=True))
-    bom = scenario.bom
+    children = bom_per_site(scenario)
     rolled: dict[tuple[str, str], dict[str, float]] = {}
 
     def roll(site: str, item: str) -> dict[str, float]:
         if (site, item) not in rolled:
             total = dict(own.get((site, item), {}))
-            rows = bom[(bom["parent"] == item) & bom["site"].isin(["", site])]
-            for child, qty, scrap in zip(rows["child"], rows["qty"], rows["scrap"], strict=True):
+            for child, per_unit in children.get((site, item), {}).items():
                 if (site, child) in made:
                     for resource, hours in roll(site, child).items():
-                        total[resource] = total.get(resource, 0.0) + qty / (1 - scrap) * hours
+                        total[resource] = total.get(resource, 0.0) + per_unit * hours
             rolled[(site, item)] = total
         return rolled[(site, item)]
 
@@ -66,7 +56,7 @@ def bill_of_resources(scenario: Scenario) -> dict[tuple[str, str], dict[str, flo
 
 def nominal_capacity(scenario: Scenario) -> pd.DataFrame:
     """Units a week each plant could make of each item alone, and what limits it."""
-    hours = resource_hours(scenario)
+    hours = available_hours(scenario)
     loads = bill_of_resources(scenario)
     rows = []
     for make in scenario.make.itertuples(index=False):

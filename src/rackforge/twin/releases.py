@@ -14,6 +14,7 @@ import networkx as nx
 import pandas as pd
 
 from rackforge.scenario import Scenario, parse_iso_week
+from rackforge.scenario.derived import available_hours, hours_per_good_unit
 from rackforge.twin.spec import TwinError
 
 PLAN_COLUMNS = ("site", "item", "week", "qty")
@@ -21,22 +22,18 @@ PLAN_COLUMNS = ("site", "item", "week", "qty")
 
 def nominal_capacity(scenario: Scenario, site: str, item: str) -> float:
     """Good units a week that ``site`` could make of ``item`` alone: the smallest over the
-    routing's resources of ``units * hours_per_week * efficiency`` over the hours per good
-    unit there (``hours / yield`` per step, the planner's convention). NaN without a
-    routing; capped by ``make.max_per_week``."""
-    ops = scenario.operations
-    steps = ops[(ops["site"] == site) & (ops["item"] == item)]
-    if steps.empty:
+    routing's resources of the available hours over the hours per good unit there (both from
+    :mod:`rackforge.scenario.derived`, as the planner counts them, before the automation
+    levers). NaN without a routing; capped by ``make.max_per_week``."""
+    loads = hours_per_good_unit(scenario, automation=False)
+    loads = loads[(loads["site"] == site) & (loads["item"] == item)]
+    if loads.empty:
         return math.nan
-    res = scenario.resources
-    res = res[res["site"] == site].set_index("resource")
-    load = (steps["hours"] / steps["yield"]).groupby(steps["resource"]).sum()
+    hours = available_hours(scenario)
     cap = math.inf
-    for resource, hours in load.items():
-        if hours > 0 and resource in res.index:
-            row = res.loc[resource]
-            hours_per_week = float(row["units"] * row["hours_per_week"] * row["efficiency"])
-            cap = min(cap, hours_per_week / float(hours))
+    for resource, load in zip(loads["resource"], loads["hours"], strict=True):
+        if load > 0 and (site, resource) in hours.index:
+            cap = min(cap, float(hours[(site, resource)]) / float(load))
     make = scenario.make
     limit = make.loc[(make["site"] == site) & (make["item"] == item), "max_per_week"]
     return min(cap, float(limit.iloc[0])) if len(limit) else cap

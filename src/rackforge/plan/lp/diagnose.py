@@ -50,6 +50,9 @@ def _relaxed(
     if not sol.has_solution or sol.status is SolveStatus.INFEASIBLE:
         return None
     frame = violations(pm, sol)
+    if frame.empty:
+        # A plan that needs no slack is no evidence against this family.
+        return None
     out = []
     for family in sorted(elastic, key=lambda f: f.value):
         rows = frame[frame["kind"] == family.value].head(MAX_ROWS)
@@ -103,7 +106,11 @@ def diagnose(
         )
     found = _relaxed(pm.build.net, options, settings, frozenset(families))
     if found is None:
-        return [], "hard constraints conflict even when every limit is relaxed"
+        return [], (
+            "no plan was found, but relaxing the hard limits (together or one family at a "
+            "time) names no row that must give way: the stock balance itself cannot hold "
+            "(check the opening stock and receipts)"
+        )
     names = ", ".join(f.value for f in families)
     return found, (
         f"hard constraints conflict; no single family explains it, relaxing "

@@ -1,0 +1,163 @@
+"""Rules derived from a scenario, written once and read by every engine.
+
+* **Available hours** of a resource a week: ``units * hours_per_week * efficiency * A`` with
+  the steady-state availability ``A = MTBF / (MTBF + MTTR)`` of a unit that fails after an
+  up time of mean MTBF and is repaired in a mean MTTR (Hopp & Spearman 2008, *Factory
+  Physics*, 3rd ed., eq. 8.5, ``A = m_f / (m_f + m_r)``); ``A = 1`` where either is blank.
+* **Visits per good unit** of each routing step: a unit leaves step *k* good with probability
+  ``yield_k`` and otherwise returns to step ``rework_to`` or is scrapped. The expected visits
+  of each step per unit started are row 0 of the fundamental matrix ``N = (I - Q)^-1`` of
+  this absorbing Markov chain (Kemeny & Snell 1960, *Finite Markov Chains*, ch. III); the
+  probability of finishing good is ``g = N[0, n-1] * yield_{n-1}``. Dividing the visits by
+  ``g`` gives visits per GOOD unit. For one step that is ``1 / yield``; for steps that scrap
+  it is ``1 / prod_{j >= k} yield_j``; rework loops add the expected repeat passes.
+* **Hours per good unit** at a resource: ``sum_k hours_k * visits_k`` over the routing's steps
+  there, times ``1 - touch_time_reduction[kind]`` when the automation levers are applied.
+* **BOM per site**: a BOM line with a blank site applies at every site that makes the parent;
+  a line for a given site replaces the blank line of the same (parent, child) there. A line
+  consumes ``qty / (1 - scrap) * starts`` children per good parent.
+* **Starts per good unit** (routing shrinkage): a unit scrapped in the routing has consumed
+  its material, so ``1 / g`` units' worth of BOM children are issued per good unit (the
+  shrinkage factor of MRP, Vollmann et al. 2005, *Manufacturing Planning and Control for
+  Supply Chain Management*, ch. 6). Rework repeats steps on the same unit and consumes no new
+  material.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rackforge.scenario.model import Scenario
+
+#: Weeks in the planning year (holding rates are annual), hours in a calendar week.
+WEEKS_PER_YEAR = 52.0
+HOURS_PER_WEEK = 168.0
+
+_LOAD_COLUMNS = ["site", "item", "resource", "hours"]
+
+
+def availability(mtbf_h: pd.Series | np.ndarray, mttr_h: pd.Series | np.ndarray) -> np.ndarray:
+    """``MTBF / (MTBF + MTTR)`` where both are given and MTTR > 0, else 1."""
+    mtbf = np.asarray(mtbf_h, dtype=float)
+    mttr = np.asarray(mttr_h, dtype=float)
+    fails = np.isfinite(mtbf) & np.isfinite(mttr) & (mttr > 0)
+    out = np.ones(mtbf.shape)
+    out[fails] = mtbf[fails] / (mtbf[fails] + mttr[fails])
+    return out
+
+
+def available_hours(scenario: Scenario) -> pd.Series:
+    """Hours a week each (site, resource) can work, after efficiency and breakdowns."""
+    r = scenario.resources
+    hours = (
+        r["units"].to_numpy(float)
+        * r["hours_per_week"].to_numpy(float)
+        * r["efficiency"].to_numpy(float)
+        * availability(r["mtbf_h"], r["mttr_h"])
+    )
+    index = pd.MultiIndex.from_frame(r[["site", "resource"]].astype(str))
+    return pd.Series(hours, index=index, name="hours", dtype=float)
+
+
+def _chain(yields: np.ndarray, rework_pos: np.ndarray) -> tuple[np.ndarray, float]:
+    """(expected visits of each step per unit started, probability of finishing good)."""
+    n = len(yields)
+    q = np.zeros((n, n))
+    for k in range(n):
+        if k + 1 < n:
+            q[k, k + 1] += yields[k]
+        if rework_pos[k] >= 0:
+            q[k, rework_pos[k]] += 1.0 - yields[k]
+    visits = np.linalg.inv(np.eye(n) - q)[0]
+    return visits, float(visits[n - 1] * yields[n - 1])
+
+
+def visits_per_good_unit(yields: np.ndarray, rework_pos: np.ndarray) -> np.ndarray:
+    """Expected visits of each step per good unit out of the last step.
+
+    ``yields[k]`` is the pass probability of step position *k*; ``rework_pos[k]`` the position
+    a failed unit returns to, or -1 for scrap.
+    """
+    visits, good = _chain(yields, rework_pos)
+    return np.asarray(visits / good, dtype=float)
+
+
+def good_fraction(yields: np.ndarray, rework_pos: np.ndarray) -> float:
+    """Probability that a unit started on the routing finishes good."""
+    return _chain(yields, rework_pos)[1]
+
+
+def _routings(scenario: Scenario) -> list[tuple[str, str, pd.DataFrame, np.ndarray]]:
+    """(site, item, steps in order, rework position of each step) per routing."""
+    ops = scenario.operations
+    out = []
+    for (site, item), steps in ops.sort_values("step").groupby(["site", "item"], sort=True):
+        position = {int(s): i for i, s in enumerate(steps["step"].to_numpy())}
+        rework = np.array([position.get(int(r), -1) for r in steps["rework_to"]], dtype=int)
+        out.append((str(site), str(item), steps, rework))
+    return out
+
+
+def hours_per_good_unit(scenario: Scenario, automation: bool = True) -> pd.DataFrame:
+    """Hours a good unit loads on each resource: columns site, item, resource, hours."""
+    if scenario.operations.empty:
+        return pd.DataFrame(
+            {c: pd.Series(dtype=object if c != "hours" else float) for c in _LOAD_COLUMNS}
+        )
+    reduction: dict[str, float] = dict(scenario.config.automation.touch_time_reduction)
+    kind = scenario.resources.set_index(["site", "resource"])["kind"]
+    rows: list[tuple[str, str, str, float]] = []
+    for site, item, steps, rework in _routings(scenario):
+        visits = visits_per_good_unit(steps["yield"].to_numpy(dtype=float), rework)
+        hours = steps["hours"].to_numpy(dtype=float) * visits
+        for res, h in zip(steps["resource"], hours, strict=True):
+            factor = 1.0
+            if automation and (site, res) in kind.index:
+                factor = 1.0 - float(reduction.get(str(kind.loc[(site, res)]), 0.0))
+            rows.append((site, item, str(res), float(h) * factor))
+    out = pd.DataFrame(rows, columns=_LOAD_COLUMNS)
+    return out.groupby(["site", "item", "resource"], as_index=False, sort=True)["hours"].sum()
+
+
+def starts_per_good_unit(scenario: Scenario) -> pd.Series:
+    """Units started per good unit, ``1 / g``, by (site, item) of every routing (1 elsewhere:
+    look up with ``.get(key, 1.0)``)."""
+    keys, values = [], []
+    for site, item, steps, rework in _routings(scenario):
+        keys.append((site, item))
+        values.append(1.0 / good_fraction(steps["yield"].to_numpy(dtype=float), rework))
+    index = pd.MultiIndex.from_tuples(keys, names=["site", "item"]) if keys else None
+    return pd.Series(values, index=index, dtype=float, name="starts")
+
+
+_BOM_COLUMNS = ["site", "parent", "child", "qty", "scrap", "per_unit"]
+
+
+def bom_lines(scenario: Scenario) -> pd.DataFrame:
+    """The BOM as it applies at each plant that makes the parent: columns site, parent, child,
+    qty, scrap and ``per_unit`` (children issued per good parent, module docstring)."""
+    bom, make = scenario.bom, scenario.make
+    if bom.empty or make.empty:
+        return pd.DataFrame({c: pd.Series(dtype=float) for c in _BOM_COLUMNS})
+    made = make[["site", "item"]].drop_duplicates().rename(columns={"item": "parent"})
+    lines = made.merge(bom.rename(columns={"site": "bom_site"}), on="parent")
+    lines = lines[(lines["bom_site"] == "") | (lines["bom_site"] == lines["site"])].copy()
+    lines["specific"] = lines["bom_site"] != ""
+    lines = lines.sort_values(["site", "parent", "child", "specific"])
+    lines = lines.drop_duplicates(["site", "parent", "child"], keep="last")
+    starts = starts_per_good_unit(scenario)
+    shrink = [starts.get(k, 1.0) for k in zip(lines["site"], lines["parent"], strict=True)]
+    lines["per_unit"] = lines["qty"] / (1.0 - lines["scrap"]) * np.asarray(shrink, dtype=float)
+    return lines[_BOM_COLUMNS].reset_index(drop=True)
+
+
+def bom_per_site(scenario: Scenario) -> dict[tuple[str, str], dict[str, float]]:
+    """Children issued per good parent, by (site, parent): ``{child: per_unit}``."""
+    out: dict[tuple[str, str], dict[str, float]] = {}
+    lines = bom_lines(scenario)
+    for site, parent, child, per_unit in zip(
+        lines["site"], lines["parent"], lines["child"], lines["per_unit"], strict=True
+    ):
+        out.setdefault((str(site), str(parent)), {})[str(child)] = float(per_unit)
+    return out
