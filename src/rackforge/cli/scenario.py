@@ -11,6 +11,7 @@ from rich.table import Table
 
 from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, load_or_exit
 from rackforge.scenario import bundled_names, bundled_path, save_workbook
+from rackforge.scenario.derived import value_warnings
 from rackforge.scenario.summary import summarize
 
 
@@ -21,6 +22,10 @@ def validate(path: str | None = PathArg) -> None:
     console.print(
         f"[green]valid[/]: {scenario.config.name} ({rows} rows in {len(scenario.tables)} tables)"
     )
+    for problem in value_warnings(scenario):
+        err_console.print(
+            f"warning: {problem}", markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
 
 
 def show(

@@ -14,7 +14,9 @@ requirement, and so does the parent's routing, ``starts`` units started per good
 hours after efficiency and breakdowns and the load is the hours per good unit, both from
 :mod:`rackforge.scenario.derived`.
 
-Holding cost per unit per week is ``holding_rate / 52 * unit_value`` (the carrying charge
+Holding cost per unit per week is ``holding_rate / 52 * v``, ``v`` the item's holding value
+(its ``unit_value``, or the value of its parts where higher: :mod:`rackforge.scenario.derived`;
+the carrying charge
 ``r * v`` of Silver, Pyke & Peterson 1998, *Inventory Management and Production Planning and
 Scheduling*, 3rd ed., taken per week).
 """
@@ -31,6 +33,7 @@ from rackforge.scenario.derived import (
     WEEKS_PER_YEAR,
     available_hours,
     bom_lines,
+    holding_value,
     hours_per_good_unit,
 )
 
@@ -126,7 +129,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     """Index the scenario for planning (see the module docstring for the rules)."""
     h = scenario.config.horizon_weeks
     items = scenario.items[["item", "kind", "unit_value", "generation"]].reset_index(drop=True)
-    value = items.set_index("item")["unit_value"].astype(float)
+    value = holding_value(scenario)
     rate = scenario.item_holding_rate()
 
     make = scenario.make.reset_index(drop=True)

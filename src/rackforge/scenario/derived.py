@@ -16,6 +16,9 @@
 * **BOM per site**: a BOM line with a blank site applies at every site that makes the parent;
   a line for a given site replaces the blank line of the same (parent, child) there. A line
   consumes ``qty / (1 - scrap) * starts`` children per good parent.
+* **Holding value**: an item is held at ``max(unit_value, value of its parts)`` (the parts
+  issued per good unit at their own holding value, rolled up the BOM): stock gains no value
+  by being assembled, so holding cost gives the plan no reason to assemble unordered racks.
 * **Starts per good unit** (routing shrinkage): a unit scrapped in the routing has consumed
   its material, so ``1 / g`` units' worth of BOM children are issued per good unit (the
   shrinkage factor of MRP, Vollmann et al. 2005, *Manufacturing Planning and Control for
@@ -28,6 +31,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Scenario
 
 #: Weeks in the planning year (holding rates are annual), hours in a calendar week.
@@ -160,4 +164,69 @@ def bom_per_site(scenario: Scenario) -> dict[tuple[str, str], dict[str, float]]:
         lines["site"], lines["parent"], lines["child"], lines["per_unit"], strict=True
     ):
         out.setdefault((str(site), str(parent)), {})[str(child)] = float(per_unit)
+    return out
+
+
+def parts_value(scenario: Scenario) -> pd.DataFrame:
+    """Value of the material in one good unit of each made (site, item): the children issued
+    per good unit times their holding value (:func:`holding_value`), rolled up the BOM.
+    Columns site, item, value."""
+    own = scenario.items.set_index("item")["unit_value"].astype(float)
+    children = bom_per_site(scenario)
+    made: dict[str, list[str]] = {}
+    for site, item in zip(scenario.make["site"], scenario.make["item"], strict=True):
+        made.setdefault(str(item), []).append(str(site))
+    held: dict[str, float] = {}
+    parts: dict[tuple[str, str], float] = {}
+
+    def value(item: str) -> float:
+        if item not in held:
+            held[item] = float(own[item])  # a BOM is a DAG (validated): no cycle back here
+            for site in made.get(item, []):
+                parts[(site, item)] = sum(
+                    q * value(c) for c, q in children.get((site, item), {}).items()
+                )
+                held[item] = max(held[item], parts[(site, item)])
+        return held[item]
+
+    for item in own.index:
+        value(str(item))
+    rows = [(s, i, v) for (s, i), v in sorted(parts.items())]
+    return pd.DataFrame(rows, columns=["site", "item", "value"])
+
+
+def holding_value(scenario: Scenario) -> pd.Series:
+    """Value a unit of each item is held at: its ``unit_value``, or the value of its parts
+    where that is higher (at the plant whose BOM makes it dearest). Stock of an assembly can
+    then never cost less to hold than the parts it was made of, so the plan has no reason to
+    assemble what nobody ordered."""
+    value = scenario.items.set_index("item")["unit_value"].astype(float).copy()
+    parts = parts_value(scenario)
+    if not parts.empty:
+        top = parts.groupby("item")["value"].max()
+        value.loc[top.index] = np.maximum(value.loc[top.index].to_numpy(), top.to_numpy())
+    return value
+
+
+def value_warnings(scenario: Scenario) -> list[Problem]:
+    """A warning, located at its ``items`` row, for each assembly whose ``unit_value`` is
+    below the value of its parts (the planner then holds it at its parts' value)."""
+    parts = parts_value(scenario)
+    items = scenario.items.reset_index(drop=True)
+    line = {str(item): k + 2 for k, item in enumerate(items["item"])}  # 1: the header
+    own = items.set_index("item")["unit_value"].astype(float)
+    out = []
+    for item, rows in parts.groupby("item", sort=True):
+        worst = rows.loc[rows["value"].idxmax()]
+        if float(worst["value"]) > float(own[item]) * (1 + 1e-9):
+            out.append(
+                Problem(
+                    "items.csv",
+                    f"{float(own[item]):,.2f} is below the value of its parts at "
+                    f"{worst['site']} ({float(worst['value']):,.2f}); the planner holds it at "
+                    "its parts' value",
+                    line[str(item)],
+                    "unit_value",
+                )
+            )
     return out

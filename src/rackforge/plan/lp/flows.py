@@ -5,7 +5,11 @@ Timing (all in whole weeks; H = horizon):
     are consumed in week t, ``qty / (1 - scrap)`` per good unit;
   * a purchase ordered in week t arrives after ``supply.lead_weeks``; a transfer shipped in
     week t arrives after ``lanes.lead_weeks``;
-  * flows that could only arrive after the horizon get no variable.
+  * flows that could only arrive after the horizon get no variable;
+  * stock in production and in transit along lanes (the pipeline) is charged the holding cost
+    of the item it becomes, for each week of the lead time: otherwise starting production or
+    shipping would hide stock from its holding cost, and a plan with no demand would build
+    and ship racks to save it.
 Stock balance per node and week:
   ``stock[t] = stock[t-1] + receipts[t] + arrivals[t] - consumption[t] - shipped[t]
   - delivered[t]``, with ``stock[-1] = on_hand`` and ``stock >= 0``.
@@ -80,9 +84,17 @@ def add_production(build: Build) -> None:
         return
     lead = make["lead"].to_numpy(int)
     labels = _flow_variable(build, "produce", "make", lead)
-    _arrive(build, labels, make["node"].to_numpy(np.int64), lead)
+    node = make["node"].to_numpy(np.int64)
+    _arrive(build, labels, node, lead)
     cost = make["cost"].to_numpy(float)
     build.cost(CostPart.PRODUCTION, labels, np.repeat(cost[:, None], build.horizon, axis=1))
+    _pipeline_holding(build, labels, node, lead)
+
+
+def _pipeline_holding(build: Build, labels: np.ndarray, node: np.ndarray, lead: np.ndarray) -> None:
+    """Holding cost of a flow's units for the ``lead`` weeks they are under way to ``node``."""
+    per_unit = build.net.nodes["holding"].to_numpy(float)[node] * lead
+    build.cost(CostPart.HOLDING, labels, np.repeat(per_unit[:, None], build.horizon, axis=1))
 
 
 def add_bom_consumption(build: Build) -> None:
@@ -118,10 +130,12 @@ def add_transfers(build: Build) -> None:
         return
     lead = arcs["lead"].to_numpy(int)
     labels = _flow_variable(build, "ship", "arc", lead)
-    _arrive(build, labels, arcs["to_node"].to_numpy(np.int64), lead)
+    to_node = arcs["to_node"].to_numpy(np.int64)
+    _arrive(build, labels, to_node, lead)
     _depart(build, labels, arcs["from_node"].to_numpy(np.int64), 1.0)
     cost = arcs["cost"].to_numpy(float)
     build.cost(CostPart.TRANSPORT, labels, np.repeat(cost[:, None], build.horizon, axis=1))
+    _pipeline_holding(build, labels, to_node, lead)
 
 
 def add_demand(build: Build) -> None:
