@@ -7,6 +7,7 @@ sentences; nothing here solves or simulates anything.
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 from typing import Any
 
 import numpy as np
@@ -130,6 +131,14 @@ def stage_rows(job: JobResult) -> pd.DataFrame:
     return pd.DataFrame(rows, columns=columns)
 
 
+def no_plan_text(job: JobResult) -> str | None:
+    """What every plan figure, table and line says when the plan step found no plan."""
+    result = job.plan
+    if result is None or result.has_plan:
+        return None
+    return f"No plan ({result.status.value}): {result.message}"
+
+
 def figures(job: JobResult) -> list[fig.Figure]:
     """The report's figures, in reading order."""
     out = [
@@ -138,6 +147,9 @@ def figures(job: JobResult) -> list[fig.Figure]:
         fig.purchases_by_country(purchases(job), _domestic_share(job)),
         fig.bottlenecks(bottleneck_rows(job)),
     ]
+    missing = no_plan_text(job)
+    if missing is not None:
+        out = [replace(f, takeaway=missing) for f in out]
     if job.twin is not None:
         out.append(fig.twin_today_vs_automated(twin_rows(job), job.twin_weeks))
     if job.risk is not None:
@@ -268,8 +280,12 @@ def _twin_line(job: JobResult) -> list[str]:
 
 
 def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
-    """Every table of the job, one sheet each."""
-    tables: dict[str, pd.DataFrame] = {}
+    """Every table of the job, one sheet each; the first, ``summary``, holds the answer's
+    sentences (and says so where there is no plan)."""
+    tables: dict[str, pd.DataFrame] = {"summary": pd.DataFrame({"summary": summary(job)})}
+    result = job.plan
+    if result is not None and not result.has_plan:
+        tables["plan"] = pd.DataFrame({"status": [result.status.value], "message": [result.message]})
     if job.roadmap is not None:
         tables["roadmap_runs"] = pd.DataFrame([w.to_dict() for w in job.roadmap.workloads])
         tables["roadmap_demand"] = pd.DataFrame([d.to_dict() for d in job.roadmap.demand])

@@ -119,7 +119,10 @@ def _roadmap(job: JobResult) -> None:
 def _plan(job: JobResult) -> None:
     job.plan = plan(job.scenario)
     if not job.plan.has_plan:
-        job.notes.append(f"plan: no plan ({job.plan.message}); the twin runs a level plan")
+        job.notes.append(
+            f"plan: no plan ({job.plan.message}); the twin runs a level plan from demand, and "
+            "risk and stress measure the network with their own flow models, not a plan"
+        )
 
 
 def _twin(job: JobResult, progress: Callable[[int, int], None]) -> None:
