@@ -359,7 +359,9 @@ def pyomo_model(net: Network, options: PlanOptions) -> pyo.ConcreteModel:
     duty = price * sup["tariff"].to_numpy()
     hold = nodes["holding"].to_numpy()
     bp, lp = dem["backlog_penalty"].to_numpy(), dem["lost_penalty"].to_numpy()
-    cost_m, cost_a = make["cost"].to_numpy(), arcs["cost"].to_numpy()
+    # pipeline stock (in production, in transit) pays the holding cost of what it becomes
+    cost_m = make["cost"].to_numpy() + hold[make["node"].to_numpy()] * make["lead"].to_numpy()
+    cost_a = arcs["cost"].to_numpy() + hold[arcs["to_node"].to_numpy()] * arcs["lead"].to_numpy()
     penalty = options.safety_penalty_share * nodes["unit_value"].to_numpy()
     lost_cost = lp + (bp * (h - dues) if net.backlog else 0.0)
     m.obj = pyo.Objective(

@@ -49,26 +49,26 @@ class Scaling:
         return sparse.csr_matrix(sparse.diags(self.row) @ a @ sparse.diags(self.col))
 
     def cost(self, c: np.ndarray) -> np.ndarray:
-        return np.asarray(c, float) * self.col * self.objective
+        return np.asarray(np.asarray(c, float) * self.col * self.objective, dtype=float)
 
     def rhs(self, b: np.ndarray) -> np.ndarray:
-        return np.asarray(b, float) * self.row
+        return np.asarray(np.asarray(b, float) * self.row, dtype=float)
 
     def bounds(self, bound: np.ndarray) -> np.ndarray:
-        return np.asarray(bound, float) / self.col
+        return np.asarray(np.asarray(bound, float) / self.col, dtype=float)
 
     def primal(self, x_scaled: np.ndarray) -> np.ndarray:
-        return np.asarray(x_scaled, float) * self.col
+        return np.asarray(np.asarray(x_scaled, float) * self.col, dtype=float)
 
     def to_scaled(self, x: np.ndarray) -> np.ndarray:
-        return np.asarray(x, float) / self.col
+        return np.asarray(np.asarray(x, float) / self.col, dtype=float)
 
     def dual(self, y_scaled: np.ndarray) -> np.ndarray:
-        return np.asarray(y_scaled, float) * self.row / self.objective
+        return np.asarray(np.asarray(y_scaled, float) * self.row / self.objective, dtype=float)
 
 
 def _pow2(x: np.ndarray) -> np.ndarray:
-    return np.exp2(np.round(np.log2(x)))
+    return np.asarray(np.exp2(np.round(np.log2(x))), dtype=float)
 
 
 def _geometric(abs_a: sparse.csr_matrix) -> np.ndarray:
@@ -85,9 +85,7 @@ def _geometric(abs_a: sparse.csr_matrix) -> np.ndarray:
     return np.asarray(1.0 / np.sqrt(hi * lo), dtype=float)
 
 
-def equilibrate(
-    a: sparse.csr_matrix, c: np.ndarray, integer: np.ndarray | None = None
-) -> Scaling:
+def equilibrate(a: sparse.csr_matrix, c: np.ndarray, integer: np.ndarray | None = None) -> Scaling:
     """Power-of-two scaling of ``a`` (rows and columns) and of the costs ``c``.
 
     The objective factor centres the nonzero scaled cost magnitudes (geometrically) on

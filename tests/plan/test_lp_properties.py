@@ -4,6 +4,7 @@ deliveries within demand, non-negative cost parts that add up to the objective."
 from __future__ import annotations
 
 from collections import defaultdict
+
 import pytest
 from hypothesis import HealthCheck, given, settings
 from plan_scenarios import networks

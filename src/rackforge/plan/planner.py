@@ -147,6 +147,11 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
         PlanStatus.FEASIBLE: "feasible plan, not proven optimal",
         PlanStatus.TIME_LIMIT: f"time limit reached; best plan found (gap {sol.gap or 0:.2%})",
     }[status]
+    if sol.rescued:
+        message += (
+            " (branch and cut ended without a plan; this one was built from the LP relaxation "
+            f"with rounded orders: gap {sol.gap or 0:.2%} against the relaxation's bound)"
+        )
     bind = binding(pm, sol) if options.explain else _empty_binding()
     late = (
         explain_late(net, tables.service, Shadows.of(pm, sol), scenario.week_label)

@@ -285,7 +285,9 @@ def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
     tables: dict[str, pd.DataFrame] = {"summary": pd.DataFrame({"summary": summary(job)})}
     result = job.plan
     if result is not None and not result.has_plan:
-        tables["plan"] = pd.DataFrame({"status": [result.status.value], "message": [result.message]})
+        tables["plan"] = pd.DataFrame(
+            {"status": [result.status.value], "message": [result.message]}
+        )
     if job.roadmap is not None:
         tables["roadmap_runs"] = pd.DataFrame([w.to_dict() for w in job.roadmap.workloads])
         tables["roadmap_demand"] = pd.DataFrame([d.to_dict() for d in job.roadmap.demand])

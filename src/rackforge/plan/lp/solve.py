@@ -180,8 +180,12 @@ def _load(model: linopy.Model, settings: SolverSettings) -> _Loaded:
     return loaded
 
 
+#: Seconds the rescue of a MIP gets at least for each of its solves, even past the limit.
+RESCUE_MIN_S = 5.0
+
+
 def _remaining(settings: SolverSettings, start: float) -> float:
-    return max(1.0, settings.time_limit_s - (time.perf_counter() - start))
+    return max(RESCUE_MIN_S, settings.time_limit_s - (time.perf_counter() - start))
 
 
 def _rescue(
@@ -198,6 +202,8 @@ def _rescue(
     relaxed = lp.run(_remaining(settings, start))
     if relaxed == _MS.kInfeasible:
         return SolveStatus.INFEASIBLE, math.nan, None
+    if relaxed == _MS.kTimeLimit:
+        return SolveStatus.TIME_LIMIT, math.nan, None
     if relaxed != _MS.kOptimal:
         return SolveStatus.ERROR, math.nan, None
     bound = lp.objective(lp.columns())
@@ -211,7 +217,7 @@ def _rescue(
     lp.fix_integers(None)
     lp.set_integrality(True)
     if rounded is None:
-        return SolveStatus.ERROR, bound, None
+        return SolveStatus.TIME_LIMIT, bound, None
     lp.h.setSolution(int(rounded.size), np.arange(rounded.size, dtype=np.int32), rounded)
     status = lp.run(_remaining(settings, start))
     cost_rounded = lp.objective(lp.scaling.primal(rounded))
