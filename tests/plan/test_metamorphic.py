@@ -121,11 +121,11 @@ def tightened(draw: st.DrawFn, s: Scenario) -> tuple[Scenario, str]:
         return scaled_cell(draw, s, "make", "max_per_week", factor, blank=5.0)
     if kind == "resource":
         return scaled_cell(draw, s, "resources", "hours_per_week", factor)
-    if kind in ("capacity", "price"):
-        return scaled_cell(draw, s, "supply", "capacity_per_week", factor, blank=10.0)
     dearer = price_cuts_that_loosen(s)  # dearer foreign offers only: see there
     if kind == "price" and dearer:
         return scaled_cell(draw, s, "supply", "price", 1.0 / factor, rows=dearer)
+    if kind in ("capacity", "price"):
+        return scaled_cell(draw, s, "supply", "capacity_per_week", factor, blank=10.0)
     if kind == "moq":
         row = draw(st.integers(0, len(s.supply) - 1))
         moq = float(s.supply["moq"].iloc[row]) + 4.0
