@@ -10,7 +10,8 @@ time), else the cheapest lane into the site from a site that has the item.
 * Arcs: BOM children of a made item at the same site, ``qty / (1 - scrap)`` per unit (a line
   for the site overrides a blank-site line); the origin of a lane, one per unit.
 * Cost added: ``make.cost``, the landed purchase price, or ``lanes.cost_per_unit``; holding cost
-  ``h_j`` = the item's holding rate x its ``unit_value`` (the scenario's valuation of stock).
+  ``h_j`` = the item's holding rate x its holding value, and the children per good unit of a
+  made item, both as the planner counts them (:mod:`rackforge.scenario.derived`).
 * Demand stages: every demanded ``(site, item)``; weekly quantities over the horizon (weeks
   without a row count as 0) give the mean and, per :class:`DemandVariability`, the standard
   deviation; ``z = Phi^-1(service_level)``; maximum service time ``max_service_weeks``.
@@ -29,6 +30,7 @@ from scipy.stats import norm
 from rackforge.inventory.model import Arc, GSMError, GSMNetwork, Stage
 from rackforge.inventory.results import GSMResult
 from rackforge.scenario import Scenario
+from rackforge.scenario.derived import bom_per_site, holding_value
 
 
 class DemandVariability(Enum):
@@ -138,18 +140,6 @@ def _resolve(
     return found
 
 
-def _bom(scenario: Scenario, site: str, parent: str) -> list[tuple[str, float]]:
-    """Children of ``parent`` made at ``site``: ``(child, qty / (1 - scrap))``."""
-    bom = scenario.bom
-    lines = bom[(bom["parent"] == parent) & ((bom["site"] == "") | (bom["site"] == site))]
-    lines = lines.assign(specific=lines["site"] != "").sort_values(["child", "specific"])
-    lines = lines.drop_duplicates("child", keep="last")
-    return [
-        (str(c), float(q) / (1.0 - float(s)))
-        for c, q, s in lines[["child", "qty", "scrap"]].itertuples(index=False)
-    ]
-
-
 def _weekly_stats(
     scenario: Scenario, variability: DemandVariability
 ) -> dict[tuple[str, str], tuple[float, float]]:
@@ -193,7 +183,8 @@ def network_from_scenario(
     z = float(norm.ppf(options.service_level))
     stats = _weekly_stats(scenario, options.variability)
     sources = _sources(scenario)
-    value = scenario.items.set_index("item")["unit_value"].astype(float)
+    value = holding_value(scenario)
+    children = bom_per_site(scenario)
     rate = scenario.item_holding_rate().astype(float)
     if options.holding_rate is not None:
         rate = pd.Series(options.holding_rate, index=rate.index)
@@ -208,7 +199,7 @@ def network_from_scenario(
         source = _resolve(scenario, key, sources, set())
         upstream: list[tuple[tuple[str, str], float]] = []
         if source is not None and source.kind is SourceKind.MAKE:
-            upstream = [((site, child), qty) for child, qty in _bom(scenario, site, item)]
+            upstream = [((site, c), q) for c, q in children.get((site, item), {}).items()]
         elif source is not None and source.kind is SourceKind.MOVE:
             upstream = [((source.origin, item), 1.0)]
         mean, std = stats.get(key, (0.0, 0.0))

@@ -30,9 +30,9 @@ import pandas as pd
 
 from rackforge.scenario import Scenario
 from rackforge.scenario.derived import (
-    WEEKS_PER_YEAR,
     available_hours,
     bom_lines,
+    holding_cost_per_week,
     holding_value,
     hours_per_good_unit,
 )
@@ -130,7 +130,6 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     h = scenario.config.horizon_weeks
     items = scenario.items[["item", "kind", "unit_value", "generation"]].reset_index(drop=True)
     value = holding_value(scenario)
-    rate = scenario.item_holding_rate()
 
     make = scenario.make.reset_index(drop=True)
     bom = _expand_bom(scenario, make)
@@ -149,7 +148,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     nodes["on_hand"] = stock["on_hand"].reindex(key).fillna(0.0).to_numpy()
     nodes["safety_stock"] = stock["safety_stock"].reindex(key).fillna(0.0).to_numpy()
     nodes["unit_value"] = nodes["item"].map(value).astype(float)
-    nodes["holding"] = nodes["item"].map(rate).astype(float) / WEEKS_PER_YEAR * nodes["unit_value"]
+    nodes["holding"] = nodes["item"].map(holding_cost_per_week(scenario)).astype(float)
     nodes["sourced"] = [p in reachable for p in pairs]
 
     def node_of(frame: pd.DataFrame, site: str = "site", item: str = "item") -> np.ndarray:

@@ -18,7 +18,12 @@ from rackforge.risk.network import (
     RiskNode,
 )
 from rackforge.scenario import Scenario
-from rackforge.scenario.derived import available_hours, bom_per_site, hours_per_good_unit
+from rackforge.scenario.derived import (
+    available_hours,
+    bom_per_site,
+    holding_cost_per_week,
+    hours_per_good_unit,
+)
 
 
 def build_network(scenario: Scenario, default_ttr_weeks: float = DEFAULT_TTR_WEEKS) -> Network:
@@ -238,11 +243,8 @@ class _Builder:
             np.add.at(demand[g], weeks, rows["qty"].to_numpy(dtype=float))
             np.add.at(penalty_value[g], weeks, (rows["qty"] * rows["lost_penalty"]).to_numpy(float))
         lost_penalty = np.divide(penalty_value, demand, out=np.zeros_like(demand), where=demand > 0)
-        value = s.items.set_index("item")["unit_value"]
-        rate = s.item_holding_rate()
-        holding = np.array(
-            [float(value[item]) * float(rate[item]) / 52.0 for _, item in self.points]
-        )
+        per_week = holding_cost_per_week(s)
+        holding = np.array([float(per_week[item]) for _, item in self.points])
         cons_ptr, cons = _csr(self.cons)
         owner_ptr, owners = _csr([[(o, 1.0) for o in own] for own in self.owners])
         pool_ptr, members = _csr(self.pool_members)

@@ -27,6 +27,7 @@ import numpy as np
 from numpy.typing import NDArray
 
 from rackforge.risk.network import FloatArray, IntArray
+from rackforge.scenario.derived import WEEKS_PER_YEAR
 
 BoolArray = NDArray[np.bool_]
 
@@ -41,7 +42,7 @@ class DurationModel(Enum):
 
 def weekly_hazard(annual_prob: FloatArray) -> FloatArray:
     """``h = 1 - (1 - p)^(1/52)``: the weekly onset probability of an annual probability."""
-    return 1.0 - np.power(1.0 - np.clip(annual_prob, 0.0, 1.0), 1.0 / 52.0)
+    return 1.0 - np.power(1.0 - np.clip(annual_prob, 0.0, 1.0), 1.0 / WEEKS_PER_YEAR)
 
 
 @dataclass(frozen=True)

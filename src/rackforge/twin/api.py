@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from rackforge.scenario import Scenario
+from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.twin.build import line_from_scenario
 from rackforge.twin.options import Levers, TwinOptions
 from rackforge.twin.results import TwinResult
@@ -62,7 +63,7 @@ class AutomationComparison:
 def _per_run(result: TwinResult) -> tuple[list[float], list[float]]:
     throughput, cycle = [], []
     for run in result.runs:
-        weeks = run.window_h / 168.0
+        weeks = run.window_h / HOURS_PER_WEEK
         throughput.append(sum(run.route_completed) / weeks)
         n = sum(len(c) for c in run.route_cycle)
         cycle.append(sum(float(c.sum()) for c in run.route_cycle) / n if n else float("nan"))

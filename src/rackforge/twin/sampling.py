@@ -24,7 +24,7 @@ from collections.abc import Callable, Iterator
 import numpy as np
 import numpy.typing as npt
 
-from rackforge.twin.spec import Dist
+from rackforge.twin.spec import HOURS_PER_WEEK, Dist
 
 BLOCK = 1024
 #: Below this coefficient of variation a lognormal or gamma time is taken as fixed (a gamma
@@ -75,7 +75,7 @@ def uniform_stream(rng: np.random.Generator, block: int = BLOCK) -> Iterator[flo
     return _blocks(lambda n: rng.random(n), block)
 
 
-def plan_times(weekly: tuple[float, ...], week_h: float = 168.0) -> Iterator[float]:
+def plan_times(weekly: tuple[float, ...], week_h: float = HOURS_PER_WEEK) -> Iterator[float]:
     """Release times of a weekly plan: the units of week ``w`` evenly spread over that week.
 
     Fractional plan quantities are rounded so that the cumulative release never drifts from
