@@ -9,9 +9,9 @@ from pathlib import Path
 import openpyxl
 
 from rackforge import Scenario
+from rackforge.job import JobOptions, JobResult
 from rackforge.plan import PlanOptions, PlanStatus, plan
 from rackforge.report.collect import figures, summary
-from rackforge.report.job import JobOptions, JobResult
 from rackforge.report.output import write_outputs
 
 

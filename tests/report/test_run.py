@@ -12,9 +12,9 @@ from typer.testing import CliRunner
 
 from rackforge import Scenario
 from rackforge.cli import app
+from rackforge.job import JobOptions, JobResult, busiest_window
 from rackforge.plan import plan
 from rackforge.report.browser import check_report, find_chromium
-from rackforge.report.job import JobOptions, JobResult, busiest_window
 
 CHROMIUM = find_chromium()
 runner = CliRunner()

@@ -17,8 +17,8 @@ from rackforge.cli._common import (
     progress,
 )
 from rackforge.inventory import GSMError
+from rackforge.job import JobOptions, Step, run_job
 from rackforge.report.collect import summary
-from rackforge.report.job import JobOptions, Step, run_job
 from rackforge.report.output import write_outputs
 from rackforge.scenario import ScenarioError
 from rackforge.twin import TwinError

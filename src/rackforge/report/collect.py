@@ -1,6 +1,6 @@
 """From the job's engine results to the report: figure tables, figures, summary, workbook.
 
-Every function reads a :class:`~rackforge.report.job.JobResult` and returns plain tables or
+Every function reads a :class:`~rackforge.job.JobResult` and returns plain tables or
 sentences; nothing here solves or simulates anything.
 """
 
@@ -13,8 +13,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rackforge.job import JobResult, Step
 from rackforge.report import figures as fig
-from rackforge.report.job import JobResult, Step
 from rackforge.twin import TwinResult
 
 
@@ -169,6 +169,7 @@ def _domestic_share(job: JobResult) -> float:
 def summary(job: JobResult) -> list[str]:
     """The answer in a few sentences, each computed from a step's result."""
     lines: list[str] = []
+    money = job.scenario.config.currency
     if job.roadmap is not None:
         lines.append(_roadmap_line(job))
     result = job.plan
@@ -179,7 +180,7 @@ def summary(job: JobResult) -> list[str]:
             k = result.kpis
             total = sum(v for key, v in result.cost.items() if key != "total")
             lines.append(
-                f"Plan {result.status.value}: cost {total:,.0f} USD; fill rate {k.fill_rate:.1%} "
+                f"Plan {result.status.value}: cost {total:,.0f} {money}; fill rate {k.fill_rate:.1%} "
                 f"({k.on_time_units:,.0f} of {k.demand_units:,.0f} units on time, "
                 f"{k.late_units:,.0f} late, {k.lost_units:,.0f} lost); domestic share of "
                 f"purchases {k.domestic_share:.1%}."
@@ -191,7 +192,7 @@ def summary(job: JobResult) -> list[str]:
             where = f" ({b.item})" if b.item and b.item not in b.id else ""
             lines.append(
                 f"Bottleneck: {b.kind.value} {b.id}{where}, binding {b.binding_weeks} weeks; "
-                f"its weekly shadow prices sum to {b.total_shadow_price:,.0f} USD per unit."
+                f"its weekly shadow prices sum to {b.total_shadow_price:,.0f} {money} per unit."
             )
         if result.late:
             worst = max(result.late, key=lambda d: d.late + d.lost)
@@ -227,7 +228,7 @@ def summary(job: JobResult) -> list[str]:
         inv = job.inventory
         held = sum(1 for s in inv.stages if s.safety_stock > 0)
         lines.append(
-            f"Safety stock ({inv.status.value}): {inv.total_cost:,.0f} USD a year at "
+            f"Safety stock ({inv.status.value}): {inv.total_cost:,.0f} {money} a year at "
             f"{held} of {len(inv.stages)} stages."
         )
     lines.extend(job.notes)

@@ -12,9 +12,9 @@ from pathlib import Path
 
 from rackforge import __version__
 from rackforge._json import write_json
+from rackforge.job import JobResult
 from rackforge.report.collect import figures, step_documents, summary, workbook_tables
 from rackforge.report.html import render_html, write_html
-from rackforge.report.job import JobResult
 from rackforge.report.workbook import write_workbook
 
 
