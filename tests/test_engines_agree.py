@@ -29,7 +29,7 @@ from rackforge.scenario.summary import nominal_capacity as show_capacity
 from rackforge.twin import nominal_capacity as twin_capacity
 
 sys.path.insert(0, str(Path(__file__).parent / "plan"))
-from plan_scenarios import build, demand, item, offer  # noqa: E402
+from plan_scenarios import build, demand, item, offer
 
 HAND_CAPACITY = 2 * 120 * 0.85 * 0.9 / (1.5 / (0.9 * 0.8) + 0.25)
 
@@ -168,3 +168,37 @@ def test_domestic_content_scope_network_vs_each_site() -> None:
     assert bought[("M", "SMX")] == pytest.approx(q)
     assert bought[("P", "SUS")] == pytest.approx(10.0)
     assert site.objective == pytest.approx(120.0 + q * 12.5 + (10 - q) * 12.0)
+
+
+def site_bom() -> Scenario:
+    """P makes R from sub-assembly A, which it also makes; the generic BOM line asks for 2 A
+    per R, P's own line for 1 (it replaces the generic one there). Both routings load L 1 h."""
+    hours = {"site": "P", "step": 1, "resource": "L", "hours": 1.0}
+    return build(
+        items=[item("R", 500, "rack"), item("A", 50, "assembly"), item("K", 10)],
+        bom=[
+            {"parent": "R", "child": "A", "qty": 2},
+            {"parent": "R", "child": "A", "qty": 1, "site": "P"},
+            {"parent": "A", "child": "K", "qty": 1},
+        ],
+        make=[{"site": "P", "item": i, "lead_weeks": 0} for i in ("R", "A")],
+        supply=[offer("K", 1)],
+        resources=[
+            {"site": "P", "resource": "L", "kind": "line", "units": 1, "hours_per_week": 100}
+        ],
+        operations=[{**hours, "item": "R"}, {**hours, "item": "A"}],
+        demand=[demand("d0", "R", 0, 1000, bp=50, lp=5000)],
+        horizon=1,
+    )
+
+
+def test_a_site_bom_line_replaces_the_generic_one_everywhere() -> None:
+    s = site_bom()
+    # one A per R at P: 1 h for R and 1 h for its A, so 100 h make 50 R a week
+    show = show_capacity(s).set_index(["site", "item"]).loc[("P", "R"), "units_per_week"]
+    assert float(show) == pytest.approx(50.0)
+    result = plan(s, PlanOptions(explain=False))
+    assert result.tables is not None
+    made = result.tables.production.groupby("item")["qty"].sum()
+    assert made["R"] == pytest.approx(50.0) and made["A"] == pytest.approx(50.0)
+    assert result.tables.purchases["qty"].sum() == pytest.approx(50.0)

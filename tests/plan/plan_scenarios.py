@@ -15,6 +15,7 @@ REQUIRED = {
     "bom": ["parent", "child", "qty"],
     "make": ["site", "item", "lead_weeks"],
     "supply": ["supplier", "item", "site", "lead_weeks", "price"],
+    "demand": ["demand", "item", "site", "week", "qty"],
 }
 
 
