@@ -12,6 +12,7 @@ import pandas as pd
 from rackforge.plan.explain import Bottleneck, LateDemand
 from rackforge.plan.lp.diagnose import Conflict
 from rackforge.plan.tables import PlanTables
+from rackforge.scenario.derived import rack_generations, racks_by_generation
 
 
 class PlanStatus(Enum):
@@ -102,17 +103,10 @@ class PlanResult:
         """Units of rack items completed per week (rows) and generation (columns)."""
         if self.tables is None:
             return pd.DataFrame()
-        racks = set(self.items.loc[self.items["kind"] == "rack", "item"])
-        prod = self.tables.production
-        prod = prod[prod["item"].isin(racks)]
-        out = prod.pivot_table(
-            index="available_week",
-            columns="generation",
-            values="qty",
-            aggfunc="sum",
-            fill_value=0.0,
+        done = racks_by_generation(
+            self.tables.production, "available_week", "qty", rack_generations(self.items)
         )
-        return out.rename_axis(index="week", columns="generation")
+        return done.unstack("generation", fill_value=0.0)
 
     @property
     def purchases_by_country(self) -> pd.DataFrame:

@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from rackforge.plan.explain import bottlenecks
 from rackforge.plan.result import PlanResult
 
 TOL = 1e-6
@@ -87,33 +88,19 @@ def target_check(
     meets = all(r.on_time >= r.demand - TOL for r in rows)
     bind = result.binding
     bind = bind[bind["week"] >= first - lookback]
-    top_rows: list[dict[str, Any]] = []
-    if not bind.empty:
-        grouped = (
-            bind.groupby(["kind", "id", "site", "item"])
-            .agg(
-                shadow_price=("shadow_price", "sum"),
-                first_week=("week", "min"),
-                last_week=("week", "max"),
-                weeks=("week", "count"),
-            )
-            .sort_values("shadow_price", ascending=False)
-            .head(top)
-            .reset_index()
-        )
-        top_rows = [
-            {
-                "kind": str(r.kind),
-                "id": str(r.id),
-                "site": str(r.site),
-                "item": str(r.item),
-                "first_week": labels[int(r.first_week)],
-                "last_week": labels[int(r.last_week)],
-                "binding_weeks": int(r.weeks),
-                "total_shadow_price": float(r.shadow_price),
-            }
-            for r in grouped.itertuples()
-        ]
+    top_rows: list[dict[str, Any]] = [
+        {
+            "kind": b.kind.value,
+            "id": b.id,
+            "site": b.site,
+            "item": b.item,
+            "first_week": labels[b.first_week],
+            "last_week": labels[b.last_week],
+            "binding_weeks": b.binding_weeks,
+            "total_shadow_price": b.total_shadow_price,
+        }
+        for b in bottlenecks(bind)[:top]
+    ]
     check = TargetCheck(item_kind, rows, meets, top_rows, "")
     return TargetCheck(item_kind, rows, meets, top_rows, _answer(check, labels, first))
 

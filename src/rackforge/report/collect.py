@@ -15,6 +15,7 @@ import pandas as pd
 
 from rackforge.job import JobResult, Step
 from rackforge.report import figures as fig
+from rackforge.scenario.derived import rack_generations, racks_by_generation
 from rackforge.twin import TwinResult
 
 
@@ -22,21 +23,13 @@ def weekly_output(job: JobResult) -> pd.DataFrame:
     """week_label, generation, demand, planned, delivered: rack demand due, rack output
     completed and rack demand delivered on time, by week and generation."""
     result = job.plan
-    items = job.scenario.items.set_index("item")
-    racks = items[items["kind"] == "rack"]
-    generation = racks["generation"].fillna("").astype(str).replace("", "rack")
-
-    def by_generation(frame: pd.DataFrame, week: str, qty: str) -> pd.Series:
-        """``qty`` of the rack items in ``frame`` summed by (``week``, generation)."""
-        rows = frame[frame["item"].isin(racks.index)]
-        keys = [rows[week].astype(int).rename("week"), rows["item"].map(generation)]
-        return rows[qty].astype(float).groupby(keys).sum().rename_axis(["week", "generation"])
-
-    due = by_generation(job.scenario.demand, "week", "qty")
+    generation = rack_generations(job.scenario.items)
+    due = racks_by_generation(job.scenario.demand, "week", "qty", generation)
     planned = on_time = pd.Series(dtype=float)
     if result is not None and result.tables is not None:
-        planned = by_generation(result.tables.production, "available_week", "qty")
-        on_time = by_generation(result.tables.service, "week", "on_time")
+        t = result.tables
+        planned = racks_by_generation(t.production, "available_week", "qty", generation)
+        on_time = racks_by_generation(t.service, "week", "on_time", generation)
     parts = {"demand": due, "planned": planned, "delivered": on_time}
     table = pd.concat(parts, axis=1)
     every_week = pd.MultiIndex.from_product(
@@ -68,11 +61,14 @@ def purchases(job: JobResult) -> pd.DataFrame:
 
 
 def bottleneck_rows(job: JobResult) -> pd.DataFrame:
-    """kind, id, week, shadow_price: every binding constraint and week of the plan."""
-    if job.plan is None:
-        return pd.DataFrame(columns=["kind", "id", "week", "shadow_price"])
-    binding = job.plan.binding
-    return binding.assign(kind=binding["kind"].astype(str))[["kind", "id", "week", "shadow_price"]]
+    """label, total_shadow_price: the plan's bottlenecks as the planner ranked them."""
+    found = job.plan.bottlenecks if job.plan is not None else []
+    return pd.DataFrame(
+        {
+            "label": [f"{b.kind.value} {b.id}" for b in found],
+            "total_shadow_price": [b.total_shadow_price for b in found],
+        }
+    )
 
 
 def twin_rows(job: JobResult) -> pd.DataFrame:

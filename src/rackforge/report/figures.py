@@ -111,10 +111,9 @@ def purchases_by_country(purchases: pd.DataFrame, domestic_share: float) -> Figu
 
 
 def bottlenecks(table: pd.DataFrame) -> Figure:
-    """``table``: kind, id, week, shadow_price (one row per binding constraint and week)."""
-    ranked = (
-        table.assign(label=table["kind"] + " " + table["id"]).groupby("label")["shadow_price"].sum()
-    )
+    """``table``: label, total_shadow_price (one row per bottleneck, as the planner ranks
+    them: its weekly shadow prices summed)."""
+    ranked = table.groupby("label", sort=False)["total_shadow_price"].sum()
     ranked = ranked.sort_values(ascending=True).tail(15)
     fig = go.Figure(go.Bar(x=ranked.to_numpy(), y=list(ranked.index), orientation="h"))
     fig.update_layout(

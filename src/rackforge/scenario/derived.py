@@ -28,6 +28,8 @@
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 import pandas as pd
 
@@ -240,3 +242,37 @@ def holding_cost_per_week(scenario: Scenario) -> pd.Series:
     rate = scenario.item_holding_rate()
     value = holding_value(scenario)
     return (rate.reindex(value.index).astype(float) / WEEKS_PER_YEAR * value).rename("holding")
+
+
+def rough_cut(
+    hours: pd.Series, site: str, loads: dict[str, float], max_per_week: float = math.inf
+) -> tuple[float, str]:
+    """Units a week a site can make of one item alone, and what limits it: the smallest of
+    ``max_per_week`` and, over the item's resources, available hours over hours per unit
+    (the bill-of-labour check of Vollmann et al. 2005, ch. "Capacity planning"). ``hours``
+    is :func:`available_hours`; a resource the site does not declare is uncapacitated."""
+    best, limit = float(max_per_week), "max_per_week"
+    for resource, load in loads.items():
+        if load > 0 and (site, resource) in hours.index:
+            units = float(hours[(site, resource)]) / float(load)
+            if units < best:
+                best, limit = units, f"resource {resource}"
+    return best, ("unconstrained" if math.isinf(best) else limit)
+
+
+def rack_generations(items: pd.DataFrame) -> pd.Series:
+    """The generation of each rack item (``items`` rows of kind rack; a blank generation reads
+    ``rack``), indexed by item."""
+    racks = items[items["kind"] == "rack"].set_index("item")
+    return racks["generation"].fillna("").astype(str).replace("", "rack")
+
+
+def racks_by_generation(
+    frame: pd.DataFrame, week: str, qty: str, generations: pd.Series
+) -> pd.Series:
+    """``frame[qty]`` of the rack items in ``frame`` summed by (``frame[week]``, generation);
+    ``generations`` is :func:`rack_generations`."""
+    rows = frame[frame["item"].isin(generations.index)]
+    keys = [rows[week].astype(int).rename("week"), rows["item"].map(generations)]
+    total = rows[qty].astype(float).groupby(keys).sum()
+    return total.rename_axis(["week", "generation"])

@@ -14,12 +14,16 @@ for both.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import pandas as pd
 
-from rackforge.scenario.derived import available_hours, bom_per_site, hours_per_good_unit
+from rackforge.scenario.derived import (
+    available_hours,
+    bom_per_site,
+    hours_per_good_unit,
+    rough_cut,
+)
 from rackforge.scenario.model import Scenario
 
 
@@ -60,14 +64,9 @@ def nominal_capacity(scenario: Scenario) -> pd.DataFrame:
     loads = bill_of_resources(scenario)
     rows = []
     for make in scenario.make.itertuples(index=False):
-        best, limit = float(make.max_per_week), "max_per_week"
-        for resource, load in loads[(make.site, make.item)].items():
-            if load > 0:
-                units = hours.get((make.site, resource), 0.0) / load
-                if units < best:
-                    best, limit = units, f"resource {resource}"
-        if math.isinf(best):
-            limit = "unconstrained"
+        best, limit = rough_cut(
+            hours, make.site, loads[(make.site, make.item)], float(make.max_per_week)
+        )
         rows.append(
             {"site": make.site, "item": make.item, "units_per_week": best, "limited_by": limit}
         )

@@ -14,29 +14,25 @@ import networkx as nx
 import pandas as pd
 
 from rackforge.scenario import Scenario, parse_iso_week
-from rackforge.scenario.derived import available_hours, hours_per_good_unit
+from rackforge.scenario.derived import available_hours, hours_per_good_unit, rough_cut
 from rackforge.twin.spec import TwinError
 
 PLAN_COLUMNS = ("site", "item", "week", "qty")
 
 
 def nominal_capacity(scenario: Scenario, site: str, item: str) -> float:
-    """Good units a week that ``site`` could make of ``item`` alone: the smallest over the
-    routing's resources of the available hours over the hours per good unit there (both from
-    :mod:`rackforge.scenario.derived`, as the planner counts them, before the automation
-    levers). NaN without a routing; capped by ``make.max_per_week``."""
+    """Good units a week that ``site`` could make of ``item`` alone (the rough cut of
+    :func:`rackforge.scenario.derived.rough_cut`, with the routing's hours per good unit before
+    the automation levers); NaN without a routing."""
     loads = hours_per_good_unit(scenario, automation=False)
     loads = loads[(loads["site"] == site) & (loads["item"] == item)]
     if loads.empty:
         return math.nan
-    hours = available_hours(scenario)
-    cap = math.inf
-    for resource, load in zip(loads["resource"], loads["hours"], strict=True):
-        if load > 0 and (site, resource) in hours.index:
-            cap = min(cap, float(hours[(site, resource)]) / float(load))
     make = scenario.make
     limit = make.loc[(make["site"] == site) & (make["item"] == item), "max_per_week"]
-    return min(cap, float(limit.iloc[0])) if len(limit) else cap
+    cap = float(limit.iloc[0]) if len(limit) else math.inf
+    own = dict(zip(loads["resource"], loads["hours"], strict=True))
+    return rough_cut(available_hours(scenario), site, own, cap)[0]
 
 
 def split(total: float, weights: dict[str, float], caps: dict[str, float]) -> dict[str, float]:
