@@ -21,7 +21,7 @@ from rackforge.plan import PlanResult, plan
 from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult, assess
 from rackforge.risk import stress_test as run_stress
 from rackforge.roadmap import RoadmapResult, plan_roadmap, with_roadmap_demand
-from rackforge.scenario import Scenario
+from rackforge.scenario import ItemKind, Scenario
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
 
 
@@ -149,7 +149,7 @@ def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, t
     if result is None or result.tables is None:
         return None, ()
     prod = result.tables.production
-    racks = job.scenario.items_of_kind("rack")
+    racks = job.scenario.items_of_kind(ItemKind.RACK)
     span = max(1, round(weeks))
     horizon = len(result.week_labels)
     started = prod[prod["item"].isin(racks)].groupby("week")["qty"].sum()

@@ -11,6 +11,7 @@ import pandas as pd
 
 from rackforge.plan.explain import bottlenecks
 from rackforge.plan.result import PlanResult
+from rackforge.scenario.schema import ItemKind
 
 TOL = 1e-6
 
@@ -51,7 +52,11 @@ class TargetCheck:
 
 
 def target_check(
-    result: PlanResult, weeks: int = 8, item_kind: str = "rack", lookback: int = 8, top: int = 5
+    result: PlanResult,
+    weeks: int = 8,
+    item_kind: ItemKind = ItemKind.RACK,
+    lookback: int = 8,
+    top: int = 5,
 ) -> TargetCheck:
     """Demanded vs planned output of ``item_kind`` items over the last ``weeks`` weeks, and the
     ``top`` binding limits by total shadow price from ``lookback`` weeks before that window to

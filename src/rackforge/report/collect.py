@@ -15,6 +15,7 @@ import pandas as pd
 
 from rackforge.job import JobResult, Step
 from rackforge.report import figures as fig
+from rackforge.scenario import ItemKind
 from rackforge.scenario.derived import rack_generations, racks_by_generation
 from rackforge.twin import TwinResult
 
@@ -237,7 +238,7 @@ def _roadmap_line(job: JobResult) -> str:
     racks = ", ".join(f"{n:,} {g}" for g, n in sorted(road.racks_by_generation().items()))
     mw = sum(w.facility_mw for w in road.workloads)
     in_horizon = sum(d.qty for d in road.demand)
-    rack_items = job.scenario.items_of_kind("rack")
+    rack_items = job.scenario.items_of_kind(ItemKind.RACK)
     demand = job.scenario.demand
     own = float(demand.loc[demand["item"].isin(rack_items), "qty"].sum())
     use = "the plan includes them" if job.options.roadmap_demand else "reported, not planned"
@@ -253,7 +254,7 @@ def _twin_line(job: JobResult) -> list[str]:
     if job.twin is None:
         return []
     cmp = job.twin
-    racks = job.scenario.items_of_kind("rack")
+    racks = job.scenario.items_of_kind(ItemKind.RACK)
 
     def rack_cycle_h(result: TwinResult) -> float:
         """Mean cycle time of the racks completed, weighted by their throughput."""

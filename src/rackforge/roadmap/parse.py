@@ -18,6 +18,7 @@ from rackforge.roadmap.model import Generation, InferenceFleet, Precision, Roadm
 from rackforge.roadmap.reader import PRECISIONS, Reader, join, precision_of
 from rackforge.scenario.errors import ScenarioError
 from rackforge.scenario.model import Scenario
+from rackforge.scenario.schema import ItemKind, SiteKind
 
 DEFAULT_PUE = 1.2
 DEFAULT_LEAD_WEEKS = 4
@@ -62,7 +63,7 @@ class _Parser:
             for i, k, v, n in zip(
                 items["item"], items["kind"], items["unit_value"], items["name"], strict=True
             )
-            if k == "rack"
+            if k == ItemKind.RACK
         }
         self.all_items = set(map(str, items["item"]))
         self.sites = set(map(str, scenario.sites["site"]))
@@ -391,7 +392,7 @@ class _Parser:
 
     def _first_customer_site(self) -> str | None:
         sites = self.scenario.sites
-        customers = sites.loc[sites["kind"] == "customer", "site"]
+        customers = sites.loc[sites["kind"] == SiteKind.CUSTOMER, "site"]
         return str(customers.iloc[0]) if len(customers) else None
 
     def _unique_names(self, top: Mapping[Any, Any]) -> None:

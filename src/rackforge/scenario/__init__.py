@@ -19,7 +19,16 @@ from rackforge.scenario.model import (
     iso_week_label,
     parse_iso_week,
 )
-from rackforge.scenario.schema import SCHEMAS, Column, ColumnType, TableSchema
+from rackforge.scenario.schema import (
+    SCHEMAS,
+    Column,
+    ColumnType,
+    ItemKind,
+    ReceiptSource,
+    ResourceKind,
+    SiteKind,
+    TableSchema,
+)
 from rackforge.scenario.validate import scenario_from_tables
 
 __all__ = [
@@ -28,10 +37,14 @@ __all__ = [
     "Automation",
     "Column",
     "ColumnType",
+    "ItemKind",
     "Problem",
+    "ReceiptSource",
+    "ResourceKind",
     "Scenario",
     "ScenarioConfig",
     "ScenarioError",
+    "SiteKind",
     "SolverConfig",
     "TableSchema",
     "bundled_names",

@@ -7,6 +7,7 @@ from typing import Any
 
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Automation, ScenarioConfig, SolverConfig, parse_iso_week
+from rackforge.scenario.schema import ResourceKind
 
 _KNOWN = {
     "name",
@@ -21,7 +22,7 @@ _KNOWN = {
     "automation",
     "solver",
 }
-_RESOURCE_KINDS = ("line", "test", "labor", "other")
+_RESOURCE_KINDS = tuple(k.value for k in ResourceKind)
 
 
 class _Reader:

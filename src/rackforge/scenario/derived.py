@@ -35,6 +35,7 @@ import pandas as pd
 
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Scenario
+from rackforge.scenario.schema import ItemKind
 
 #: Weeks in the planning year (holding rates are annual), hours in a calendar week.
 WEEKS_PER_YEAR = 52.0
@@ -263,8 +264,8 @@ def rough_cut(
 def rack_generations(items: pd.DataFrame) -> pd.Series:
     """The generation of each rack item (``items`` rows of kind rack; a blank generation reads
     ``rack``), indexed by item."""
-    racks = items[items["kind"] == "rack"].set_index("item")
-    return racks["generation"].fillna("").astype(str).replace("", "rack")
+    racks = items[items["kind"] == ItemKind.RACK].set_index("item")
+    return racks["generation"].fillna("").astype(str).replace("", ItemKind.RACK.value)
 
 
 def racks_by_generation(

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rackforge.scenario.schema import SCHEMAS
+from rackforge.scenario.schema import SCHEMAS, ItemKind
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -150,8 +150,8 @@ class Scenario:
         """ISO label of bucket ``week`` (``0`` -> ``config.start``)."""
         return iso_week_label(self.config.start_date + dt.timedelta(weeks=int(week)))
 
-    def items_of_kind(self, kind: str) -> set[str]:
-        """The items whose ``kind`` is ``kind`` (e.g. ``"rack"``)."""
+    def items_of_kind(self, kind: ItemKind) -> set[str]:
+        """The items whose ``kind`` is ``kind`` (e.g. ``ItemKind.RACK``)."""
         return set(self.items.loc[self.items["kind"] == kind, "item"])
 
     def item_holding_rate(self) -> pd.Series:

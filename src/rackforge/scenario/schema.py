@@ -9,7 +9,44 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
-from enum import Enum
+from enum import Enum, StrEnum
+
+
+class SiteKind(StrEnum):
+    """``sites.kind``: places that make, store or receive goods."""
+
+    PLANT = "plant"
+    WAREHOUSE = "warehouse"
+    CUSTOMER = "customer"
+
+
+class ItemKind(StrEnum):
+    """``items.kind``: racks are what the plan's target counts."""
+
+    RACK = "rack"
+    ASSEMBLY = "assembly"
+    COMPONENT = "component"
+
+
+class ResourceKind(StrEnum):
+    """``resources.kind``: the automation levers act by kind (``touch_time_reduction``)."""
+
+    LINE = "line"
+    TEST = "test"
+    LABOR = "labor"
+    OTHER = "other"
+
+
+class ReceiptSource(StrEnum):
+    """``receipts.source``: what an open order is."""
+
+    PO = "po"
+    TRANSFER = "transfer"
+    WIP = "wip"
+
+
+def _values(kind: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(k.value for k in kind)
 
 
 class ColumnType(Enum):
@@ -78,7 +115,7 @@ TABLES: tuple[TableSchema, ...] = (
         "sites",
         (
             Column("site", ID, True, description="site id"),
-            Column("kind", T, True, choices=("plant", "warehouse", "customer")),
+            Column("kind", T, True, choices=_values(SiteKind)),
             Column("country", T, True, description="ISO 3166 alpha-2 code"),
             Column("name", T, default=""),
             Column("region", T, default="", description="e.g. US-WI"),
@@ -92,7 +129,7 @@ TABLES: tuple[TableSchema, ...] = (
         "items",
         (
             Column("item", ID, True),
-            Column("kind", T, True, choices=("rack", "assembly", "component")),
+            Column("kind", T, True, choices=_values(ItemKind)),
             Column("unit_value", F, True, minimum=0, unit="currency"),
             Column("name", T, default=""),
             Column(
@@ -136,7 +173,7 @@ TABLES: tuple[TableSchema, ...] = (
         (
             Column("site", ID, True, ref="sites.site"),
             Column("resource", ID, True),
-            Column("kind", T, True, choices=("line", "test", "labor", "other")),
+            Column("kind", T, True, choices=_values(ResourceKind)),
             Column("units", N, True, minimum=0),
             Column("hours_per_week", F, True, minimum=0, maximum=168, unit="hours/unit/week"),
             Column("efficiency", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
@@ -234,7 +271,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("item", ID, True, ref="items.item"),
             Column("week", W, True),
             Column("qty", F, True, minimum=0, unit="units"),
-            Column("source", T, default="po", choices=("po", "transfer", "wip")),
+            Column("source", T, default=ReceiptSource.PO.value, choices=_values(ReceiptSource)),
         ),
         required=False,
         description="open orders already on the way",

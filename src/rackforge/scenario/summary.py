@@ -25,6 +25,7 @@ from rackforge.scenario.derived import (
     rough_cut,
 )
 from rackforge.scenario.model import Scenario
+from rackforge.scenario.schema import ItemKind
 
 
 @dataclass(frozen=True)
@@ -76,7 +77,7 @@ def nominal_capacity(scenario: Scenario) -> pd.DataFrame:
 def summarize(scenario: Scenario) -> ScenarioSummary:
     counts = {name: len(frame) for name, frame in scenario.tables.items()}
     capacity = nominal_capacity(scenario)
-    racks = scenario.items_of_kind("rack")
+    racks = scenario.items_of_kind(ItemKind.RACK)
     rack_capacity = capacity[capacity["item"].isin(racks)]
     # Plants share their resources between generations: take each plant's best rack.
     weekly_capacity = float(rack_capacity.groupby("site")["units_per_week"].max().sum())
