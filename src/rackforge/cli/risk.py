@@ -35,6 +35,8 @@ from rackforge.risk import (
 )
 from rackforge.risk.stress import run_local
 
+_STRESS = StressOptions()  # the defaults, declared once there
+
 JsonOpt = typer.Option(None, "--json", help="Also write the result as JSON to this file.")
 
 
@@ -117,17 +119,17 @@ def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str
 
 def stress(
     path: str | None = PathArg,
-    scenarios: int = typer.Option(10_000, help="Monte-Carlo scenarios."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same answer)."),
+    scenarios: int = typer.Option(_STRESS.scenarios, help="Monte-Carlo scenarios."),
+    seed: int = typer.Option(_STRESS.seed, help="Random seed (same seed, same answer)."),
     backend: Backend = typer.Option(Backend.NUMPY.value, help="Array backend."),
     dask: str | None = typer.Option(
         None, help="Run on Dask: 'local' (a LocalCluster) or a scheduler address."
     ),
     dask_workers: int = typer.Option(2, help="Workers of a local Dask cluster."),
     duration: DurationModel = typer.Option(
-        DurationModel.GEOMETRIC.value, help="Disruption length: geometric (mean TTR) or fixed."
+        _STRESS.duration.value, help="Disruption length: geometric (mean TTR) or fixed."
     ),
-    chunk_size: int = typer.Option(8192, help="Scenarios per chunk (bounds memory)."),
+    chunk_size: int = typer.Option(_STRESS.chunk_size, help="Scenarios per chunk (bounds memory)."),
     json_file: Path | None = JsonOpt,
 ) -> None:
     """Simulate random disruptions from the risk table: fill rate and who causes the losses.

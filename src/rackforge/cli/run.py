@@ -26,15 +26,20 @@ from rackforge.twin import TwinError
 EXIT_NO_PLAN = 3
 
 
+_JOB = JobOptions()  # the defaults, declared once there
+
+
 def run(
     path: str | None = PathArg,
     out: Path = typer.Option(
         Path("rackforge-out/run"), "--out", help="Folder for report.html, results.xlsx, JSON."
     ),
-    twin_weeks: float = typer.Option(3.0, help="Weeks of the plan the twin simulates."),
-    replications: int = typer.Option(3, help="Twin replications (each today and automated)."),
-    scenarios: int = typer.Option(4096, help="Monte-Carlo disruption scenarios."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same report)."),
+    twin_weeks: float = typer.Option(_JOB.twin_weeks, help="Weeks of the plan the twin simulates."),
+    replications: int = typer.Option(
+        _JOB.twin_replications, help="Twin replications (each today and automated)."
+    ),
+    scenarios: int = typer.Option(_JOB.stress_scenarios, help="Monte-Carlo disruption scenarios."),
+    seed: int = typer.Option(_JOB.seed, help="Random seed (same seed, same report)."),
     workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
     roadmap_demand: bool = typer.Option(
         False, help="Plan on the roadmap's rack demand in place of earlier roadmap rows."

@@ -33,6 +33,8 @@ from rackforge.twin import (
     simulate_scenario,
 )
 
+_TWIN = TwinOptions()  # the defaults, declared once there
+
 
 class LeverChoice(StrEnum):
     """``off``: today; ``on``: the scenario's automation levers; ``compare``: both."""
@@ -156,9 +158,9 @@ def twin(
     site: list[str] | None = typer.Option(
         None, "--site", help="Plant to simulate (repeat for several; default all with routings)."
     ),
-    weeks: float = typer.Option(6.0, help="Simulated weeks per replication."),
-    replications: int = typer.Option(4, help="Independent replications."),
-    seed: int = typer.Option(0, help="Random seed (same seed, same answer)."),
+    weeks: float = typer.Option(_TWIN.weeks, help="Simulated weeks per replication."),
+    replications: int = typer.Option(_TWIN.replications, help="Independent replications."),
+    seed: int = typer.Option(_TWIN.seed, help="Random seed (same seed, same answer)."),
     release: str = typer.Option(
         "plan", help="plan | rate:X | poisson:X, X = jobs per hour at each site."
     ),
