@@ -1,14 +1,16 @@
 """Guaranteed-service stages derived from a rackforge scenario, and safety stock written back.
 
 One stage per stock point ``(site, item)`` that the demand reaches through the BOM and lanes,
-each with one source, by the rule the MRP uses: the make row at the site if there is one, else
-the supply offer with the lowest landed cost ``price x (1 + tariff)`` (then the shortest lead
-time), else the cheapest lane into the site from a site that has the item.
+each with one source, by the rule the MRP uses (:class:`rackforge.scenario.derived.Sourcing`):
+the make row at the site if there is one, else the supply offer with the lowest landed cost
+``price x (1 + tariff)`` (then the shortest lead time), else the cheapest lane into the site
+from a site that has a source of the item.
 
 * Time unit: the week. ``T_j`` is ``make.lead_weeks`` (made), ``supply.lead_weeks`` (bought)
   or ``lanes.lead_weeks`` (moved); demand mean and standard deviation are per week.
-* Arcs: BOM children of a made item at the same site, ``qty / (1 - scrap)`` per unit (a line
-  for the site overrides a blank-site line); the origin of a lane, one per unit.
+* Arcs: BOM children of a made item at the same site, the children issued per good unit (a
+  line for the site overrides a blank-site line; :mod:`rackforge.scenario.derived`); the
+  origin of a lane, one per unit.
 * Cost added: ``make.cost``, the landed purchase price, or ``lanes.cost_per_unit``; holding cost
   ``h_j`` = the item's holding rate x its holding value, and the children per good unit of a
   made item, both as the planner counts them (:mod:`rackforge.scenario.derived`).
@@ -30,7 +32,13 @@ from scipy.stats import norm
 from rackforge.inventory.model import Arc, GSMError, GSMNetwork, Stage
 from rackforge.inventory.results import GSMResult
 from rackforge.scenario import Scenario
-from rackforge.scenario.derived import bom_per_site, holding_value
+from rackforge.scenario.derived import (
+    Source,
+    SourceKind,
+    Sourcing,
+    bom_per_site,
+    holding_value,
+)
 
 
 class DemandVariability(Enum):
@@ -43,13 +51,6 @@ class DemandVariability(Enum):
 
     WEEKLY = "weekly"
     TREND_RESIDUAL = "trend_residual"
-
-
-class SourceKind(Enum):
-    MAKE = "make"
-    BUY = "buy"
-    MOVE = "move"
-    NONE = "none"  # nothing supplies the stock point: taken as available at once
 
 
 @dataclass(frozen=True)
@@ -71,73 +72,9 @@ class ScenarioGSMOptions:
     holding_rate: float | None = None
 
 
-@dataclass(frozen=True)
-class _Source:
-    kind: SourceKind
-    origin: str  # the site itself (make), the supplier (buy) or the origin site (move)
-    lead: float
-    cost: float
-
-
 def stage_name(site: str, item: str) -> str:
     """Name of the stage of stock point ``(site, item)``: ``item@site``."""
     return f"{item}@{site}"
-
-
-def _sources(scenario: Scenario) -> dict[tuple[str, str], _Source]:
-    out: dict[tuple[str, str], _Source] = {}
-    for site, item, lead, cost in scenario.make[["site", "item", "lead_weeks", "cost"]].itertuples(
-        index=False
-    ):
-        out[(str(site), str(item))] = _Source(SourceKind.MAKE, str(site), float(lead), float(cost))
-    supply = scenario.supply.assign(
-        landed=scenario.supply["price"] * (1 + scenario.supply_tariff())
-    )
-    supply = supply.sort_values(["landed", "lead_weeks", "supplier"], kind="stable")
-    for supplier, item, site, lead, landed in supply[
-        ["supplier", "item", "site", "lead_weeks", "landed"]
-    ].itertuples(index=False):
-        key = (str(site), str(item))
-        if key not in out:
-            out[key] = _Source(SourceKind.BUY, str(supplier), float(lead), float(landed))
-    return out
-
-
-def _lane_source(
-    scenario: Scenario,
-    key: tuple[str, str],
-    sources: dict[tuple[str, str], _Source],
-    visiting: set[tuple[str, str]],
-) -> _Source | None:
-    """The cheapest lane into ``key``'s site from a site that can itself get the item."""
-    site, item = key
-    lanes = scenario.lanes
-    usable = lanes[(lanes["to_site"] == site) & ((lanes["item"] == item) | (lanes["item"] == ""))]
-    usable = usable.sort_values(["cost_per_unit", "lead_weeks", "from_site"], kind="stable")
-    for origin, lead, cost in usable[["from_site", "lead_weeks", "cost_per_unit"]].itertuples(
-        index=False
-    ):
-        upstream = (str(origin), item)
-        if upstream in visiting:
-            continue
-        if _resolve(scenario, upstream, sources, visiting) is not None:
-            return _Source(SourceKind.MOVE, str(origin), float(lead), float(cost))
-    return None
-
-
-def _resolve(
-    scenario: Scenario,
-    key: tuple[str, str],
-    sources: dict[tuple[str, str], _Source],
-    visiting: set[tuple[str, str]],
-) -> _Source | None:
-    if key in sources:
-        return sources[key]
-    visiting = visiting | {key}
-    found = _lane_source(scenario, key, sources, visiting)
-    if found is not None:
-        sources[key] = found
-    return found
 
 
 def _weekly_stats(
@@ -163,8 +100,8 @@ def _weekly_stats(
     return out
 
 
-def _label(source: _Source | None, site: str) -> str:
-    if source is None or source.kind is SourceKind.NONE:
+def _label(source: Source | None, site: str) -> str:
+    if source is None:
         return f"no source at {site}: taken as available"
     if source.kind is SourceKind.MAKE:
         return f"make at {site}"
@@ -182,7 +119,7 @@ def network_from_scenario(
         raise GSMError([f"service_level must lie in (0, 1), not {options.service_level}"])
     z = float(norm.ppf(options.service_level))
     stats = _weekly_stats(scenario, options.variability)
-    sources = _sources(scenario)
+    sources = Sourcing(scenario)
     value = holding_value(scenario)
     children = bom_per_site(scenario)
     rate = scenario.item_holding_rate().astype(float)
@@ -196,7 +133,7 @@ def network_from_scenario(
         if key in stages:
             continue
         site, item = key
-        source = _resolve(scenario, key, sources, set())
+        source = sources.get(site, item)
         upstream: list[tuple[tuple[str, str], float]] = []
         if source is not None and source.kind is SourceKind.MAKE:
             upstream = [((site, c), q) for c, q in children.get((site, item), {}).items()]

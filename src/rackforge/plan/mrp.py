@@ -6,7 +6,8 @@ Supply Chain Management*, ch. 6), per stock point (site, item), processed in low
 order so every gross requirement is known before an item is netted:
 
   * gross requirements G[t] = independent demand + BOM children of the parents' planned
-    releases ``x qty / (1 - scrap)`` + releases of the sites this one supplies by lane;
+    releases ``x`` children per good parent (``qty / (1 - scrap)`` and the parent routing's
+    shrinkage, :mod:`rackforge.scenario.derived`) + releases of the sites this one supplies by lane;
   * projected on hand ``P[t] = on_hand + sum_{u<=t} (SR[u] + PR[u] - G[u])`` must stay
     >= safety stock; lot-for-lot planned receipts are the smallest that achieve it,
     ``cumPR[t] = max(0, max_{u<=t} (cumG[u] + SS - on_hand - cumSR[u]))``, computed for all
@@ -14,7 +15,9 @@ order so every gross requirement is known before an item is netted:
   * a planned receipt in week t is released in week ``t - lead``.
 
 Each stock point has one source: make where a make row exists at the site, else the supply row
-with the lowest landed cost ``price x (1 + tariff)``, else the cheapest lane into the site.
+with the lowest landed cost ``price x (1 + tariff)``, else the cheapest lane into the site from a
+site that has a source (:class:`rackforge.scenario.derived.Sourcing`, shared with the
+safety-stock network).
 Exceptions: ``past_due`` (an order whose release week is before week 0), ``no_source`` (a
 stock point needs more than its stock and nothing makes, buys or ships it), and
 ``over_capacity`` (a planned week above a make, supply or lane capacity; MRP ignores them).
@@ -32,6 +35,7 @@ import pandas as pd
 
 from rackforge.plan.network import Network, build_network
 from rackforge.scenario import Scenario
+from rackforge.scenario.derived import SourceKind, Sourcing
 
 TOL = 1e-9
 
@@ -119,23 +123,24 @@ class _Sources:
     lane: dict[int, int]  # node -> arc
 
 
-def _choose_sources(net: Network) -> _Sources:
-    make = {int(n): int(i) for i, n in enumerate(net.make["node"])}
-    sup = net.supply.assign(landed=net.supply["price"] * (1 + net.supply["tariff"]))
-    sup = sup[~sup["node"].isin(make)].sort_values(["landed", "lead", "supplier"])
-    buy: dict[int, int] = {}
-    for i, n in zip(sup.index, sup["node"], strict=True):
-        buy.setdefault(int(n), int(i))
-    arcs = net.arcs[~net.arcs["to_node"].isin(list(make) + list(buy))]
-    arcs = arcs.sort_values(["cost", "lead", "lane_row"])
-    lane: dict[int, int] = {}
-    for a, n in zip(arcs.index, arcs["to_node"], strict=True):
-        lane.setdefault(int(n), int(a))
-    graph = nx.DiGraph([(n, int(net.arcs.at[a, "from_node"])) for n, a in lane.items()])
-    for cycle in nx.simple_cycles(graph):
-        for n in cycle:
-            lane.pop(n, None)
-    return _Sources(make, buy, lane)
+def _choose_sources(net: Network, sourcing: Sourcing) -> _Sources:
+    """Each node's source by the single-source rule, as rows of the network's tables."""
+    src = _Sources({}, {}, {})
+    arc_of = {
+        (int(lane), str(item)): int(a)
+        for a, (lane, item) in enumerate(zip(net.arcs["lane_row"], net.arcs["item"], strict=True))
+    }
+    for n, (site, item) in enumerate(zip(net.nodes["site"], net.nodes["item"], strict=True)):
+        found = sourcing.get(str(site), str(item))
+        if found is None:
+            continue
+        if found.kind is SourceKind.MAKE:
+            src.make[n] = found.row
+        elif found.kind is SourceKind.BUY:
+            src.buy[n] = found.row
+        elif (found.row, str(item)) in arc_of:
+            src.lane[n] = arc_of[(found.row, str(item))]
+    return src
 
 
 def _order(net: Network, src: _Sources, llc: dict[str, int]) -> list[int]:
@@ -176,14 +181,15 @@ def _net(
 def run_mrp(scenario: Scenario, automation: bool = True) -> MrpResult:
     """Explode the scenario's demand into planned make, buy and transfer orders."""
     net = build_network(scenario, automation)
-    return mrp(net)
+    return mrp(net, Sourcing(scenario))
 
 
-def mrp(net: Network) -> MrpResult:
-    """MRP on an indexed network (see the module docstring)."""
+def mrp(net: Network, sourcing: Sourcing) -> MrpResult:
+    """MRP on ``net``, the network of the scenario whose ``sourcing`` picks each node's one
+    source (see the module docstring)."""
     h = net.horizon
     llc = low_level_codes(net)
-    src = _choose_sources(net)
+    src = _choose_sources(net, sourcing)
     max_lead = max([0, *net.make["lead"], *net.supply["lead"], *net.arcs["lead"]])
     past = int(max_lead) * (max(llc.values(), default=0) + 1 + len(set(net.nodes["site"])))
     width = past + h

@@ -29,6 +29,8 @@
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
+from enum import StrEnum
 
 import numpy as np
 import pandas as pd
@@ -277,3 +279,76 @@ def racks_by_generation(
     keys = [rows[week].astype(int).rename("week"), rows["item"].map(generations)]
     total = rows[qty].astype(float).groupby(keys).sum()
     return total.rename_axis(["week", "generation"])
+
+
+class SourceKind(StrEnum):
+    """How a stock point is replenished under the single-source rule."""
+
+    MAKE = "make"
+    BUY = "buy"
+    MOVE = "move"
+
+
+@dataclass(frozen=True)
+class Source:
+    """The one source of a stock point: its kind, who (the site itself, the supplier or the
+    origin site), the row of ``make``, ``supply`` or ``lanes`` it comes from, the lead time
+    in weeks and the cost per unit (make cost, landed price, lane cost)."""
+
+    kind: SourceKind
+    origin: str
+    row: int
+    lead: int
+    cost: float
+
+
+class Sourcing:
+    """The source of each stock point, by the rule MRP and the safety-stock network share:
+    make where the site has a make row; else the supply offer with the lowest landed cost
+    ``price x (1 + tariff)`` (then the shortest lead, then the supplier's name); else the
+    cheapest lane into the site (then the shortest, then the origin's name) from a site that
+    itself has a source, never around a cycle of lanes. Lane sources are found on demand."""
+
+    def __init__(self, scenario: Scenario) -> None:
+        self._known: dict[tuple[str, str], Source | None] = {}
+        make = scenario.make.reset_index(drop=True)
+        for row, (site, item, lead, cost) in enumerate(
+            make[["site", "item", "lead_weeks", "cost"]].itertuples(index=False)
+        ):
+            key = (str(site), str(item))
+            self._known.setdefault(key, Source(SourceKind.MAKE, key[0], row, int(lead), cost))
+        supply = scenario.supply.reset_index(drop=True)
+        landed = supply["price"].to_numpy(float) * (1 + scenario.supply_tariff().to_numpy(float))
+        supply = supply.assign(landed=landed)
+        supply = supply.sort_values(["landed", "lead_weeks", "supplier"], kind="stable")
+        columns = ["supplier", "item", "site", "lead_weeks", "landed"]
+        for row, supplier, item, site, lead, cost in supply[columns].itertuples():
+            key = (str(site), str(item))
+            if key not in self._known:
+                self._known[key] = Source(SourceKind.BUY, str(supplier), int(row), int(lead), cost)
+        lanes = scenario.lanes.reset_index(drop=True)
+        lanes = lanes.sort_values(["cost_per_unit", "lead_weeks", "from_site"], kind="stable")
+        self._into: dict[str, list[tuple[int, str, str, int, float]]] = {}
+        columns = ["to_site", "from_site", "item", "lead_weeks", "cost_per_unit"]
+        for row, to, origin, item, lead, cost in lanes[columns].itertuples():
+            entry = (int(row), str(origin), str(item), int(lead), float(cost))
+            self._into.setdefault(str(to), []).append(entry)
+
+    def get(self, site: str, item: str) -> Source | None:
+        """The source of ``(site, item)``, or None when nothing makes, buys or ships it."""
+        return self._resolve((site, item), frozenset())
+
+    def _resolve(self, key: tuple[str, str], visiting: frozenset[tuple[str, str]]) -> Source | None:
+        if key in self._known:
+            return self._known[key]
+        site, item = key
+        found = None
+        for row, origin, lane_item, lead, cost in self._into.get(site, []):
+            upstream = (origin, item)
+            usable = lane_item in ("", item) and upstream not in visiting
+            if usable and self._resolve(upstream, visiting | {key}) is not None:
+                found = Source(SourceKind.MOVE, origin, row, lead, cost)
+                break
+        if not visiting:  # a failure inside a cycle may succeed from elsewhere: keep finals
+            self._known[key] = found
+        return found
