@@ -49,17 +49,8 @@ def line(
         make=[{"site": "P", "item": "R", "lead_weeks": 0}],
         supply=[offer("K", 1)],
         resources=[
-            {
-                "site": "P",
-                "resource": "L",
-                "kind": "line",
-                "units": units,
-                "hours_per_week": 120,
-                "efficiency": 0.85,
-                "mtbf_h": mtbf,
-                "mttr_h": 10.0,
-            },
-            {"site": "P", "resource": "T", "kind": "test", "units": 1, "hours_per_week": 168},
+            resource("L", units, 120, efficiency=0.85, mtbf_h=mtbf, mttr_h=10.0),
+            resource("T", 1, 168, kind="test"),
         ],
         operations=[
             {
@@ -183,9 +174,7 @@ def site_bom() -> Scenario:
         ],
         make=[{"site": "P", "item": i, "lead_weeks": 0} for i in ("R", "A")],
         supply=[offer("K", 1)],
-        resources=[
-            {"site": "P", "resource": "L", "kind": "line", "units": 1, "hours_per_week": 100}
-        ],
+        resources=[resource("L", 1, 100)],
         operations=[{**hours, "item": "R"}, {**hours, "item": "A"}],
         demand=[demand("d0", "R", 0, 1000, bp=50, lp=5000)],
         horizon=1,

@@ -227,3 +227,16 @@ def networks(draw: st.DrawFn) -> Scenario:
         domestic=draw(st.sampled_from([0.0, 0.3])),
         tariffs={"TW": 0.2},
     )
+
+
+def resource(
+    name: str, units: int, hours_per_week: float, site: str = "P", kind: str = "line", **extra: Any
+) -> dict[str, Any]:
+    return {
+        "site": site,
+        "resource": name,
+        "kind": kind,
+        "units": units,
+        "hours_per_week": hours_per_week,
+        **extra,
+    }

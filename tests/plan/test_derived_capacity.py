@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from plan_scenarios import build, demand, item, offer
+from plan_scenarios import build, demand, item, offer, resource
 
 from rackforge.plan import OrderType, plan, run_mrp
 from rackforge.scenario import Scenario
@@ -35,18 +35,7 @@ def saturated_line(qty: float = 200.0) -> Scenario:
         bom=[{"parent": "R", "child": "K", "qty": 2, "scrap": 0.2}],
         make=[{"site": "P", "item": "R", "lead_weeks": 0}],
         supply=[offer("K", 1)],
-        resources=[
-            {
-                "site": "P",
-                "resource": "L",
-                "kind": "line",
-                "units": 1,
-                "hours_per_week": 168,
-                "efficiency": 0.9,
-                "mtbf_h": 45.0,
-                "mttr_h": 5.0,
-            }
-        ],
+        resources=[resource("L", 1, 168, efficiency=0.9, mtbf_h=45.0, mttr_h=5.0)],
         operations=[
             {
                 "site": "P",
