@@ -29,7 +29,7 @@ from rackforge.scenario.summary import nominal_capacity as show_capacity
 from rackforge.twin import nominal_capacity as twin_capacity
 
 sys.path.insert(0, str(Path(__file__).parent / "plan"))
-from plan_scenarios import build, demand, item, offer
+from plan_scenarios import build, demand, item, offer, resource
 
 HAND_CAPACITY = 2 * 120 * 0.85 * 0.9 / (1.5 / (0.9 * 0.8) + 0.25)
 

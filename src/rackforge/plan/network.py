@@ -35,6 +35,7 @@ from rackforge.scenario.derived import (
     holding_cost_per_week,
     holding_value,
     hours_per_good_unit,
+    lane_closure,
 )
 
 
@@ -70,10 +71,6 @@ class Network:
         return self.node_index.get((site, item))
 
 
-def _pairs(frame: pd.DataFrame, site: str = "site", item: str = "item") -> set[tuple[str, str]]:
-    return set(zip(frame[site].astype(str), frame[item].astype(str), strict=True))
-
-
 def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:
     """One row per make row and BOM child, with the children issued per good parent."""
     cols = ["make_row", "site", "parent", "child", "qty", "scrap", "per_unit"]
@@ -86,45 +83,6 @@ def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def _lane_closure(
-    lanes: pd.DataFrame, sourced: set[tuple[str, str]], seeds: set[tuple[str, str]]
-) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
-    """(reachable pairs, needed pairs): forward from sources, then back from needs."""
-    explicit = lanes[lanes["item"] != ""]
-    blank = lanes[lanes["item"] == ""]
-    by_from: dict[str, list[str]] = {}
-    by_to: dict[str, list[str]] = {}
-    for f, t in zip(blank["from_site"], blank["to_site"], strict=True):
-        by_from.setdefault(str(f), []).append(str(t))
-        by_to.setdefault(str(t), []).append(str(f))
-    ex_from: dict[tuple[str, str], list[str]] = {}
-    ex_to: dict[tuple[str, str], list[str]] = {}
-    for f, t, i in zip(explicit["from_site"], explicit["to_site"], explicit["item"], strict=True):
-        ex_from.setdefault((str(f), str(i)), []).append(str(t))
-        ex_to.setdefault((str(t), str(i)), []).append(str(f))
-
-    def spread(
-        start: set[tuple[str, str]],
-        step_blank: dict[str, list[str]],
-        step_ex: dict[tuple[str, str], list[str]],
-        allowed: set[tuple[str, str]] | None,
-    ) -> set[tuple[str, str]]:
-        done = set(start)
-        frontier = list(start)
-        while frontier:
-            site, item = frontier.pop()
-            for other in step_blank.get(site, []) + step_ex.get((site, item), []):
-                pair = (other, item)
-                if pair not in done and (allowed is None or pair in allowed):
-                    done.add(pair)
-                    frontier.append(pair)
-        return done
-
-    reachable = spread(sourced, by_from, ex_from, None)
-    needed = spread(seeds, by_to, ex_to, reachable | seeds)
-    return reachable, needed
-
-
 def build_network(scenario: Scenario, automation: bool = True) -> Network:
     """Index the scenario for planning (see the module docstring for the rules)."""
     h = scenario.config.horizon_weeks
@@ -135,10 +93,8 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     bom = _expand_bom(scenario, make)
     inv = scenario.inventory
     rec = scenario.receipts
-    sourced = _pairs(make) | _pairs(scenario.supply) | _pairs(inv) | _pairs(rec)
-    seeds = sourced | _pairs(scenario.demand) | _pairs(bom, "site", "child")
     lanes = scenario.lanes.reset_index(drop=True)
-    reachable, needed = _lane_closure(lanes, sourced, seeds)
+    reachable, needed = lane_closure(scenario)
 
     pairs = sorted(needed)
     nodes = pd.DataFrame(pairs, columns=["site", "item"])

@@ -23,6 +23,7 @@ from rackforge.scenario.derived import (
     bom_per_site,
     holding_cost_per_week,
     hours_per_good_unit,
+    lane_items,
 )
 
 
@@ -156,43 +157,10 @@ class _Builder:
             )
         return loads
 
-    def lane_items(self) -> list[set[str]]:
-        """Items each lane row carries (a fixpoint over available and needed items)."""
-        s = self.s
-        all_items = set(s.items["item"])
-        avail: dict[str, set[str]] = {}
-        need: dict[str, set[str]] = {}
-        for site, item in _pairs(s.supply, "site", "item"):
-            avail.setdefault(site, set()).add(item)
-        for site, item in _pairs(s.make, "site", "item"):
-            avail.setdefault(site, set()).add(item)
-            need.setdefault(site, set()).update(self.bom_children(item, site))
-        for table in (s.inventory, s.receipts):
-            for site, item in _pairs(table, "site", "item"):
-                avail.setdefault(site, set()).add(item)
-        for site, item in _pairs(s.demand, "site", "item"):
-            need.setdefault(site, set()).add(item)
-        lanes = [
-            (str(r.from_site), str(r.to_site), {str(r.item)} if r.item else all_items)
-            for r in s.lanes.itertuples(index=False)
-        ]
-        changed = True
-        while changed:
-            changed = False
-            for origin, dest, items in lanes:
-                moved = (avail.get(origin, set()) & items) - avail.get(dest, set())
-                wanted = (need.get(dest, set()) & items) - need.get(origin, set())
-                if moved or wanted:
-                    avail.setdefault(dest, set()).update(moved)
-                    need.setdefault(origin, set()).update(wanted)
-                    changed = True
-        return [
-            avail.get(origin, set()) & need.get(dest, set()) & items
-            for origin, dest, items in lanes
-        ]
-
     def add_lanes(self) -> None:
-        for row, items in zip(self.s.lanes.itertuples(index=False), self.lane_items(), strict=True):
+        for row, items in zip(
+            self.s.lanes.itertuples(index=False), lane_items(self.s), strict=True
+        ):
             origin, dest = str(row.from_site), str(row.to_site)
             lane = self.node(NodeKind.LANE, f"{origin}>{dest}")
             site = self.node(self._site_kind(origin), origin)

@@ -352,3 +352,71 @@ class Sourcing:
         if not visiting:  # a failure inside a cycle may succeed from elsewhere: keep finals
             self._known[key] = found
         return found
+
+
+def _pairs(frame: pd.DataFrame, site: str = "site", item: str = "item") -> set[tuple[str, str]]:
+    return set(zip(frame[site].astype(str), frame[item].astype(str), strict=True))
+
+
+def lane_closure(scenario: Scenario) -> tuple[set[tuple[str, str]], set[tuple[str, str]]]:
+    """Which (site, item) pairs lanes connect: (reachable, needed). Reachable: forward along
+    lanes from the pairs that have stock or a source (made, bought, stocked, received);
+    needed: back along lanes from the pairs that are sourced, demanded or a BOM child at a
+    plant that makes the parent, through reachable pairs. A blank lane item means every
+    item. The planner keeps stock at the needed pairs; a lane carries an item from a reachable
+    origin to a needed destination (:func:`lane_items`)."""
+    sourced = (
+        _pairs(scenario.make)
+        | _pairs(scenario.supply)
+        | _pairs(scenario.inventory)
+        | _pairs(scenario.receipts)
+    )
+    seeds = sourced | _pairs(scenario.demand) | _pairs(bom_lines(scenario), "site", "child")
+    lanes = scenario.lanes
+    explicit = lanes[lanes["item"] != ""]
+    blank = lanes[lanes["item"] == ""]
+    by_from: dict[str, list[str]] = {}
+    by_to: dict[str, list[str]] = {}
+    for f, t in zip(blank["from_site"], blank["to_site"], strict=True):
+        by_from.setdefault(str(f), []).append(str(t))
+        by_to.setdefault(str(t), []).append(str(f))
+    ex_from: dict[tuple[str, str], list[str]] = {}
+    ex_to: dict[tuple[str, str], list[str]] = {}
+    for f, t, i in zip(explicit["from_site"], explicit["to_site"], explicit["item"], strict=True):
+        ex_from.setdefault((str(f), str(i)), []).append(str(t))
+        ex_to.setdefault((str(t), str(i)), []).append(str(f))
+
+    def spread(
+        start: set[tuple[str, str]],
+        step_blank: dict[str, list[str]],
+        step_ex: dict[tuple[str, str], list[str]],
+        allowed: set[tuple[str, str]] | None,
+    ) -> set[tuple[str, str]]:
+        done = set(start)
+        frontier = list(start)
+        while frontier:
+            site, item = frontier.pop()
+            for other in step_blank.get(site, []) + step_ex.get((site, item), []):
+                pair = (other, item)
+                if pair not in done and (allowed is None or pair in allowed):
+                    done.add(pair)
+                    frontier.append(pair)
+        return done
+
+    reachable = spread(sourced, by_from, ex_from, None)
+    needed = spread(seeds, by_to, ex_to, reachable | seeds)
+    return reachable, needed
+
+
+def lane_items(scenario: Scenario) -> list[set[str]]:
+    """The items each ``lanes`` row carries: from a reachable origin to a needed destination
+    (:func:`lane_closure`)."""
+    reachable, needed = lane_closure(scenario)
+    all_items = set(map(str, scenario.items["item"]))
+    out = []
+    for origin, dest, item in scenario.lanes[["from_site", "to_site", "item"]].itertuples(
+        index=False
+    ):
+        items = {str(item)} if item else all_items
+        out.append({i for i in items if (str(origin), i) in reachable and (str(dest), i) in needed})
+    return out
