@@ -10,7 +10,6 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
-from rackforge._json import write_json as write_json  # re-exported for the commands
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
 
 console = Console()

@@ -8,7 +8,8 @@ import typer
 from rich.box import SIMPLE
 from rich.table import Table
 
-from rackforge.cli._common import EXIT_INVALID, console, err_console, fail, load_or_exit, write_json
+from rackforge.cli._common import EXIT_INVALID, console, err_console, fail, load_or_exit
+from rackforge.documents import DocumentKind, write_document
 from rackforge.inventory import (
     GSMError,
     GSMNetwork,
@@ -99,7 +100,7 @@ def inventory(
         raise typer.Exit(EXIT_INVALID) from None
     _print(result, rows)
     if json_file is not None:
-        write_json(json_file, result.to_dict())
+        write_document(json_file, DocumentKind.INVENTORY, result.to_dict())
         console.print(f"wrote {json_file}")
     if inventory_csv is not None:
         if scenario is None:

@@ -14,8 +14,8 @@ from rackforge.cli._common import (
     console,
     err_console,
     load_or_exit,
-    write_json,
 )
+from rackforge.documents import DocumentKind, write_document
 from rackforge.plan import (
     MrpResult,
     PlanOptions,
@@ -55,7 +55,7 @@ def plan(
         paths = write_mrp_tables(result_mrp, out)
         _print_mrp(result_mrp)
         if json_file is not None:
-            write_json(json_file, result_mrp.to_dict())
+            write_document(json_file, DocumentKind.MRP, result_mrp.to_dict())
         console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
         return
     options = PlanOptions(
@@ -63,7 +63,7 @@ def plan(
     )
     result = make_plan(scenario, options)
     if json_file is not None:
-        write_json(json_file, result.to_dict())
+        write_document(json_file, DocumentKind.PLAN, result.to_dict())
     if not result.has_plan:
         err_console.print(f"[bold red]no plan[/] ({result.status.value}): ", end="")
         err_console.print(result.message, markup=False, highlight=False)

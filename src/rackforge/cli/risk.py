@@ -19,8 +19,8 @@ from rackforge.cli._common import (
     err_console,
     load_or_exit,
     progress_bar,
-    write_json,
 )
+from rackforge.documents import DocumentKind, write_document
 from rackforge.risk import (
     Backend,
     BackendUnavailable,
@@ -60,7 +60,7 @@ def risk(
         report = assess(scenario, RiskOptions(workers=workers), progress=update)
     _print_report(report, rows, scenario.week_label)
     if json_file is not None:
-        write_json(json_file, report.to_dict())
+        write_document(json_file, DocumentKind.RISK, report.to_dict())
         console.print(f"wrote {json_file}")
 
 
@@ -153,7 +153,7 @@ def stress(
         raise typer.Exit(EXIT_INVALID) from None
     _print_stress(result)
     if json_file is not None:
-        write_json(json_file, result.to_dict())
+        write_document(json_file, DocumentKind.STRESS, result.to_dict())
         console.print(f"wrote {json_file}")
 
 

@@ -14,8 +14,8 @@ from rackforge.cli._common import (
     err_console,
     fail,
     load_or_exit,
-    write_json,
 )
+from rackforge.documents import DocumentKind, write_document
 from rackforge.roadmap import (
     DemandWriteError,
     Objective,
@@ -58,7 +58,7 @@ def roadmap(
     _print_comparison(result, scenario.config.currency)
     _print_demand(result)
     if json_file is not None:
-        write_json(json_file, result.to_dict())
+        write_document(json_file, DocumentKind.ROADMAP, result.to_dict())
         console.print(f"wrote {json_file}")
     if write:
         try:

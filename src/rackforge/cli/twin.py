@@ -17,8 +17,8 @@ from rackforge.cli._common import (
     err_console,
     load_or_exit,
     progress_bar,
-    write_json,
 )
+from rackforge.documents import DocumentKind, write_document
 from rackforge.twin import (
     AutomationComparison,
     Availability,
@@ -215,13 +215,13 @@ def twin(
         raise typer.Exit(EXIT_INVALID) from None
     if levers is LeverChoice.COMPARE:
         _print_comparison(cmp)
-        data = cmp.to_dict()
+        data, kind = cmp.to_dict(), DocumentKind.TWIN_COMPARE
     else:
         title = "Automated (levers on)" if levers is LeverChoice.ON else "Today (levers off)"
         _print_result(result, title)
-        data = result.to_dict()
+        data, kind = result.to_dict(), DocumentKind.TWIN
     if json_file is not None:
-        write_json(json_file, data)
+        write_document(json_file, kind, data)
         console.print(f"wrote {json_file}")
 
 

@@ -11,11 +11,21 @@ import os
 from pathlib import Path
 
 from rackforge import __version__
-from rackforge._json import write_json
-from rackforge.job import JobResult
+from rackforge.documents import DocumentKind, write_document
+from rackforge.job import JobResult, Step
 from rackforge.report.collect import figures, step_documents, summary, workbook_tables
 from rackforge.report.html import render_html, write_html
 from rackforge.report.workbook import write_workbook
+
+#: The document each step of the job writes (the twin step compares today with automated).
+STEP_DOCUMENTS = {
+    Step.ROADMAP: DocumentKind.ROADMAP,
+    Step.PLAN: DocumentKind.PLAN,
+    Step.TWIN: DocumentKind.TWIN_COMPARE,
+    Step.RISK: DocumentKind.RISK,
+    Step.STRESS: DocumentKind.STRESS,
+    Step.INVENTORY: DocumentKind.INVENTORY,
+}
 
 
 def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
@@ -24,15 +34,21 @@ def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
     out.mkdir(parents=True, exist_ok=True)
     written = []
     lines = summary(job)
-    documents = {f"{step.value}.json": doc for step, doc in step_documents(job).items()}
-    documents["summary.json"] = {
-        "scenario": job.scenario.config.name,
-        "summary": lines,
-        "seconds": {step.value: s for step, s in job.seconds.items()},
-        "notes": list(job.notes),
+    documents = {
+        f"{step.value}.json": (STEP_DOCUMENTS[step], doc)
+        for step, doc in step_documents(job).items()
     }
-    for name, doc in documents.items():
-        write_json(out / name, doc)
+    documents["summary.json"] = (
+        DocumentKind.RUN_SUMMARY,
+        {
+            "scenario": job.scenario.config.name,
+            "summary": lines,
+            "seconds": {step.value: s for step, s in job.seconds.items()},
+            "notes": list(job.notes),
+        },
+    )
+    for name, (kind, doc) in documents.items():
+        write_document(out / name, kind, doc)
         written.append(out / name)
     written.append(write_workbook(out / "results.xlsx", workbook_tables(job)))
     config = job.scenario.config
