@@ -76,49 +76,50 @@ def entities(net: Network, rows: RowFamily) -> pd.DataFrame:
     return pd.DataFrame({"kind": kind, "id": ids, "site": site, "item": item, "week": week})
 
 
-def binding(pm: PlanModel, sol: Solution) -> pd.DataFrame:
-    """Every binding limit row with its shadow price (cost saved per unit of extra capacity:
-    per hour for resources, per unit for make, supplier and lane rows, per currency unit of
-    domestic purchase value for domestic content)."""
+def _named_rows(
+    pm: PlanModel, amounts: list[tuple[RowFamily, np.ndarray]], column: str
+) -> pd.DataFrame:
+    """The rows of each family whose amount (a mask's worth, already filtered to > TOL) is
+    kept, named by what they limit, with the amount as ``column`` and the row's limit; the
+    largest amount first."""
     frames = []
-    for rows in pm.build.rows.values():
-        if rows.family is None or rows.family in (Family.DEMAND, Family.SAFETY_STOCK):
-            continue
-        shadow = np.abs(row_duals(pm, sol, rows))
-        keep = shadow > TOL
+    for rows, amount in amounts:
+        keep = amount > TOL
         if "capacity" in rows.meta:  # moq rows with unbounded capacity are no supplier limit
             keep &= rows.meta["capacity"]
-        if not keep.any():
-            continue
-        frame = entities(pm.build.net, rows)[keep]
-        frame["shadow_price"] = shadow[keep]
-        frame["limit"] = rows.rhs[keep]
-        frames.append(frame)
-    if not frames:
-        return pd.DataFrame(
-            {c: pd.Series(dtype=object) for c in [*ENTITY_COLUMNS, "shadow_price", "limit"]}
-        )
-    out = pd.concat(frames, ignore_index=True)
-    return out.sort_values(["shadow_price", "week"], ascending=[False, True], ignore_index=True)
-
-
-def violations(pm: PlanModel, sol: Solution) -> pd.DataFrame:
-    """Rows whose elastic slack is positive, with the amount each had to be relaxed."""
-    frames = []
-    for rows in pm.build.rows.values():
-        slack = pm.build.slacks.get(rows.family) if rows.family is not None else None
-        if slack is None:
-            continue
-        amount = values(sol, slack)
-        keep = amount > TOL
         if keep.any():
             frame = entities(pm.build.net, rows)[keep]
-            frame["violation"] = amount[keep]
+            frame[column] = amount[keep]
             frame["limit"] = rows.rhs[keep]
             frames.append(frame)
     if not frames:
         return pd.DataFrame(
-            {c: pd.Series(dtype=object) for c in [*ENTITY_COLUMNS, "violation", "limit"]}
+            {c: pd.Series(dtype=object) for c in [*ENTITY_COLUMNS, column, "limit"]}
         )
     out = pd.concat(frames, ignore_index=True)
-    return out.sort_values("violation", ascending=False, ignore_index=True)
+    by = [column, "week"] if "week" in out else [column]
+    return out.sort_values(by, ascending=[False, True][: len(by)], ignore_index=True)
+
+
+def binding(pm: PlanModel, sol: Solution) -> pd.DataFrame:
+    """Every binding limit row with its shadow price (cost saved per unit of extra capacity:
+    per hour for resources, per unit for make, supplier and lane rows, per currency unit of
+    domestic purchase value for domestic content)."""
+    limits = [
+        rows
+        for rows in pm.build.rows.values()
+        if rows.family is not None and rows.family not in (Family.DEMAND, Family.SAFETY_STOCK)
+    ]
+    return _named_rows(
+        pm, [(rows, np.abs(row_duals(pm, sol, rows))) for rows in limits], "shadow_price"
+    )
+
+
+def violations(pm: PlanModel, sol: Solution) -> pd.DataFrame:
+    """Rows whose elastic slack is positive, with the amount each had to be relaxed."""
+    relaxed = [
+        (rows, values(sol, pm.build.slacks[rows.family]))
+        for rows in pm.build.rows.values()
+        if rows.family is not None and rows.family in pm.build.slacks
+    ]
+    return _named_rows(pm, relaxed, "violation")
