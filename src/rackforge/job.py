@@ -17,7 +17,7 @@ import pandas as pd
 
 from rackforge.inventory import GSMOptions, GSMResult, optimize
 from rackforge.inventory.from_scenario import network_from_scenario
-from rackforge.plan import PlanResult, plan
+from rackforge.plan import PlanOptions, PlanResult, plan
 from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult, assess
 from rackforge.risk import stress_test as run_stress
 from rackforge.roadmap import RoadmapResult, plan_roadmap, with_roadmap_demand
@@ -117,7 +117,7 @@ def _roadmap(job: JobResult) -> None:
 
 
 def _plan(job: JobResult) -> None:
-    job.plan = plan(job.scenario)
+    job.plan = plan(job.scenario, PlanOptions(ceiling=True))
     if not job.plan.has_plan:
         job.notes.append(
             f"plan: no plan ({job.plan.message}); the twin runs a level plan from demand, and "

@@ -44,6 +44,11 @@ def plan(
     must_meet: bool = typer.Option(
         False, "--must-meet-demand", help="Require every demand on time (else: infeasible)."
     ),
+    with_ceiling: bool = typer.Option(
+        True,
+        "--ceiling/--no-ceiling",
+        help="Also solve the ceiling: sustainable racks a week and the edits that lift it.",
+    ),
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
     if out.exists() and not out.is_dir():
@@ -59,7 +64,10 @@ def plan(
         console.print(f"wrote {', '.join(str(p) for p in paths)}", highlight=False)
         return
     options = PlanOptions(
-        time_limit_s=time_limit, target_weeks=target_weeks, must_meet_demand=must_meet
+        time_limit_s=time_limit,
+        target_weeks=target_weeks,
+        must_meet_demand=must_meet,
+        ceiling=with_ceiling,
     )
     result = make_plan(scenario, options)
     if json_file is not None:
@@ -88,6 +96,8 @@ def _print_plan(result: PlanResult, currency: str) -> None:
         f"{info.solve_s:.2f} s)"
     )
     _print_target(result)
+    if result.ceiling is not None:
+        console.print(f"ceiling: {result.ceiling.sentence()}", markup=False, highlight=False)
     k = result.kpis
     if k is not None:
         console.print(

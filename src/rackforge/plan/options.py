@@ -63,7 +63,9 @@ class PlanOptions:
             feasibility (one extra solve per family).
         threads: HiGHS threads (None: the solver's default).
         target_weeks: how many final weeks the target check compares (demanded vs planned
-            rack output).
+            rack output), and the window of the ceiling.
+        ceiling: also compute the ceiling (sustainable racks a week and the edits that lift
+            it, :mod:`rackforge.plan.ceiling`): one more LP, plus one per lift.
     """
 
     time_limit_s: float | None = None
@@ -77,3 +79,4 @@ class PlanOptions:
     diagnose: bool = True
     threads: int | None = None
     target_weeks: int = 8
+    ceiling: bool = False

@@ -8,6 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
+from rackforge.plan.ceiling import ceiling
 from rackforge.plan.explain import Shadows, bottlenecks, explain_late
 from rackforge.plan.lp.context import CostPart
 from rackforge.plan.lp.diagnose import diagnose
@@ -174,4 +175,9 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
         labels,
         items,
     )
-    return replace(result, target=target_check(result, options.target_weeks))
+    found = (
+        ceiling(scenario, options.target_weeks, time_limit_s=settings.time_limit_s)
+        if options.ceiling
+        else None
+    )
+    return replace(result, target=target_check(result, options.target_weeks), ceiling=found)

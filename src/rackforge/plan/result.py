@@ -85,6 +85,7 @@ class PlanResult:
     week_labels: tuple[str, ...]
     items: pd.DataFrame
     target: Any = field(default=None)  # rackforge.plan.target.TargetCheck, set by plan()
+    ceiling: Any = field(default=None)  # rackforge.plan.ceiling.Ceiling, with options.ceiling
 
     @property
     def has_plan(self) -> bool:
@@ -180,6 +181,7 @@ class PlanResult:
                 for d in self.late
             ],
             "target": self.target.to_dict() if self.target is not None else None,
+            "ceiling": self.ceiling.to_dict() if self.ceiling is not None else None,
             "conflicts": [
                 {
                     "family": c.family.value,

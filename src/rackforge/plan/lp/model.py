@@ -97,12 +97,17 @@ class PlanModel:
 
 
 def build_model(
-    net: Network, options: PlanOptions, elastic: frozenset[Family] = frozenset()
+    net: Network,
+    options: PlanOptions,
+    elastic: frozenset[Family] = frozenset(),
+    objective: Callable[[Build], None] = add_objective,
 ) -> PlanModel:
-    """Build the plan's model for ``net`` (``elastic``: families given penalised slacks)."""
+    """Build the plan's model for ``net`` (``elastic``: families given penalised slacks;
+    ``objective``: the last block, the least-cost objective unless another is asked for)."""
     start = time.perf_counter()
     with linopy_v1():
         build = Build(linopy.Model(), net, options, elastic)
-        for block in BLOCKS:
+        for block in BLOCKS[:-1]:
             block(build)
+        objective(build)
     return PlanModel(build, time.perf_counter() - start)

@@ -1,0 +1,269 @@
+"""The ceiling: how many racks a week the plants can complete, and what would lift it.
+
+The cost-optimal plan answers "what is cheapest"; its shadow prices are cost drivers, in
+currency per unit of a limit, and rank what saves money, not what holds output down. The
+ceiling is a throughput model on the same network and constraints (every capacity, material
+flow and lead time of the plan, with the availability, yields and BOM of
+:mod:`rackforge.scenario.derived`; minimum order quantities relaxed, as a capacity question):
+
+    maximise r   s.t.   completions of rack generation g in the window >= share_g x r x W
+                        for every generation g,
+
+the window being the last ``W = weeks`` weeks of the horizon and ``share_g`` each
+generation's share of the racks demanded there (the mix). ``r`` is the **sustainable racks a
+week**: what the plants can complete a week over the window, on average, from whatever stock
+they can make or buy before it. Racks are counted when they complete at the plant, so no week
+of the window is lost to the horizon's end.
+
+The dual of a capacity row of this LP is racks a week per unit of that limit (Dantzig 1963),
+so the limits are ranked in racks: per extra resource unit (its available hours times the
+hours' dual, summed over the weeks), per unit a week of a make, supplier or lane limit. Each
+of the top limits becomes a concrete edit a planner can make (``resources.units`` +25%, at least
+one unit; a ``max_per_week`` or ``capacity_per_week`` +25%) and is confirmed by solving the
+ceiling again with the edit applied; lifts are reported by the racks a week they reach.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rackforge.plan.explain import bottlenecks
+from rackforge.plan.lp.context import Build
+from rackforge.plan.lp.model import build_model
+from rackforge.plan.lp.readout import binding
+from rackforge.plan.lp.solve import SolverSettings, SolveStatus, solve
+from rackforge.plan.lp.terms import Terms, add_rows, objective_expression
+from rackforge.plan.network import build_network
+from rackforge.plan.options import Family, PlanOptions
+from rackforge.scenario import Scenario
+from rackforge.scenario.derived import available_hours, rack_generations
+
+#: Relative step of a proposed capacity edit.
+STEP = 0.25
+
+
+@dataclass(frozen=True)
+class Lift:
+    """A scenario edit and the sustainable racks a week with it applied (re-solved)."""
+
+    table: str
+    key: dict[str, str]
+    column: str
+    old: float
+    new: float
+    racks_per_week_after: float
+    marginal: float  # racks a week per unit of the limit, from the duals (before the edit)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "table": self.table,
+            "key": dict(self.key),
+            "column": self.column,
+            "from": self.old,
+            "to": self.new,
+            "racks_per_week_after": self.racks_per_week_after,
+            "racks_per_unit": self.marginal,
+            "cost": None,
+        }
+
+
+@dataclass(frozen=True)
+class Ceiling:
+    """Sustainable racks a week over ``window`` and the edits that would lift it."""
+
+    racks_per_week: float
+    window: tuple[str, str]
+    target_per_week: float  # racks demanded a week in the window
+    mix: dict[str, float]  # share of each rack generation in the window's demand
+    lifts: list[Lift] = field(default_factory=list)
+
+    @property
+    def meets_target(self) -> bool:
+        return self.racks_per_week >= self.target_per_week - 1e-6
+
+    def sentence(self) -> str:
+        """The answer in one sentence: the ceiling against the target, and the best lift."""
+        first, last = self.window
+        text = (
+            f"the plants can complete {self.racks_per_week:,.0f} racks a week in "
+            f"{first}..{last} (demand {self.target_per_week:,.0f} a week)"
+        )
+        if self.lifts:
+            lift = self.lifts[0]
+            key = "/".join(lift.key.values())
+            text += (
+                f"; first lift: {lift.table} {key} {lift.column} {lift.old:,.0f} -> "
+                f"{lift.new:,.0f} gives {lift.racks_per_week_after:,.0f} racks a week"
+            )
+        return text
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "racks_per_week": self.racks_per_week,
+            "window": list(self.window),
+            "target_per_week": self.target_per_week,
+            "mix": dict(self.mix),
+            "lifts": [lift.to_dict() for lift in self.lifts],
+        }
+
+
+def _rate_objective(window: range, shares: dict[str, float], generation: pd.Series) -> Any:
+    """The block that replaces the least-cost objective: maximise the rate r."""
+
+    def add(build: Build) -> None:
+        make = build.net.make
+        produce = build.labels("produce")
+        rate = build.model.add_variables(lower=0.0, name="rate")
+        build.variables["rate"] = rate
+        rate_label = int(np.asarray(rate.labels.values).ravel()[0])
+        gens = sorted(shares)
+        terms = Terms(len(gens))
+        gen_of = make["item"].map(generation)
+        for g, gen in enumerate(gens):
+            rows = np.flatnonzero((gen_of == gen).to_numpy())
+            for week in window:
+                start = week - make["lead"].to_numpy(int)[rows]
+                ok = start >= 0
+                terms.add(g, produce[rows[ok], start[ok]], 1.0)
+            terms.add(g, np.array([rate_label]), -shares[gen] * len(window))
+        build.rows["rate"] = add_rows(
+            build.model, "rate", terms, ">=", np.zeros(terms.n_rows), None, {}
+        )
+        goal = Terms(1)
+        goal.add(0, np.array([rate_label]), -1.0)
+        build.model.add_objective(objective_expression(build.model, goal))
+
+    return add
+
+
+def _solve_rate(
+    scenario: Scenario, weeks: int, settings: SolverSettings
+) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
+    """(racks a week, binding limits in racks per unit, window labels, target, mix)."""
+    lp = scenario.with_tables(supply=scenario.supply.assign(moq=0.0))
+    net = build_network(lp)
+    h = net.horizon
+    window = range(max(0, h - weeks), h)
+    generation = rack_generations(scenario.items)
+    dem = scenario.demand
+    due = dem[dem["item"].isin(generation.index) & dem["week"].isin(list(window))]
+    by_gen = due.groupby(due["item"].map(generation))["qty"].sum()
+    total = float(by_gen.sum())
+    made = set(net.make["item"]) & set(generation.index)
+    if total > 0:
+        shares = {str(g): float(q) / total for g, q in by_gen.items()}
+    else:  # no rack demand in the window: every generation made counts alike
+        gens = sorted({str(generation[i]) for i in made}) or ["rack"]
+        shares = {g: 1.0 / len(gens) for g in gens}
+    labels = (scenario.week_label(window[0]), scenario.week_label(window[-1]))
+    target = total / len(window)
+    pm = build_model(
+        net, PlanOptions(explain=False), objective=_rate_objective(window, shares, generation)
+    )
+    sol = solve(pm.model, settings)
+    if not sol.has_solution or sol.status is SolveStatus.INFEASIBLE:
+        return 0.0, pd.DataFrame(), labels, target, shares
+    rate_label = int(np.asarray(pm.build.variables["rate"].labels.values).ravel()[0])
+    rate = max(0.0, float(sol.primal[rate_label]))
+    return rate, binding(pm, sol), labels, target, shares
+
+
+def _candidates(
+    scenario: Scenario, bind: pd.DataFrame, top: int
+) -> list[tuple[str, dict[str, str], str, float, float, float]]:
+    """The top limits by racks a week per unit: (table, key, column, old, new, marginal)."""
+    out = []
+    res = scenario.resources.set_index(["site", "resource"])
+    hours = available_hours(scenario)
+    for b in bottlenecks(bind):
+        if b.kind is Family.RESOURCE:
+            site, name = b.id.split("/", 1)
+            units = float(res.loc[(site, name), "units"])
+            hours_per_unit = float(hours[(site, name)]) / units
+            new = units + max(1.0, math.ceil(units * STEP))
+            out.append(
+                (
+                    "resources",
+                    {"site": site, "resource": name},
+                    "units",
+                    units,
+                    new,
+                    b.total_shadow_price * hours_per_unit,
+                )
+            )
+        elif b.kind is Family.MAKE:
+            site, item = b.id.split("/", 1)
+            make = scenario.make.set_index(["site", "item"])
+            old = float(make.loc[(site, item), "max_per_week"])
+            out.append(
+                (
+                    "make",
+                    {"site": site, "item": item},
+                    "max_per_week",
+                    old,
+                    math.ceil(old * (1 + STEP)),
+                    b.total_shadow_price,
+                )
+            )
+        elif b.kind is Family.SUPPLIER:
+            sup = scenario.supply.set_index(["supplier", "item", "site"])
+            old = float(sup.loc[(b.id, b.item, b.site), "capacity_per_week"])
+            out.append(
+                (
+                    "supply",
+                    {"supplier": b.id, "item": b.item, "site": b.site},
+                    "capacity_per_week",
+                    old,
+                    math.ceil(old * (1 + STEP)),
+                    b.total_shadow_price,
+                )
+            )
+        elif b.kind is Family.LANE:
+            origin, dest = b.id.split(">", 1)
+            lanes = scenario.lanes
+            hit = lanes[(lanes["from_site"] == origin) & (lanes["to_site"] == dest)]
+            old = float(hit["capacity_per_week"].iloc[0])
+            out.append(
+                (
+                    "lanes",
+                    {"from_site": origin, "to_site": dest},
+                    "capacity_per_week",
+                    old,
+                    math.ceil(old * (1 + STEP)),
+                    b.total_shadow_price,
+                )
+            )
+    out.sort(key=lambda c: -c[5])
+    return out[:top]
+
+
+def _edited(
+    scenario: Scenario, table: str, key: dict[str, str], column: str, value: float
+) -> Scenario:
+    frame = scenario.table(table).copy()
+    mask = np.ones(len(frame), dtype=bool)
+    for col, val in key.items():
+        mask &= (frame[col] == val).to_numpy()
+    frame.loc[mask, column] = value
+    return scenario.with_tables(**{table: frame})
+
+
+def ceiling(
+    scenario: Scenario, weeks: int = 8, lifts: int = 3, time_limit_s: float = 60.0
+) -> Ceiling:
+    """The sustainable racks a week over the last ``weeks`` weeks, and up to ``lifts``
+    confirmed edits that raise it (module docstring)."""
+    settings = SolverSettings(time_limit_s=time_limit_s)
+    rate, bind, window, target, mix = _solve_rate(scenario, weeks, settings)
+    found = []
+    if not bind.empty:
+        for table, key, column, old, new, marginal in _candidates(scenario, bind, lifts):
+            after, *_ = _solve_rate(_edited(scenario, table, key, column, new), weeks, settings)
+            found.append(Lift(table, key, column, old, float(new), after, marginal))
+    found.sort(key=lambda lift: -lift.racks_per_week_after)
+    return Ceiling(rate, window, target, mix, found)

@@ -1,0 +1,61 @@
+"""The ceiling (rackforge.plan.ceiling): sustainable racks a week from the throughput LP, in
+racks, and lifts that are edits confirmed by solving again."""
+
+from __future__ import annotations
+
+import pytest
+from test_derived_capacity import EXPECTED_GOOD_PER_WEEK, saturated_line
+
+from rackforge import load_scenario
+from rackforge.plan import PlanOptions, plan
+from rackforge.plan.ceiling import ceiling
+from rackforge.scenario import ItemKind, Scenario
+
+
+def test_the_ceiling_of_a_saturated_line_is_its_capacity_and_a_unit_more_doubles_it() -> None:
+    # one resource unit, 168 h x 0.9 efficiency x 0.9 availability, 1 h per start, 80% good
+    c = ceiling(saturated_line(), weeks=4)
+    assert c.racks_per_week == pytest.approx(EXPECTED_GOOD_PER_WEEK, rel=1e-6)
+    assert c.target_per_week == pytest.approx(200.0) and not c.meets_target
+    (lift,) = c.lifts
+    assert (lift.table, lift.key, lift.column, lift.old, lift.new) == (
+        "resources",
+        {"site": "P", "resource": "L"},
+        "units",
+        1.0,
+        2.0,
+    )
+    # the dual: one more unit is 168 x 0.81 hours at 1.25 h per good unit
+    assert lift.marginal == pytest.approx(EXPECTED_GOOD_PER_WEEK, rel=1e-6)
+    assert lift.racks_per_week_after == pytest.approx(2 * EXPECTED_GOOD_PER_WEEK, rel=1e-6)
+
+
+@pytest.fixture(scope="module")
+def bundled() -> Scenario:
+    return load_scenario("us-ai-racks")
+
+
+def test_the_bundled_first_lift_delivers_what_it_promises(bundled: Scenario) -> None:
+    c = ceiling(bundled)
+    assert c.window == ("2026-W45", "2026-W52")
+    assert c.lifts and c.racks_per_week < c.target_per_week
+    lift = c.lifts[0]
+    # apply the edit to a copy as a planner would, and solve the ceiling again
+    frame = bundled.table(lift.table).copy()
+    row = (frame[list(lift.key)] == list(lift.key.values())).all(axis=1)
+    frame.loc[row, lift.column] = lift.new
+    after = ceiling(bundled.with_tables(**{lift.table: frame}), lifts=0).racks_per_week
+    promised = lift.racks_per_week_after - c.racks_per_week
+    assert promised > 0 and after - c.racks_per_week >= 0.5 * promised
+
+
+def test_the_plan_peak_is_never_above_what_the_ceiling_allows_on_average(
+    bundled: Scenario,
+) -> None:
+    result = plan(bundled, PlanOptions(explain=False, ceiling=True))
+    assert result.ceiling is not None and result.tables is not None
+    prod = result.tables.production
+    racks = prod[prod["item"].isin(bundled.items_of_kind(ItemKind.RACK))]
+    window = racks[racks["available_week"] >= bundled.config.horizon_weeks - 8]
+    # what the cost plan completes in the window, a week, cannot beat the maximum
+    assert window["qty"].sum() / 8 <= result.ceiling.racks_per_week + 1e-6
