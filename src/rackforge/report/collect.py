@@ -174,8 +174,7 @@ def summary(job: JobResult) -> list[str]:
         if result.target is not None:
             lines.append(f"Target: {result.target.answer}.")
         if result.ceiling is not None:
-            text = result.ceiling.sentence()
-            lines.append(f"Ceiling: {text[0].upper()}{text[1:]}.")
+            lines.append(f"Ceiling: {result.ceiling.sentence()}.")
         if result.kpis is not None:
             k = result.kpis
             total = sum(v for key, v in result.cost.items() if key != "total")
