@@ -10,6 +10,7 @@ import typer
 from rich.table import Table
 
 from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, load_or_exit
+from rackforge.plan.ceiling import ceiling
 from rackforge.scenario import bundled_names, bundled_path, save_workbook
 from rackforge.scenario.derived import value_warnings
 from rackforge.scenario.summary import summarize
@@ -29,7 +30,11 @@ def validate(path: str | None = PathArg) -> None:
 
 
 def show(
-    path: str | None = PathArg, every: int = typer.Option(4, help="Show every Nth week.")
+    path: str | None = PathArg,
+    every: int = typer.Option(4, help="Show every Nth week (and the last)."),
+    with_ceiling: bool = typer.Option(
+        True, "--ceiling/--no-ceiling", help="Also solve the sustainable racks a week (an LP)."
+    ),
 ) -> None:
     """A readable summary: counts, horizon, demand vs nominal capacity by week and plant."""
     scenario = load_or_exit(path)
@@ -55,7 +60,8 @@ def show(
     for col in ("week", "demand", "capacity", "gap"):
         weeks.add_column(col, justify="right")
     table = summary.demand_vs_capacity
-    for row in table.iloc[:: max(every, 1)].itertuples(index=False):
+    shown = sorted({*range(0, len(table), max(every, 1)), len(table) - 1})  # always the last
+    for row in table.iloc[shown].itertuples(index=False):
         style = "red" if row.gap > 0 else ""
         weeks.add_row(
             row.label, f"{row.demand:,.0f}", f"{row.capacity:,.0f}", f"{row.gap:,.0f}", style=style
@@ -68,6 +74,14 @@ def show(
         console.print(
             f"[red]Demand exceeds nominal rack capacity in {len(short)} week(s), "
             f"first {short['label'].iloc[0]}; run `rackforge plan` for the constrained answer.[/]"
+        )
+    if with_ceiling:
+        found = ceiling(scenario, lifts=0)
+        console.print(
+            "Sustainable (the planner's ceiling, every plant, material and lead time counted; "
+            f"the figure `plan` and `run` report): {found.sentence()}",
+            markup=False,
+            highlight=False,
         )
 
 
