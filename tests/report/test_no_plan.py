@@ -41,3 +41,17 @@ def test_every_output_says_there_is_no_plan(tiny: Scenario, tmp_path: Path) -> N
     assert any("demand" in c for c in cells)  # the message names the conflicting family
     doc = json.loads((tmp_path / "summary.json").read_text())
     assert any("Plan infeasible" in line for line in doc["summary"])
+
+
+def test_workbook_sheets_have_frozen_headers_and_filters(tmp_path: Path) -> None:
+    import pandas as pd
+
+    from rackforge.report.workbook import write_workbook
+
+    path = write_workbook(
+        tmp_path / "w.xlsx", {"a": pd.DataFrame({"x": [1.5, 2.0]}), "empty": pd.DataFrame()}
+    )
+    book = openpyxl.load_workbook(path)
+    assert book["a"].freeze_panes == "A2" and book["a"].auto_filter.ref == "A1:A3"
+    assert book["a"]["A2"].value == 1.5  # a number, not text
+    assert book["empty"]["A1"].value == "note"  # no sheet without a header

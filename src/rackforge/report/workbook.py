@@ -13,8 +13,14 @@ _MAX_SHEET_NAME = 31  # Excel's limit
 
 
 def write_workbook(path: str | os.PathLike[str], tables: dict[str, pd.DataFrame]) -> Path:
-    """Write ``tables`` as sheets (names cut to Excel's 31 characters); atomically."""
+    """Write ``tables`` as sheets (names cut to Excel's 31 characters), each with its header
+    row frozen and a filter on its columns, and a header even when it has no rows; atomically."""
     with atomic_target(path) as tmp, pd.ExcelWriter(tmp, engine="openpyxl") as writer:
         for name, frame in tables.items():
-            frame.to_excel(writer, sheet_name=name[:_MAX_SHEET_NAME], index=False)
+            sheet_name = name[:_MAX_SHEET_NAME]
+            table = frame if len(frame.columns) else pd.DataFrame({"note": ["no rows"]})
+            table.to_excel(writer, sheet_name=sheet_name, index=False)
+            sheet = writer.sheets[sheet_name]
+            sheet.freeze_panes = "A2"
+            sheet.auto_filter.ref = sheet.dimensions
     return Path(path)
