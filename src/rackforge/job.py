@@ -16,7 +16,11 @@ from enum import StrEnum
 import pandas as pd
 
 from rackforge.inventory import GSMOptions, GSMResult, optimize
-from rackforge.inventory.from_scenario import network_from_scenario
+from rackforge.inventory.from_scenario import (
+    DemandVariability,
+    demand_variability,
+    network_from_scenario,
+)
 from rackforge.plan import PlanOptions, PlanResult, plan
 from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult, assess
 from rackforge.risk import stress_test as run_stress
@@ -173,5 +177,11 @@ def _stress(job: JobResult, progress: Callable[[int, int], None]) -> None:
 
 
 def _inventory(job: JobResult) -> None:
+    if demand_variability(job.scenario) is not DemandVariability.FORECAST_ERROR:
+        job.notes.append(
+            "inventory: no forecast error is stated (demand.forecast_cv, scenario.yaml "
+            "forecast_cv); demand sigma is inferred from the spread around each stock point's "
+            "weekly trend"
+        )
     network = network_from_scenario(job.scenario)
     job.inventory = optimize(network, GSMOptions(time_limit_s=job.options.inventory_time_limit_s))

@@ -99,3 +99,26 @@ def test_holding_rate_and_service_level_options(tiny: Scenario) -> None:
     assert higher.total_safety_stock == pytest.approx(
         base.total_safety_stock * norm.ppf(0.99) / norm.ppf(0.95), rel=1e-9
     )
+
+
+def test_stated_forecast_error_drives_sigma_and_zero_means_no_safety_stock(
+    tiny: Scenario,
+) -> None:
+    from dataclasses import replace
+
+    from rackforge.inventory.from_scenario import demand_variability
+
+    assert demand_variability(tiny) is DemandVariability.TREND_RESIDUAL  # nothing stated
+    none = replace(tiny, config=replace(tiny.config, forecast_cv=0.0))
+    assert demand_variability(none) is DemandVariability.FORECAST_ERROR
+    assert all(s.demand_std == 0 for s in network_from_scenario(none).stages)
+    assert optimize(network_from_scenario(none)).total_cost == pytest.approx(0.0, abs=1e-9)
+    # 20% error on every row, one row of 10 racks a week in weeks 3..7 of 8 weeks:
+    # variance (0.2 x 10)^2 in five weeks of eight -> sigma = 2 x sqrt(5 / 8)
+    stated = replace(tiny, config=replace(tiny.config, forecast_cv=0.2))
+    dc = network_from_scenario(stated).stage("rack-t@dc-1")
+    assert dc.demand_std == pytest.approx(2.0 * math.sqrt(5 / 8))
+    # a row's own cv overrides the default
+    rows = tiny.demand.assign(forecast_cv=0.1)
+    own = network_from_scenario(tiny.with_tables(demand=rows)).stage("rack-t@dc-1")
+    assert own.demand_std == pytest.approx(1.0 * math.sqrt(5 / 8))

@@ -44,13 +44,36 @@ from rackforge.scenario.derived import (
 class DemandVariability(Enum):
     """Which spread of the weekly demand is ``sigma``.
 
-    ``WEEKLY``: the sample standard deviation of the weekly quantities. ``TREND_RESIDUAL``: the
-    standard deviation of the residuals around a least-squares line through them, so that a
-    planned ramp (1,000 to 2,000 racks a week) does not count as uncertainty.
+    ``FORECAST_ERROR``: the stated forecast error: each demand row's ``forecast_cv`` (blank:
+    the scenario's ``forecast_cv``) times its quantity is the standard deviation of its error,
+    errors independent, so a stock point's weekly variance is the sum of its rows' variances in
+    a week, averaged over the weeks; zero stated error means no safety stock. ``WEEKLY``: the
+    sample standard deviation of the weekly quantities. ``TREND_RESIDUAL``: the standard
+    deviation of the residuals around a least-squares line through them, so that a planned
+    ramp (1,000 to 2,000 racks a week) does not count as uncertainty; both infer uncertainty
+    from the plan's own demand and serve where no forecast error is stated.
     """
 
+    FORECAST_ERROR = "forecast_error"
     WEEKLY = "weekly"
     TREND_RESIDUAL = "trend_residual"
+
+
+def stated_forecast_cv(scenario: Scenario) -> pd.Series | None:
+    """Each demand row's forecast-error CV (row, else scenario default), or None when the
+    scenario states none at all."""
+    cv = scenario.demand["forecast_cv"].astype(float)
+    default = scenario.config.forecast_cv
+    if default is None and cv.isna().all():
+        return None
+    return cv.fillna(0.0 if default is None else default)
+
+
+def demand_variability(scenario: Scenario) -> DemandVariability:
+    """The stated forecast error where the scenario gives one, else the trend residual."""
+    if stated_forecast_cv(scenario) is not None:
+        return DemandVariability.FORECAST_ERROR
+    return DemandVariability.TREND_RESIDUAL
 
 
 @dataclass(frozen=True)
@@ -61,14 +84,14 @@ class ScenarioGSMOptions:
         service_level: probability that demand within the bound is met from stock (z =
             ``norm.ppf(service_level)``), at every demand stage.
         max_service_weeks: maximum service time quoted to customers at demand stages.
-        variability: see :class:`DemandVariability`.
+        variability: see :class:`DemandVariability` (None: :func:`demand_variability`).
         holding_rate: annual holding rate for every item (``None``: each item's own rate, else
             the scenario's).
     """
 
     service_level: float = 0.95
     max_service_weeks: float = 0.0
-    variability: DemandVariability = DemandVariability.TREND_RESIDUAL
+    variability: DemandVariability | None = None
     holding_rate: float | None = None
 
 
@@ -82,12 +105,18 @@ def _weekly_stats(
 ) -> dict[tuple[str, str], tuple[float, float]]:
     horizon = scenario.config.horizon_weeks
     out: dict[tuple[str, str], tuple[float, float]] = {}
-    demand = scenario.demand
+    cv = stated_forecast_cv(scenario)
+    demand = scenario.demand.assign(cv=0.0 if cv is None else cv.to_numpy())
     for (site, item), rows in demand.groupby(["site", "item"], sort=True):
         series = np.zeros(horizon)
-        np.add.at(series, rows["week"].to_numpy(dtype=np.int64), rows["qty"].to_numpy(float))
+        weeks_of = rows["week"].to_numpy(dtype=np.int64)
+        np.add.at(series, weeks_of, rows["qty"].to_numpy(float))
         mean = float(series.mean())
-        if horizon < 3:
+        if variability is DemandVariability.FORECAST_ERROR:
+            variance = np.zeros(horizon)
+            np.add.at(variance, weeks_of, (rows["cv"] * rows["qty"]).to_numpy(float) ** 2)
+            std = float(math.sqrt(float(variance.mean())))
+        elif horizon < 3:
             std = float(series.std(ddof=1)) if horizon > 1 else 0.0
         elif variability is DemandVariability.WEEKLY:
             std = float(series.std(ddof=1))
@@ -118,7 +147,8 @@ def network_from_scenario(
     if not 0.0 < options.service_level < 1.0:
         raise GSMError([f"service_level must lie in (0, 1), not {options.service_level}"])
     z = float(norm.ppf(options.service_level))
-    stats = _weekly_stats(scenario, options.variability)
+    variability = options.variability or demand_variability(scenario)
+    stats = _weekly_stats(scenario, variability)
     sources = Sourcing(scenario)
     value = holding_value(scenario)
     children = bom_per_site(scenario)

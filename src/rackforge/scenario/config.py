@@ -18,6 +18,7 @@ _KNOWN = {
     "holding_rate",
     "backlog",
     "domestic_content_min",
+    "forecast_cv",
     "tariffs",
     "automation",
     "solver",
@@ -102,6 +103,11 @@ def parse_config(
     if not isinstance(backlog, bool):
         r.fail("backlog", f"must be true or false, got {backlog!r}")
     domestic = r.number(data.get("domestic_content_min", 0.0), "domestic_content_min", 0.0, 1.0)
+    forecast_cv = (
+        None
+        if data.get("forecast_cv") is None
+        else r.number(data.get("forecast_cv"), "forecast_cv", 0.0, 10.0)
+    )
 
     tariffs: dict[str, float] = {}
     for country, rate in r.mapping(data.get("tariffs"), "tariffs").items():
@@ -137,6 +143,7 @@ def parse_config(
         holding_rate=holding,
         backlog=bool(backlog),
         domestic_content_min=domestic,
+        forecast_cv=forecast_cv,
         tariffs=tariffs,
         automation=automation,
         solver=SolverConfig(time_limit_s=time_limit, mip_gap=gap),
@@ -182,6 +189,8 @@ def dump_config(config: ScenarioConfig) -> dict[str, Any]:
         "automation": {"touch_time_reduction": dict(config.automation.touch_time_reduction)},
         "solver": {"time_limit_s": config.solver.time_limit_s, "mip_gap": config.solver.mip_gap},
     }
+    if config.forecast_cv is not None:
+        out["forecast_cv"] = config.forecast_cv
     if config.automation.inspection_detect_rate is not None:
         out["automation"]["inspection_detect_rate"] = config.automation.inspection_detect_rate
     out.update(config.extra)

@@ -64,6 +64,7 @@ class ScenarioConfig:
     holding_rate: float = 0.25
     backlog: bool = True
     domestic_content_min: float = 0.0
+    forecast_cv: float | None = None  # forecast error of demand; None: not stated
     tariffs: dict[str, float] = field(default_factory=dict)
     automation: Automation = field(default_factory=Automation)
     solver: SolverConfig = field(default_factory=SolverConfig)

@@ -302,6 +302,17 @@ TABLES: tuple[TableSchema, ...] = (
                 unit="currency/unit",
                 description="blank = 2 x the item's unit_value",
             ),
+            Column(
+                "forecast_cv",
+                F,
+                default=math.nan,
+                minimum=0,
+                maximum=10,
+                description=(
+                    "coefficient of variation of this row's forecast error (sigma / qty), "
+                    "for safety stock; blank = scenario.yaml forecast_cv"
+                ),
+            ),
         ),
         key=("demand",),
         description="what must be delivered where and when",
