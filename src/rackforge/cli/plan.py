@@ -25,6 +25,7 @@ from rackforge.plan import (
     write_plan_tables,
 )
 from rackforge.plan import plan as make_plan
+from rackforge.plan.orders import supplier_summary
 
 EXIT_NO_PLAN = 3
 DEFAULT_OUT = Path("rackforge-out") / "plan"
@@ -113,6 +114,7 @@ def _print_plan(result: PlanResult, currency: str) -> None:
     cost.add_row("[bold]total[/]", f"[bold]{_money(sum(result.cost.values()))}[/]")
     console.print(cost)
     _print_bottlenecks(result)
+    _print_suppliers(result, currency)
     _print_late(result)
 
 
@@ -142,18 +144,44 @@ def _print_bottlenecks(result: PlanResult, top: int = 8) -> None:
         console.print("no capacity limit binds")
         return
     labels = result.week_labels
-    table = Table(title="Bottlenecks (shadow price: cost saved per extra hour or unit)")
-    for col in ("kind", "id", "item", "weeks", "binding", "peak", "total"):
+    table = Table(
+        title="Cost drivers (shadow price: cost saved per extra resource hour, or per extra "
+        "unit a week of a make, supplier or lane limit; the ceiling ranks limits in racks)"
+    )
+    for col in ("kind", "id", "site", "item", "weeks", "binding", "peak", "total"):
         table.add_column(col, justify="right" if col in ("binding", "peak", "total") else "left")
     for b in result.bottlenecks[:top]:
         table.add_row(
             b.kind.value,
             b.id,
+            b.site or "-",
             b.item or "-",
             f"{labels[b.first_week]}..{labels[b.last_week]}",
             str(b.binding_weeks),
             _money(b.shadow_price),
             _money(b.total_shadow_price),
+        )
+    console.print(table)
+
+
+def _print_suppliers(result: PlanResult, currency: str, top: int = 8) -> None:
+    summary = supplier_summary(result)
+    if summary.empty:
+        return
+    table = Table(title=f"What to buy from whom (purchase_orders.csv has every order, {currency})")
+    for col in ("supplier", "country", "domestic", "orders", "units", "value", "share",
+                "weeks at capacity"):  # fmt: skip
+        table.add_column(col, justify="left" if col in ("supplier", "country") else "right")
+    for r in summary.head(top).itertuples(index=False):
+        table.add_row(
+            r.supplier,
+            r.country,
+            "yes" if r.domestic else "no",
+            f"{r.orders:,}",
+            f"{r.units:,.0f}",
+            _money(r.value),
+            f"{r.share:.1%}",
+            str(r.weeks_at_capacity),
         )
     console.print(table)
 

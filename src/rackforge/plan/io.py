@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from rackforge.plan.mrp import MrpResult
+from rackforge.plan.orders import purchase_orders
 from rackforge.plan.result import PlanResult
 
 #: The files ``rackforge plan`` writes, in order.
@@ -35,6 +36,9 @@ def write_plan_tables(result: PlanResult, folder: str | os.PathLike[str]) -> lis
         path = out / f"{name}.csv"
         getattr(result.tables, name).to_csv(path, index=False)
         written.append(path)
+    path = out / "purchase_orders.csv"
+    purchase_orders(result).to_csv(path, index=False)
+    written.append(path)
     return written
 
 

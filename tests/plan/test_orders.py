@@ -1,0 +1,31 @@
+"""Purchase orders: the plan's purchases in whole units, within every whole-number supplier
+capacity, worth what the plan buys up to less than one unit per order."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from rackforge import load_scenario
+from rackforge.plan import PlanOptions, plan
+from rackforge.plan.orders import purchase_orders, supplier_summary
+
+
+def test_bundled_orders_are_whole_units_within_capacity() -> None:
+    s = load_scenario("us-ai-racks")
+    result = plan(s, PlanOptions(explain=True))
+    orders = purchase_orders(result)
+    assert result.tables is not None and len(orders) > 0
+    assert orders["qty"].dtype.kind == "i" and (orders["qty"] > 0).all()
+    bought = result.tables.purchases
+    extra = orders["value"].sum() - bought["value"].sum()
+    assert 0 <= extra < float((bought["price"]).sum())  # under one unit per order
+    cap = s.supply.set_index(["supplier", "item", "site"])["capacity_per_week"]
+    keys = zip(orders["supplier"], orders["item"], orders["site"], strict=True)
+    limits = cap.reindex(list(keys)).to_numpy()
+    whole = np.isfinite(limits) & (limits == np.round(limits))
+    assert (orders["qty"].to_numpy()[whole] <= limits[whole]).all()
+    assert orders["order_week"].str.match(r"^2026-W\d\d$").all()
+    summary = supplier_summary(result)
+    assert summary["share"].sum() == pytest.approx(1.0)
+    assert summary["value"].is_monotonic_decreasing
