@@ -29,3 +29,20 @@ def test_bundled_orders_are_whole_units_within_capacity() -> None:
     summary = supplier_summary(result)
     assert summary["share"].sum() == pytest.approx(1.0)
     assert summary["value"].is_monotonic_decreasing
+
+
+def test_orders_are_whole_lots(tiny: object) -> None:
+    from rackforge.scenario import Scenario
+
+    assert isinstance(tiny, Scenario)
+    s = tiny.with_tables(supply=tiny.supply.assign(lot=25.0))
+    result = plan(s, PlanOptions(explain=False))
+    orders = purchase_orders(result)
+    assert len(orders) > 0 and (orders["qty"] % 25 == 0).all()
+    assert result.tables is not None
+    # every order covers what the plan buys in it, by less than a lot
+    keys = ["supplier", "item", "site", "iso_week"]
+    bought = result.tables.purchases.set_index(keys)["qty"]
+    ordered = orders.set_index(["supplier", "item", "site", "order_week"])["qty"]
+    extra = ordered.to_numpy() - bought.reindex(ordered.index).to_numpy()
+    assert ((extra > -1e-6) & (extra < 25)).all()

@@ -137,6 +137,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
             "tariff": scenario.supply_tariff().to_numpy(dtype=float),
             "capacity": sup["capacity_per_week"].astype(float),
             "moq": sup["moq"].astype(float),
+            "lot": sup["lot"].astype(float),
             "country": country.astype(str),
             "domestic": (country == site_country).to_numpy(dtype=bool),
         }

@@ -1,9 +1,9 @@
 """What to buy from whom: the plan's purchases as purchase orders, and a summary by supplier.
 
-An order is one (supplier, item, ship-to site, order week) of the plan, in whole units: the
-plan's quantity rounded up (to the unit, 1e-6 tolerance). Rounding up keeps the plan feasible
-wherever capacities are whole numbers (a quantity within an integer capacity stays within it
-when rounded up); the extra fraction of a unit is stock. ``value`` is price x qty before duty,
+An order is one (supplier, item, ship-to site, order week) of the plan, in whole lots: the
+plan's quantity rounded up to a multiple of the offer's ``supply.lot`` (default 1 unit; 1e-6
+tolerance). Rounding up keeps the plan feasible wherever a capacity is a whole number of lots
+(a quantity within it stays within it when rounded up); the extra is stock. ``value`` is price x qty before duty,
 ``tariff`` the duty on it.
 """
 
@@ -26,7 +26,8 @@ def purchase_orders(result: PlanResult) -> pd.DataFrame:
     if result.tables is None or result.tables.purchases.empty:
         return pd.DataFrame(columns=ORDER_COLUMNS)
     buy = result.tables.purchases
-    qty = np.ceil(buy["qty"].to_numpy(float) - 1e-6)
+    lot = buy["lot"].to_numpy(float)
+    qty = np.ceil(buy["qty"].to_numpy(float) / lot - 1e-6) * lot
     labels = np.array(result.week_labels, dtype=object)
     orders = pd.DataFrame(
         {
@@ -35,7 +36,7 @@ def purchase_orders(result: PlanResult) -> pd.DataFrame:
             "site": buy["site"],
             "order_week": labels[buy["week"].to_numpy(np.int64)],
             "due_week": labels[buy["arrival_week"].to_numpy(np.int64)],
-            "qty": qty.astype(np.int64),
+            "qty": qty.astype(np.int64) if np.all(qty == np.round(qty)) else qty,
             "price": buy["price"],
             "value": qty * buy["price"].to_numpy(float),
             "tariff": qty * buy["price"].to_numpy(float) * buy["tariff_rate"].to_numpy(float),

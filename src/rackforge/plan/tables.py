@@ -51,7 +51,7 @@ def build_tables(pm: PlanModel, sol: Solution, label: Callable[[int], str]) -> P
     production = prod[["site", "item", "generation", "week", "available_week", "qty", "cost"]]
 
     sup = net.supply
-    cols = ["supplier", "country", "domestic", "item", "site", "lead", "price", "tariff"]
+    cols = ["supplier", "country", "domestic", "item", "site", "lead", "price", "tariff", "lot"]
     buy = _long(variable(pm, sol, "buy"), sup[cols], "supply_row")
     buy["arrival_week"] = buy["week"] + buy["lead"]
     buy["value"] = buy["qty"] * buy["price"]
@@ -69,6 +69,7 @@ def build_tables(pm: PlanModel, sol: Solution, label: Callable[[int], str]) -> P
             "qty",
             "price",
             "tariff_rate",
+            "lot",
             "value",
             "duty",
             "cost",

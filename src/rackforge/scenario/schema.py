@@ -228,6 +228,15 @@ TABLES: tuple[TableSchema, ...] = (
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
             Column("moq", F, default=0.0, minimum=0, unit="units"),
             Column(
+                "lot",
+                F,
+                default=1.0,
+                minimum=0,
+                exclusive_minimum=True,
+                unit="units",
+                description="orders are whole multiples of it (purchase_orders.csv)",
+            ),
+            Column(
                 "tariff",
                 F,
                 default=math.nan,
