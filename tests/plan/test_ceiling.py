@@ -59,3 +59,11 @@ def test_the_plan_peak_is_never_above_what_the_ceiling_allows_on_average(
     window = racks[racks["available_week"] >= bundled.config.horizon_weeks - 8]
     # what the cost plan completes in the window, a week, cannot beat the maximum
     assert window["qty"].sum() / 8 <= result.ceiling.racks_per_week + 1e-6
+
+
+def test_cost_drivers_carry_their_units() -> None:
+    result = plan(saturated_line(), PlanOptions(ceiling=True))
+    assert result.ceiling is not None
+    (driver,) = [d for d in result.ceiling.cost_drivers if d.kind == "resource"]
+    assert driver.unit == "USD per resource hour" and driver.site == "P"
+    assert driver.value == pytest.approx(result.bottlenecks[0].total_shadow_price)

@@ -32,7 +32,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackforge.plan.explain import bottlenecks
+from rackforge.plan.explain import Bottleneck, bottlenecks
 from rackforge.plan.lp.context import Build
 from rackforge.plan.lp.model import build_model
 from rackforge.plan.lp.readout import binding
@@ -73,6 +73,45 @@ class Lift:
 
 
 @dataclass(frozen=True)
+class CostDriver:
+    """A limit of the least-cost plan with its summed shadow price, in its own unit."""
+
+    kind: str
+    id: str
+    site: str
+    unit: str
+    value: float
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"kind": self.kind, "id": self.id, "site": self.site, "unit": self.unit,
+                "value": self.value}  # fmt: skip
+
+
+#: The unit of a shadow price of each family of limits, ``{c}`` the currency.
+DRIVER_UNITS = {
+    Family.RESOURCE: "{c} per resource hour",
+    Family.MAKE: "{c} per unit a week of max_per_week",
+    Family.SUPPLIER: "{c} per unit a week of capacity_per_week",
+    Family.LANE: "{c} per unit a week of lane capacity",
+    Family.DOMESTIC: "{c} per {c} of domestic purchase value",
+}
+
+
+def cost_drivers(found: list[Bottleneck], currency: str, top: int = 10) -> list[CostDriver]:
+    """The least-cost plan's bottlenecks as cost drivers, each labelled with its unit."""
+    return [
+        CostDriver(
+            b.kind.value,
+            b.id if not b.item or b.item in b.id else f"{b.id} {b.item}",
+            b.site,
+            DRIVER_UNITS.get(b.kind, "{c} per unit").format(c=currency),
+            b.total_shadow_price,
+        )
+        for b in found[:top]
+    ]
+
+
+@dataclass(frozen=True)
 class Ceiling:
     """Sustainable racks a week over ``window`` and the edits that would lift it."""
 
@@ -81,6 +120,7 @@ class Ceiling:
     target_per_week: float  # racks demanded a week in the window
     mix: dict[str, float]  # share of each rack generation in the window's demand
     lifts: list[Lift] = field(default_factory=list)
+    cost_drivers: list[CostDriver] = field(default_factory=list)
 
     @property
     def meets_target(self) -> bool:
@@ -109,6 +149,7 @@ class Ceiling:
             "target_per_week": self.target_per_week,
             "mix": dict(self.mix),
             "lifts": [lift.to_dict() for lift in self.lifts],
+            "cost_drivers": [d.to_dict() for d in self.cost_drivers],
         }
 
 

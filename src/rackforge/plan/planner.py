@@ -8,7 +8,7 @@ from dataclasses import replace
 import numpy as np
 import pandas as pd
 
-from rackforge.plan.ceiling import ceiling
+from rackforge.plan.ceiling import ceiling, cost_drivers
 from rackforge.plan.explain import Shadows, bottlenecks, explain_late
 from rackforge.plan.lp.context import CostPart
 from rackforge.plan.lp.diagnose import diagnose
@@ -175,9 +175,10 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
         labels,
         items,
     )
-    found = (
-        ceiling(scenario, options.target_weeks, time_limit_s=settings.time_limit_s)
-        if options.ceiling
-        else None
-    )
+    found = None
+    if options.ceiling:
+        found = replace(
+            ceiling(scenario, options.target_weeks, time_limit_s=settings.time_limit_s),
+            cost_drivers=cost_drivers(result.bottlenecks, scenario.config.currency),
+        )
     return replace(result, target=target_check(result, options.target_weeks), ceiling=found)
