@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge.job import JobResult, Step
+from rackforge.plan.orders import purchase_orders, supplier_summary
 from rackforge.report import figures as fig
 from rackforge.scenario import ItemKind
 from rackforge.scenario.derived import rack_generations, racks_by_generation
@@ -297,6 +298,8 @@ def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
         for name in ("production", "purchases", "transfers", "inventory", "deliveries"):
             tables[name] = getattr(t, name)
         tables["service"] = t.service
+        tables["purchase_orders"] = purchase_orders(result)
+        tables["suppliers"] = supplier_summary(result)
         tables["utilization"] = t.utilization
         tables["bottlenecks"] = result.binding
         late = result.to_dict()["late"]
