@@ -214,71 +214,50 @@ def _solve_rate(
     return rate, binding(pm, sol), labels, target, shares
 
 
+def _limit_cell(b: Bottleneck) -> tuple[str, dict[str, str], str] | None:
+    """The scenario cell a binding limit reads: (table, key of its row, column); None for a
+    limit no single cell sets (domestic content)."""
+    if b.kind is Family.RESOURCE:
+        site, name = b.id.split("/", 1)
+        return "resources", {"site": site, "resource": name}, "units"
+    if b.kind is Family.MAKE:
+        site, item = b.id.split("/", 1)
+        return "make", {"site": site, "item": item}, "max_per_week"
+    if b.kind is Family.SUPPLIER:
+        return "supply", {"supplier": b.id, "item": b.item, "site": b.site}, "capacity_per_week"
+    if b.kind is Family.LANE:
+        origin, dest = b.id.split(">", 1)
+        return "lanes", {"from_site": origin, "to_site": dest}, "capacity_per_week"
+    return None
+
+
+def _row(frame: pd.DataFrame, key: dict[str, str]) -> np.ndarray:
+    mask = np.ones(len(frame), dtype=bool)
+    for col, val in key.items():
+        mask &= (frame[col] == val).to_numpy()
+    return mask
+
+
 def _candidates(
     scenario: Scenario, bind: pd.DataFrame, top: int
 ) -> list[tuple[str, dict[str, str], str, float, float, float]]:
-    """The top limits by racks a week per unit: (table, key, column, old, new, marginal)."""
-    out = []
-    res = scenario.resources.set_index(["site", "resource"])
+    """The top limits by racks a week per unit: (table, key, column, old, new, marginal).
+    A resource grows by +STEP of its units (at least one), any other limit by +STEP."""
     hours = available_hours(scenario)
+    out = []
     for b in bottlenecks(bind):
-        if b.kind is Family.RESOURCE:
-            site, name = b.id.split("/", 1)
-            units = float(res.loc[(site, name), "units"])
-            hours_per_unit = float(hours[(site, name)]) / units
-            new = units + max(1.0, math.ceil(units * STEP))
-            out.append(
-                (
-                    "resources",
-                    {"site": site, "resource": name},
-                    "units",
-                    units,
-                    new,
-                    b.total_shadow_price * hours_per_unit,
-                )
-            )
-        elif b.kind is Family.MAKE:
-            site, item = b.id.split("/", 1)
-            make = scenario.make.set_index(["site", "item"])
-            old = float(make.loc[(site, item), "max_per_week"])
-            out.append(
-                (
-                    "make",
-                    {"site": site, "item": item},
-                    "max_per_week",
-                    old,
-                    math.ceil(old * (1 + STEP)),
-                    b.total_shadow_price,
-                )
-            )
-        elif b.kind is Family.SUPPLIER:
-            sup = scenario.supply.set_index(["supplier", "item", "site"])
-            old = float(sup.loc[(b.id, b.item, b.site), "capacity_per_week"])
-            out.append(
-                (
-                    "supply",
-                    {"supplier": b.id, "item": b.item, "site": b.site},
-                    "capacity_per_week",
-                    old,
-                    math.ceil(old * (1 + STEP)),
-                    b.total_shadow_price,
-                )
-            )
-        elif b.kind is Family.LANE:
-            origin, dest = b.id.split(">", 1)
-            lanes = scenario.lanes
-            hit = lanes[(lanes["from_site"] == origin) & (lanes["to_site"] == dest)]
-            old = float(hit["capacity_per_week"].iloc[0])
-            out.append(
-                (
-                    "lanes",
-                    {"from_site": origin, "to_site": dest},
-                    "capacity_per_week",
-                    old,
-                    math.ceil(old * (1 + STEP)),
-                    b.total_shadow_price,
-                )
-            )
+        cell = _limit_cell(b)
+        if cell is None:
+            continue
+        table, key, column = cell
+        frame = scenario.table(table)
+        old = float(frame.loc[_row(frame, key), column].iloc[0])
+        if b.kind is Family.RESOURCE:  # the duals are per hour: per unit, its hours
+            new = old + max(1.0, math.ceil(old * STEP))
+            marginal = b.total_shadow_price * float(hours[(key["site"], key["resource"])]) / old
+        else:
+            new, marginal = math.ceil(old * (1 + STEP)), b.total_shadow_price
+        out.append((table, key, column, old, new, marginal))
     out.sort(key=lambda c: -c[5])
     return out[:top]
 
@@ -287,10 +266,7 @@ def _edited(
     scenario: Scenario, table: str, key: dict[str, str], column: str, value: float
 ) -> Scenario:
     frame = scenario.table(table).copy()
-    mask = np.ones(len(frame), dtype=bool)
-    for col, val in key.items():
-        mask &= (frame[col] == val).to_numpy()
-    frame.loc[mask, column] = value
+    frame.loc[_row(frame, key), column] = value
     return scenario.with_tables(**{table: frame})
 
 
