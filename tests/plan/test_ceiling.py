@@ -67,3 +67,38 @@ def test_cost_drivers_carry_their_units() -> None:
     (driver,) = [d for d in result.ceiling.cost_drivers if d.kind == "resource"]
     assert driver.unit == "USD per resource hour" and driver.site == "P"
     assert driver.value == pytest.approx(result.bottlenecks[0].total_shadow_price)
+
+
+def test_a_lane_lift_edits_only_the_binding_lane_row() -> None:
+    from plan_scenarios import build, demand, item, offer
+
+    # P makes R from K, which comes from warehouse Q over a lane of 30 a week; a lane row
+    # listed first between the same sites carries another item X (5 a week)
+    s = build(
+        sites=[
+            {"site": "P", "kind": "plant", "country": "US"},
+            {"site": "Q", "kind": "warehouse", "country": "US"},
+        ],
+        items=[item("R", 100, "rack"), item("K", 10), item("X", 10)],
+        bom=[{"parent": "R", "child": "K", "qty": 1}],
+        make=[{"site": "P", "item": "R", "lead_weeks": 0}],
+        supply=[offer("K", 1, site="Q"), offer("X", 1, site="Q")],
+        lanes=[
+            {
+                "from_site": "Q",
+                "to_site": "P",
+                "item": item_,
+                "lead_weeks": 0,
+                "capacity_per_week": cap,
+            }
+            for item_, cap in (("X", 5), ("K", 30))
+        ],
+        demand=[demand(f"d{w}", "R", w, 50) for w in range(2)],
+        horizon=2,
+    )
+    c = ceiling(s, weeks=2)
+    assert c.racks_per_week == pytest.approx(30.0)
+    (lift,) = c.lifts
+    assert lift.key == {"from_site": "Q", "to_site": "P", "item": "K"}
+    assert (lift.old, lift.new) == (30.0, 38.0)
+    assert lift.racks_per_week_after == pytest.approx(38.0)

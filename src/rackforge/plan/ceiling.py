@@ -227,7 +227,8 @@ def _limit_cell(b: Bottleneck) -> tuple[str, dict[str, str], str] | None:
         return "supply", {"supplier": b.id, "item": b.item, "site": b.site}, "capacity_per_week"
     if b.kind is Family.LANE:
         origin, dest = b.id.split(">", 1)
-        return "lanes", {"from_site": origin, "to_site": dest}, "capacity_per_week"
+        # a lane row is keyed by its item too (blank: every item)
+        return "lanes", {"from_site": origin, "to_site": dest, "item": b.item}, "capacity_per_week"
     return None
 
 
