@@ -104,7 +104,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
     nodes["on_hand"] = stock["on_hand"].reindex(key).fillna(0.0).to_numpy()
     nodes["safety_stock"] = stock["safety_stock"].reindex(key).fillna(0.0).to_numpy()
     nodes["unit_value"] = nodes["item"].map(value).astype(float)
-    nodes["holding"] = nodes["item"].map(holding_cost_per_week(scenario)).astype(float)
+    nodes["holding"] = nodes["item"].map(holding_cost_per_week(scenario, value)).astype(float)
     nodes["sourced"] = [p in reachable for p in pairs]
 
     def node_of(frame: pd.DataFrame, site: str = "site", item: str = "item") -> np.ndarray:

@@ -237,13 +237,13 @@ def value_warnings(scenario: Scenario) -> list[Problem]:
     return out
 
 
-def holding_cost_per_week(scenario: Scenario) -> pd.Series:
+def holding_cost_per_week(scenario: Scenario, value: pd.Series | None = None) -> pd.Series:
     """Cost of holding one unit of each item for a week: ``holding_rate / 52 x`` its holding
     value (the carrying charge ``r v`` of Silver, Pyke & Peterson 1998, *Inventory Management
     and Production Planning and Scheduling*, 3rd ed., per week; the item's rate, else the
-    scenario's)."""
+    scenario's). ``value``: :func:`holding_value`, where the caller has it already."""
     rate = scenario.item_holding_rate()
-    value = holding_value(scenario)
+    value = holding_value(scenario) if value is None else value
     return (rate.reindex(value.index).astype(float) / WEEKS_PER_YEAR * value).rename("holding")
 
 
