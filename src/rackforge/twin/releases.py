@@ -20,19 +20,29 @@ from rackforge.twin.spec import TwinError
 PLAN_COLUMNS = ("site", "item", "week", "qty")
 
 
+def nominal_capacities(scenario: Scenario) -> dict[tuple[str, str], float]:
+    """Good units a week each (site, item) with a routing could make of the item alone (the
+    rough cut of :func:`rackforge.scenario.derived.rough_cut`, with the routing's hours per
+    good unit before the automation levers), capped by ``make.max_per_week``."""
+    hours = available_hours(scenario)
+    limits = {
+        (str(site), str(item)): float(cap)
+        for site, item, cap in zip(
+            scenario.make["site"], scenario.make["item"], scenario.make["max_per_week"], strict=True
+        )
+    }
+    loads: dict[tuple[str, str], dict[str, float]] = {}
+    for row in hours_per_good_unit(scenario, automation=False).itertuples(index=False):
+        loads.setdefault((str(row.site), str(row.item)), {})[str(row.resource)] = float(row.hours)
+    return {
+        key: rough_cut(hours, key[0], own, limits.get(key, math.inf))[0]
+        for key, own in loads.items()
+    }
+
+
 def nominal_capacity(scenario: Scenario, site: str, item: str) -> float:
-    """Good units a week that ``site`` could make of ``item`` alone (the rough cut of
-    :func:`rackforge.scenario.derived.rough_cut`, with the routing's hours per good unit before
-    the automation levers); NaN without a routing."""
-    loads = hours_per_good_unit(scenario, automation=False)
-    loads = loads[(loads["site"] == site) & (loads["item"] == item)]
-    if loads.empty:
-        return math.nan
-    make = scenario.make
-    limit = make.loc[(make["site"] == site) & (make["item"] == item), "max_per_week"]
-    cap = float(limit.iloc[0]) if len(limit) else math.inf
-    own = dict(zip(loads["resource"], loads["hours"], strict=True))
-    return rough_cut(available_hours(scenario), site, own, cap)[0]
+    """:func:`nominal_capacities` of one (site, item); NaN without a routing."""
+    return nominal_capacities(scenario).get((site, item), math.nan)
 
 
 def split(total: float, weights: dict[str, float], caps: dict[str, float]) -> dict[str, float]:
@@ -83,11 +93,12 @@ def level_plan(scenario: Scenario, weeks: int | None = None) -> pd.DataFrame:
     for item, qty in scenario.demand.groupby("item")["qty"].sum().items():
         need[str(item)] += float(qty) / horizon
     req: dict[tuple[str, str], float] = {}
+    capacity = nominal_capacities(scenario)
     for item in nx.topological_sort(graph):
         sites = makers.get(item, [])
         if not sites or need[item] <= 0:
             continue
-        nominal = {s: nominal_capacity(scenario, s, item) for s in sites}
+        nominal = {s: capacity.get((s, item), math.nan) for s in sites}
         if any(math.isnan(v) for v in nominal.values()):
             weights = {s: 1.0 for s in sites}
         else:
