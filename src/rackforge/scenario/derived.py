@@ -172,10 +172,9 @@ def bom_per_site(scenario: Scenario) -> dict[tuple[str, str], dict[str, float]]:
     return out
 
 
-def parts_value(scenario: Scenario) -> pd.DataFrame:
-    """Value of the material in one good unit of each made (site, item): the children issued
-    per good unit times their holding value (:func:`holding_value`), rolled up the BOM.
-    Columns site, item, value."""
+def _roll_up(scenario: Scenario) -> tuple[dict[str, float], dict[tuple[str, str], float]]:
+    """(holding value of each item, parts' value of each made (site, item)), rolled up the
+    BOM from the leaves: a part is counted at its own holding value."""
     own = scenario.items.set_index("item")["unit_value"].astype(float)
     children = bom_per_site(scenario)
     made: dict[str, list[str]] = {}
@@ -196,7 +195,14 @@ def parts_value(scenario: Scenario) -> pd.DataFrame:
 
     for item in own.index:
         value(str(item))
-    rows = [(s, i, v) for (s, i), v in sorted(parts.items())]
+    return held, parts
+
+
+def parts_value(scenario: Scenario) -> pd.DataFrame:
+    """Value of the material in one good unit of each made (site, item): the children issued
+    per good unit times their holding value (:func:`holding_value`), rolled up the BOM.
+    Columns site, item, value."""
+    rows = [(s, i, v) for (s, i), v in sorted(_roll_up(scenario)[1].items())]
     return pd.DataFrame(rows, columns=["site", "item", "value"])
 
 
@@ -205,12 +211,9 @@ def holding_value(scenario: Scenario) -> pd.Series:
     where that is higher (at the plant whose BOM makes it dearest). Stock of an assembly can
     then never cost less to hold than the parts it was made of, so the plan has no reason to
     assemble what nobody ordered."""
-    value = scenario.items.set_index("item")["unit_value"].astype(float).copy()
-    parts = parts_value(scenario)
-    if not parts.empty:
-        top = parts.groupby("item")["value"].max()
-        value.loc[top.index] = np.maximum(value.loc[top.index].to_numpy(), top.to_numpy())
-    return value
+    held = _roll_up(scenario)[0]
+    items = scenario.items["item"].astype(str)
+    return pd.Series([held[i] for i in items], index=pd.Index(items, name="item"), dtype=float)
 
 
 def value_warnings(scenario: Scenario) -> list[Problem]:
