@@ -241,3 +241,16 @@ def test_bundled_random_loosening_never_hurts(
     result = plan(looser, PlanOptions(explain=False))
     assert result.has_plan, (what, result.message)
     assert result.objective <= bundled_base.objective + slack(bundled_base, result), what
+
+
+@RANDOM
+@given(data=st.data())
+def test_a_looser_limit_never_lowers_the_ceiling(data: st.DataObject) -> None:
+    from rackforge.plan.ceiling import ceiling
+
+    base = data.draw(networks())
+    looser, what = data.draw(loosened(base))
+    weeks = base.config.horizon_weeks
+    before = ceiling(base, weeks=weeks, lifts=0).racks_per_week
+    after = ceiling(looser, weeks=weeks, lifts=0).racks_per_week
+    assert after >= before - 1e-6 * max(1.0, before), what
