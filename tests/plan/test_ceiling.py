@@ -102,3 +102,19 @@ def test_a_lane_lift_edits_only_the_binding_lane_row() -> None:
     assert lift.key == {"from_site": "Q", "to_site": "P", "item": "K"}
     assert (lift.old, lift.new) == (30.0, 38.0)
     assert lift.racks_per_week_after == pytest.approx(38.0)
+
+
+def test_nothing_limits_an_uncapacitated_plant() -> None:
+    from plan_scenarios import build, demand, item, offer
+
+    s = build(
+        items=[item("R", 100, "rack"), item("K", 10)],
+        bom=[{"parent": "R", "child": "K", "qty": 1}],
+        make=[{"site": "P", "item": "R", "lead_weeks": 0}],
+        supply=[offer("K", 1)],
+        demand=[demand("d0", "R", 0, 5)],
+        horizon=2,
+    )
+    c = ceiling(s, weeks=2)
+    assert c.racks_per_week == float("inf") and not c.lifts
+    assert "any number of racks" in c.sentence()

@@ -129,9 +129,11 @@ class Ceiling:
     def sentence(self) -> str:
         """The answer in one sentence: the ceiling against the target, and the best lift."""
         first, last = self.window
+        rate = self.racks_per_week
+        can = f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
         text = (
-            f"the plants can complete {self.racks_per_week:,.0f} racks a week in "
-            f"{first}..{last} (demand {self.target_per_week:,.0f} a week)"
+            f"the plants can complete {can} in {first}..{last} "
+            f"(demand {self.target_per_week:,.0f} a week)"
         )
         if self.lifts:
             lift = self.lifts[0]
@@ -207,6 +209,8 @@ def _solve_rate(
         net, PlanOptions(explain=False), objective=_rate_objective(window, shares, generation)
     )
     sol = solve(pm.model, settings)
+    if sol.status is SolveStatus.UNBOUNDED:  # no capacity, supply or lane limits the racks
+        return math.inf, pd.DataFrame(), labels, target, shares
     if not sol.has_solution or sol.status is SolveStatus.INFEASIBLE:
         return 0.0, pd.DataFrame(), labels, target, shares
     rate_label = int(np.asarray(pm.build.variables["rate"].labels.values).ravel()[0])
