@@ -3,12 +3,14 @@ racks, and lifts that are edits confirmed by solving again."""
 
 from __future__ import annotations
 
+import math
+
 import pytest
 from test_derived_capacity import EXPECTED_GOOD_PER_WEEK, saturated_line
 
 from rackforge import load_scenario
 from rackforge.plan import PlanOptions, plan
-from rackforge.plan.ceiling import ceiling
+from rackforge.plan.ceiling import Lift, ceiling
 from rackforge.scenario import ItemKind, Scenario
 
 
@@ -118,3 +120,25 @@ def test_nothing_limits_an_uncapacitated_plant() -> None:
     c = ceiling(s, weeks=2)
     assert c.racks_per_week == float("inf") and not c.lifts
     assert "any number of racks" in c.sentence()
+
+
+def test_target_answer_states_the_ceiling_not_the_cost_plans_output(tiny: Scenario) -> None:
+    from dataclasses import replace as _replace
+
+    from rackforge.plan.target import target_check
+
+    result = plan(tiny, PlanOptions(ceiling=True))
+    assert result.ceiling is not None and result.target is not None
+    rate = result.ceiling.racks_per_week
+    can = f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
+    assert can in result.target.answer
+    # a ceiling below the demand the plan meets: the answer says stock built ahead covers it
+    # and names the ceiling's lifts (in racks), not the cost plan's binding limits
+    low = _replace(
+        result.ceiling,
+        racks_per_week=result.ceiling.target_per_week / 2,
+        lifts=[Lift("resources", {"site": "plant-a", "resource": "test"}, "units", 2, 3, 9.0, 1)],
+    )
+    answer = target_check(result, ceiling=low).answer
+    assert answer.startswith("yes, but only from stock built ahead")
+    assert "Held back by: resources plant-a/test units (to 3: 9 a week)" in answer

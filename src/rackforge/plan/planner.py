@@ -181,4 +181,6 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
             ceiling(scenario, options.target_weeks, time_limit_s=settings.time_limit_s),
             cost_drivers=cost_drivers(result.bottlenecks, scenario.config.currency),
         )
-    return replace(result, target=target_check(result, options.target_weeks), ceiling=found)
+    return replace(
+        result, target=target_check(result, options.target_weeks, ceiling=found), ceiling=found
+    )

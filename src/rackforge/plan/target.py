@@ -4,11 +4,13 @@ in (and just before) those weeks."""
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from typing import Any
 
 import pandas as pd
 
+from rackforge.plan.ceiling import Ceiling
 from rackforge.plan.explain import bottlenecks
 from rackforge.plan.result import PlanResult
 from rackforge.scenario.schema import ItemKind
@@ -57,10 +59,13 @@ def target_check(
     item_kind: ItemKind = ItemKind.RACK,
     lookback: int = 8,
     top: int = 5,
+    ceiling: Ceiling | None = None,
 ) -> TargetCheck:
     """Demanded vs planned output of ``item_kind`` items over the last ``weeks`` weeks, and the
     ``top`` binding limits by total shadow price from ``lookback`` weeks before that window to
-    the end of the horizon."""
+    the end of the horizon. With the ``ceiling`` (racks only), the answer states the plants'
+    sustainable rate and the lifts in racks instead of the cost plan's output and cost drivers:
+    the least-cost plan makes no more than it must, so its output is not what the plants can."""
     labels = result.week_labels
     h = len(labels)
     first = max(h - weeks, 0)
@@ -107,7 +112,42 @@ def target_check(
         for b in bottlenecks(bind)[:top]
     ]
     check = TargetCheck(item_kind, rows, meets, top_rows, "")
-    return TargetCheck(item_kind, rows, meets, top_rows, _answer(check, labels, first))
+    if ceiling is not None and item_kind is ItemKind.RACK:
+        answer = _ceiling_answer(check, ceiling)
+    else:
+        answer = _answer(check, labels, first)
+    return TargetCheck(item_kind, rows, meets, top_rows, answer)
+
+
+def _ceiling_answer(check: TargetCheck, ceiling: Ceiling) -> str:
+    """The answer around the one capacity figure, the ceiling (:mod:`rackforge.plan.ceiling`)."""
+    first, last = ceiling.window
+    span = f"{first}..{last}"
+    if not check.weeks or check.mean("demand") <= TOL:
+        return f"no rack demand in {span}"
+    demand, on_time = check.mean("demand"), check.mean("on_time")
+    rate = ceiling.racks_per_week
+    can = f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
+    lifts = "; ".join(
+        f"{lift.table} {'/'.join(lift.key.values())} {lift.column} "
+        f"(to {lift.new:,.0f}: {lift.racks_per_week_after:,.0f} a week)"
+        for lift in ceiling.lifts
+    )
+    held = f". Held back by: {lifts}" if lifts else ""
+    if check.meets and ceiling.meets_target:
+        return (
+            f"yes: in {span} the plan delivers all {demand:,.0f} racks a week on time and the "
+            f"plants can complete {can}"
+        )
+    if check.meets:
+        return (
+            f"yes, but only from stock built ahead: in {span} the plan delivers all "
+            f"{demand:,.0f} racks a week on time while the plants can complete {can}{held}"
+        )
+    return (
+        f"no: in {span} demand is {demand:,.0f} racks a week; the plants can complete {can} "
+        f"and the plan delivers {on_time:,.0f} on time ({on_time / demand:.0%}){held}"
+    )
 
 
 def _answer(check: TargetCheck, labels: tuple[str, ...], first: int) -> str:
@@ -122,6 +162,7 @@ def _answer(check: TargetCheck, labels: tuple[str, ...], first: int) -> str:
         )
         or "no capacity limit (lead times or cost)"
     )
+    held = f"{held} (cost drivers; the ceiling ranks limits in racks)"
     if check.meets:
         peak = max(w.output for w in check.weeks)
         if output >= demand * (1 - 0.01):

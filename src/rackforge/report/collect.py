@@ -14,6 +14,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge.job import JobResult, Step
+from rackforge.plan.ceiling import cost_drivers
 from rackforge.plan.orders import purchase_orders, supplier_summary
 from rackforge.report import figures as fig
 from rackforge.scenario import ItemKind
@@ -22,17 +23,19 @@ from rackforge.twin import TwinResult
 
 
 def weekly_output(job: JobResult) -> pd.DataFrame:
-    """week_label, generation, demand, planned, delivered: rack demand due, rack output
-    completed and rack demand delivered on time, by week and generation."""
+    """week_label, generation, demand, planned, delivered, stock: rack demand due, rack output
+    completed, rack demand delivered on time and finished racks in stock at the end of the
+    week (built ahead of their demand), by week and generation."""
     result = job.plan
     generation = rack_generations(job.scenario.items)
     due = racks_by_generation(job.scenario.demand, "week", "qty", generation)
-    planned = on_time = pd.Series(dtype=float)
+    planned = on_time = stock = pd.Series(dtype=float)
     if result is not None and result.tables is not None:
         t = result.tables
         planned = racks_by_generation(t.production, "available_week", "qty", generation)
         on_time = racks_by_generation(t.service, "week", "on_time", generation)
-    parts = {"demand": due, "planned": planned, "delivered": on_time}
+        stock = racks_by_generation(t.inventory, "week", "on_hand", generation)
+    parts = {"demand": due, "planned": planned, "delivered": on_time, "stock": stock}
     table = pd.concat(parts, axis=1)
     every_week = pd.MultiIndex.from_product(
         [range(job.scenario.config.horizon_weeks), sorted(set(generation))],
@@ -40,7 +43,7 @@ def weekly_output(job: JobResult) -> pd.DataFrame:
     )
     table = table.reindex(every_week).fillna(0.0).reset_index()
     return table.assign(week_label=[job.scenario.week_label(int(w)) for w in table["week"]])[
-        ["week_label", "generation", "demand", "planned", "delivered"]
+        ["week_label", "generation", "demand", "planned", "delivered", "stock"]
     ]
 
 
@@ -55,6 +58,18 @@ def utilization(job: JobResult) -> pd.DataFrame:
     ]
 
 
+def ceiling_resource(job: JobResult) -> str | None:
+    """The limit the ceiling's first lift raises, as the heatmap names a resource
+    (``site / resource``) or as ``table site/key`` for any other limit; None without one."""
+    ceiling = job.plan.ceiling if job.plan is not None else None
+    if ceiling is None or not ceiling.lifts:
+        return None
+    lift = ceiling.lifts[0]
+    if lift.table == "resources":
+        return f"{lift.key['site']} / {lift.key['resource']}"
+    return f"{lift.table} {'/'.join(v for v in lift.key.values() if v)}"
+
+
 def purchases(job: JobResult) -> pd.DataFrame:
     """country, value: pre-duty purchase value by supplier country."""
     if job.plan is None or job.plan.tables is None:
@@ -63,45 +78,54 @@ def purchases(job: JobResult) -> pd.DataFrame:
 
 
 def bottleneck_rows(job: JobResult) -> pd.DataFrame:
-    """label, total_shadow_price: the plan's bottlenecks as the planner ranked them."""
+    """label, total_shadow_price, unit: the least-cost plan's binding limits (cost drivers)
+    as the planner ranked them, each with the unit of its shadow price."""
     found = job.plan.bottlenecks if job.plan is not None else []
+    drivers = cost_drivers(found, job.scenario.config.currency, top=len(found))
     return pd.DataFrame(
         {
-            "label": [f"{b.kind.value} {b.id}" for b in found],
-            "total_shadow_price": [b.total_shadow_price for b in found],
-        }
+            "label": [f"{d.kind} {d.id}" for d in drivers],
+            "total_shadow_price": [d.value for d in drivers],
+            "unit": [d.unit for d in drivers],
+        },
+        columns=["label", "total_shadow_price", "unit"],
     )
 
 
 def twin_rows(job: JobResult) -> pd.DataFrame:
-    """site, case, throughput, throughput_ci95, cycle_time_h, cycle_time_ci95."""
+    """site, case, racks, racks_ci95, cycle_time_h, cycle_time_ci95, bottleneck: finished
+    racks a week and the racks' mean cycle time of every plant, today and automated."""
+    columns = ["site", "case", "racks", "racks_ci95", "cycle_time_h", "cycle_time_ci95",
+               "bottleneck"]  # fmt: skip
     rows: list[dict[str, Any]] = []
     if job.twin is not None:
+        racks = job.scenario.items_of_kind(ItemKind.RACK)
         for case, result in (("today", job.twin.today), ("automated", job.twin.automated)):
             for site, totals in result.sites.items():
+                made = result.throughput_of(racks, site)
                 rows.append(
                     {
                         "site": site,
                         "case": case,
-                        "throughput": totals.throughput_per_week.mean,
-                        "throughput_ci95": totals.throughput_per_week.ci95,
-                        "cycle_time_h": totals.cycle_time_h.mean.mean,
-                        "cycle_time_ci95": totals.cycle_time_h.mean.ci95,
+                        "racks": made.mean,
+                        "racks_ci95": made.ci95,
+                        "cycle_time_h": _rack_cycle_h(result, racks, site),
+                        "cycle_time_ci95": math.nan,
                         "bottleneck": totals.bottleneck.resource if totals.bottleneck else "",
                     }
                 )
-    return pd.DataFrame(
-        rows,
-        columns=[
-            "site",
-            "case",
-            "throughput",
-            "throughput_ci95",
-            "cycle_time_h",
-            "cycle_time_ci95",
-            "bottleneck",
-        ],
-    )
+    return pd.DataFrame(rows, columns=columns)
+
+
+def _rack_cycle_h(result: TwinResult, racks: set[str], site: str | None = None) -> float:
+    """Mean cycle time of the racks completed (at ``site``), weighted by their throughput."""
+    done = [
+        (i.throughput_per_week.mean, i.cycle_time_h.mean.mean)
+        for i in result.items
+        if i.item in racks and site in (None, i.site)
+    ]
+    total = sum(n for n, _ in done)
+    return sum(n * h for n, h in done) / total if total > 0 else math.nan
 
 
 def risk_rows(job: JobResult) -> pd.DataFrame:
@@ -140,8 +164,8 @@ def no_plan_text(job: JobResult) -> str | None:
 def figures(job: JobResult) -> list[fig.Figure]:
     """The report's figures, in reading order."""
     out = [
-        fig.demand_vs_output(weekly_output(job)),
-        fig.utilization_heatmap(utilization(job)),
+        fig.demand_vs_output(weekly_output(job), _ceiling(job)),
+        fig.utilization_heatmap(utilization(job), ceiling_resource(job)),
         fig.purchases_by_country(purchases(job), _domestic_share(job)),
         fig.bottlenecks(bottleneck_rows(job)),
     ]
@@ -157,6 +181,11 @@ def figures(job: JobResult) -> list[fig.Figure]:
     if job.inventory is not None:
         out.append(fig.safety_stock(stage_rows(job)))
     return out
+
+
+def _ceiling(job: JobResult) -> tuple[float, tuple[str, str]] | None:
+    found = job.plan.ceiling if job.plan is not None else None
+    return None if found is None else (found.racks_per_week, found.window)
 
 
 def _domestic_share(job: JobResult) -> float:
@@ -189,10 +218,11 @@ def summary(job: JobResult) -> list[str]:
             lines.append(f"Plan {result.status.value}: {result.message}")
         if result.bottlenecks:
             b = max(result.bottlenecks, key=lambda b: b.total_shadow_price)
-            where = f" ({b.item})" if b.item and b.item not in b.id else ""
+            (driver,) = cost_drivers([b], money)
             lines.append(
-                f"Bottleneck: {b.kind.value} {b.id}{where}, binding {b.binding_weeks} weeks; "
-                f"its weekly shadow prices sum to {b.total_shadow_price:,.0f} {money} per unit."
+                f"Largest cost driver: {driver.kind} {driver.id}, binding {b.binding_weeks} "
+                f"weeks; its weekly shadow prices sum to {driver.value:,.0f} {driver.unit} "
+                "(cost saved, not racks gained: the ceiling's lifts gain racks)."
             )
         if result.late:
             worst = max(result.late, key=lambda d: d.late + d.lost)
@@ -259,24 +289,19 @@ def _twin_line(job: JobResult) -> list[str]:
     cmp = job.twin
     racks = job.scenario.items_of_kind(ItemKind.RACK)
 
-    def rack_cycle_h(result: TwinResult) -> float:
-        """Mean cycle time of the racks completed, weighted by their throughput."""
-        done = [(i.throughput_per_week.mean, i.cycle_time_h.mean.mean) for i in result.items]
-        done = [(n, h) for (n, h), i in zip(done, result.items, strict=True) if i.item in racks]
-        total = sum(n for n, _ in done)
-        return sum(n * h for n, h in done) / total if total > 0 else math.nan
-
     def neck(result: TwinResult) -> str:
         b = result.totals.bottleneck
         return f"{b.site}/{b.resource} at {b.utilization:.0%}" if b else "none"
 
     span = f" in {job.twin_weeks[0]}..{job.twin_weeks[-1]}" if job.twin_weeks else ""
-    gain = cmp.throughput_gain_per_week
+    gain = cmp.rack_gain_per_week
+    today = cmp.today.throughput_of(racks).mean
     return [
-        f"Twin{span}: rack cycle time {rack_cycle_h(cmp.today):,.0f} h today, "
-        f"{rack_cycle_h(cmp.automated):,.0f} h automated; busiest resource {neck(cmp.today)} "
-        f"today, {neck(cmp.automated)} automated; automation adds {gain.mean:+,.0f} ± "
-        f"{gain.ci95:,.0f} good units a week (all items)."
+        f"Twin{span}: {today:,.0f} racks a week today, rack cycle time "
+        f"{_rack_cycle_h(cmp.today, racks):,.0f} h today and "
+        f"{_rack_cycle_h(cmp.automated, racks):,.0f} h automated; busiest resource "
+        f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
+        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week."
     ]
 
 

@@ -7,7 +7,7 @@ from typing import Any
 
 import pandas as pd
 
-from rackforge.scenario import Scenario
+from rackforge.scenario import ItemKind, Scenario
 from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.twin.build import line_from_scenario
 from rackforge.twin.options import Levers, TwinOptions
@@ -40,10 +40,11 @@ class AutomationComparison:
 
     today: TwinResult
     automated: TwinResult
-    throughput_gain_per_week: Estimate
+    throughput_gain_per_week: Estimate  # good units of every item
     cycle_time_change_h: Estimate
     touch_time_reduction: dict[str, float]
     inspection_detect_rate: float | None
+    rack_gain_per_week: Estimate  # finished racks only
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -55,6 +56,7 @@ class AutomationComparison:
             "automated": self.automated.to_dict(),
             "difference": {
                 "throughput_per_week": self.throughput_gain_per_week.to_dict(),
+                "racks_per_week": self.rack_gain_per_week.to_dict(),
                 "cycle_time_h": self.cycle_time_change_h.to_dict(),
             },
         }
@@ -94,6 +96,7 @@ def compare_automation(
     t_thr, t_cyc = _per_run(today)
     a_thr, a_cyc = _per_run(automated)
     auto = scenario.config.automation
+    racks = scenario.items_of_kind(ItemKind.RACK)
     return AutomationComparison(
         today=today,
         automated=automated,
@@ -101,4 +104,7 @@ def compare_automation(
         cycle_time_change_h=paired(t_cyc, a_cyc),
         touch_time_reduction=dict(auto.touch_time_reduction),
         inspection_detect_rate=auto.inspection_detect_rate,
+        rack_gain_per_week=paired(
+            today.completed_per_week(racks), automated.completed_per_week(racks)
+        ),
     )

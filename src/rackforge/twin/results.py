@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.twin.repstats import RepStats
-from rackforge.twin.stats import Estimate
+from rackforge.twin.stats import Estimate, estimate
 
 
 class TwinStatus(Enum):
@@ -166,6 +168,20 @@ class TwinResult:
     def events_per_s(self) -> float:
         """Events per CPU second of the event loops (the speed of one core)."""
         return self.events / self.sim_s if self.sim_s > 0 else math.nan
+
+    def completed_per_week(self, items: Collection[str], site: str | None = None) -> list[float]:
+        """Good units of ``items`` (at ``site``, or every site) completed a week, one value per
+        replication (the per-run values behind :meth:`throughput_of`, for paired comparisons)."""
+        routes = [r for r, i in enumerate(self.items) if i.item in items and site in (None, i.site)]
+        return [
+            sum(run.route_completed[r] for r in routes) / (run.window_h / HOURS_PER_WEEK)
+            for run in self.runs
+        ]
+
+    def throughput_of(self, items: Collection[str], site: str | None = None) -> Estimate:
+        """Good units of ``items`` completed a week (e.g. racks only, where the totals add
+        boards, trays and racks), with its 95% interval over replications."""
+        return estimate(self.completed_per_week(items, site))
 
     def utilization(self) -> dict[str, float]:
         """Mean utilisation by resource (``site/resource`` when several sites were run)."""
