@@ -89,3 +89,19 @@ def test_twin_runs_the_busiest_weeks_of_the_plan(tiny: Scenario) -> None:
     window = prod[prod["week"].isin([1, 2])]
     assert release["qty"].sum() == pytest.approx(window["qty"].sum())
     assert release[release["item"] == "rack-t"]["qty"].sum() == pytest.approx(20.0)
+
+
+def test_workbook_is_a_planners_workbook(out: Path) -> None:
+    """Numbers stored as numbers, never the text "inf"; weeks as ISO labels."""
+    book = openpyxl.load_workbook(out / "results.xlsx", read_only=True)
+    for sheet in book.worksheets:
+        rows = list(sheet.iter_rows(values_only=True))
+        assert rows, sheet.title  # every sheet has at least its header
+        header = rows[0]
+        for row in rows[1:]:
+            for title, value in zip(header, row, strict=False):
+                assert not (isinstance(value, str) and value.lower() in ("inf", "-inf", "nan"))
+                if title in ("week", "available_week", "arrival_week", "due_week", "order_week"):
+                    assert isinstance(value, str) and "-W" in value, (sheet.title, title, value)
+    risk = list(book["risk"].iter_rows(values_only=True))
+    assert "never_runs_out" in risk[0]

@@ -50,3 +50,26 @@ def test_save_refuses_non_empty_folder(tiny, tmp_path: Path) -> None:  # type: i
     with pytest.raises(FileExistsError):
         save_scenario(tiny, tmp_path)
     assert [p.name for p in tmp_path.iterdir()] == ["keep.txt"]
+
+
+def test_workbook_stores_numbers_as_numbers(tiny, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    import openpyxl
+
+    from rackforge.scenario.schema import SCHEMAS, ColumnType
+
+    save_workbook(tiny, tmp_path / "copy.xlsx")
+    book = openpyxl.load_workbook(tmp_path / "copy.xlsx", read_only=True)
+    checked = 0
+    for name in ("make", "supply", "resources", "demand"):
+        rows = list(book[name].iter_rows(values_only=True))
+        header = rows[0]
+        for col, title in enumerate(header):
+            kind = SCHEMAS[name].column_map[str(title)].type
+            for row in rows[1:]:
+                value = row[col]
+                if kind in (ColumnType.INT, ColumnType.FLOAT) and value not in (None, ""):
+                    assert isinstance(value, int | float), (name, title, value)
+                    checked += 1
+                if kind is ColumnType.WEEK and value:
+                    assert isinstance(value, str) and "-W" in value  # ISO week labels
+    assert checked > 20

@@ -342,7 +342,26 @@ def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
     tables["timings"] = pd.DataFrame(
         {"step": [s.value for s in job.seconds], "seconds": list(job.seconds.values())}
     )
-    return tables
+    if "risk" in tables:
+        risk = tables["risk"]
+        tables["risk"] = risk.assign(never_runs_out=np.isinf(risk["tts_weeks"].astype(float)))
+    return {name: _iso_weeks(frame, job) for name, frame in tables.items()}
+
+
+#: Columns that hold a week of the plan as an offset from the start (not a duration).
+WEEK_COLUMNS = ("week", "available_week", "arrival_week", "due_week", "order_week")
+
+
+def _iso_weeks(frame: pd.DataFrame, job: JobResult) -> pd.DataFrame:
+    """The planner's sheet: week offsets as ISO labels (``2026-W07``), in place of the
+    offset and of a duplicate ``iso_week`` column."""
+    weeks = [
+        c for c in WEEK_COLUMNS if c in frame.columns and pd.api.types.is_integer_dtype(frame[c])
+    ]
+    if not weeks:
+        return frame
+    out = frame.assign(**{c: [job.scenario.week_label(int(w)) for w in frame[c]] for c in weeks})
+    return out.drop(columns=["iso_week"]) if "iso_week" in out.columns and "week" in weeks else out
 
 
 def _twin_resources(job: JobResult) -> pd.DataFrame:

@@ -170,7 +170,7 @@ def bottlenecks(table: pd.DataFrame) -> Figure:
     fig = go.Figure(
         go.Bar(
             x=ranked["total_shadow_price"].to_numpy(),
-            y=(ranked["label"] + " (" + ranked["unit"] + ")").tolist(),
+            y=(ranked["label"].astype(str) + " (" + ranked["unit"].astype(str) + ")").tolist(),
             orientation="h",
         )
     )

@@ -8,6 +8,7 @@ folder first and are moved into place only when complete: nothing is ever half-w
 from __future__ import annotations
 
 import csv
+import math
 import io
 import os
 import shutil
@@ -22,7 +23,7 @@ from rackforge.scenario.cells import format_cell
 from rackforge.scenario.config import dump_config, parse_config
 from rackforge.scenario.errors import Problem, ScenarioError
 from rackforge.scenario.model import Scenario
-from rackforge.scenario.schema import SCHEMAS
+from rackforge.scenario.schema import SCHEMAS, ColumnType
 from rackforge.scenario.validate import RawTable, build_scenario
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -301,12 +302,27 @@ def save_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
     for name in _written_tables(scenario):
         sheet = book.create_sheet(name)
         header, rows = table_rows(scenario, name)
+        kinds = [
+            c.type if (c := SCHEMAS[name].column_map.get(h)) is not None else None for h in header
+        ]
         sheet.append(header)
         for row in rows:
-            sheet.append(row)  # text cells: the validator parses them like CSV cells
+            # numbers as numbers (a planner sums and sorts them); the rest as the CSV's text,
+            # which the validator parses as it parses a CSV cell
+            sheet.append([_sheet_value(t, k) for t, k in zip(row, kinds, strict=True)])
     with atomic_target(target) as tmp:
         book.save(tmp)
     return target
+
+
+def _sheet_value(text: str, kind: ColumnType | None) -> str | int | float:
+    """A saved cell as a workbook value: a number for a finite INT or FLOAT cell."""
+    if not text or kind not in (ColumnType.INT, ColumnType.FLOAT):
+        return text
+    number = float(text)
+    if not math.isfinite(number):
+        return text  # Excel has no infinity: kept as the text the loader reads back
+    return int(text) if kind is ColumnType.INT else number
 
 
 def _write_settings_sheet(sheet: Any, data: dict[str, Any]) -> None:
