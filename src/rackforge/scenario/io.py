@@ -8,8 +8,8 @@ folder first and are moved into place only when complete: nothing is ever half-w
 from __future__ import annotations
 
 import csv
-import math
 import io
+import math
 import os
 import shutil
 import tempfile
