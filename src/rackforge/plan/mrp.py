@@ -36,6 +36,7 @@ import pandas as pd
 from rackforge.plan.network import Network, build_network
 from rackforge.scenario import Scenario
 from rackforge.scenario.derived import SourceKind, Sourcing
+from rackforge.scenario.events import Limit
 
 TOL = 1e-9
 
@@ -331,7 +332,7 @@ def _capacity_exceptions(
 ) -> list[MrpException]:
     out = []
     for n, m in src.make.items():
-        cap = float(net.make.at[m, "max_per_week"])
+        cap = net.weekly[Limit.MAKE][m]
         out += _over(
             release_of[n][past:],
             cap,
@@ -340,7 +341,7 @@ def _capacity_exceptions(
             str(net.make.at[m, "item"]),
         )
     for n, r in src.buy.items():
-        cap = float(net.supply.at[r, "capacity"])
+        cap = net.weekly[Limit.SUPPLY][r]
         who = f"supplier {net.supply.at[r, 'supplier']} capacity_per_week"
         out += _over(
             release_of[n][past:],
@@ -357,7 +358,7 @@ def _capacity_exceptions(
         lane = net.lanes.iloc[row]
         out += _over(
             load,
-            float(lane["capacity"]),
+            net.weekly[Limit.LANES][row],
             f"lane {lane['from_site']}>{lane['to_site']} capacity_per_week",
             str(lane["to_site"]),
             str(lane["item"]),
@@ -365,17 +366,20 @@ def _capacity_exceptions(
     return out
 
 
-def _over(load: np.ndarray, cap: float, what: str, site: str, item: str) -> list[MrpException]:
-    if not np.isfinite(cap):
-        return []
+def _over(
+    load: np.ndarray, weekly: np.ndarray, what: str, site: str, item: str
+) -> list[MrpException]:
+    """Weeks whose load exceeds the week's capacity (after dated events)."""
+    n = min(len(load), len(weekly))
+    load, cap = np.asarray(load[:n], float), np.asarray(weekly[:n], float)
     return [
         MrpException(
             ExceptionKind.OVER_CAPACITY,
             site,
             item,
             int(w),
-            float(load[w] - cap),
-            f"week {int(w)}: {load[w]:,.6g} planned vs {what} {cap:,.6g}",
+            float(load[w] - cap[w]),
+            f"week {int(w)}: {load[w]:,.6g} planned vs {what} {cap[w]:,.6g}",
         )
         for w in np.flatnonzero(load > cap + 1e-6)
     ]

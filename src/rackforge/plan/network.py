@@ -37,6 +37,7 @@ from rackforge.scenario.derived import (
     hours_per_good_unit,
     lane_closure,
 )
+from rackforge.scenario.events import Limit, capacity_factors, weekly_capacity
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,9 @@ class Network:
     demand: pd.DataFrame  # demand, item, site, node, week, qty, priority, penalties
     items: pd.DataFrame  # item, kind, unit_value, generation
     node_index: dict[tuple[str, str], int] = field(repr=False)
+    #: (rows, horizon) capacity of every resources, make, supply and lanes row in each week,
+    #: after the scenario's dated events (:mod:`rackforge.scenario.events`)
+    weekly: dict[Limit, np.ndarray] = field(default_factory=dict, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -184,6 +188,16 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
             "capacity": lanes["capacity_per_week"].astype(float),
         }
     )
+    weekly = {
+        limit: weekly_capacity(frame[column].to_numpy(float),
+                               capacity_factors(scenario, limit, frame))
+        for limit, frame, column in (
+            (Limit.RESOURCES, res_t, "capacity"),
+            (Limit.MAKE, make_t, "max_per_week"),
+            (Limit.SUPPLY, supply_t, "capacity"),
+            (Limit.LANES, lanes_t, "capacity"),
+        )
+    }  # fmt: skip
     return Network(
         horizon=h,
         backlog=bool(scenario.config.backlog),
@@ -200,6 +214,7 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
         demand=demand_t,
         items=items,
         node_index=node_index,
+        weekly=weekly,
     )
 
 

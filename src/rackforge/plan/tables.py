@@ -12,6 +12,7 @@ import pandas as pd
 from rackforge.plan.lp.model import PlanModel
 from rackforge.plan.lp.readout import TOL, variable
 from rackforge.plan.lp.solve import Solution
+from rackforge.scenario.events import Limit
 
 
 @dataclass(frozen=True)
@@ -154,7 +155,7 @@ def _utilization(pm: PlanModel, sol: Solution) -> pd.DataFrame:
             loads["resource_row"].to_numpy(np.int64),
             produce[loads["make_row"].to_numpy(np.int64)] * loads["hours"].to_numpy(float)[:, None],
         )
-    cap = res["capacity"].to_numpy(float)
+    cap = net.weekly[Limit.RESOURCES]  # (rows, weeks), after dated events
     out = pd.DataFrame(
         {
             "site": np.repeat(res["site"].to_numpy(), h),
@@ -162,7 +163,7 @@ def _utilization(pm: PlanModel, sol: Solution) -> pd.DataFrame:
             "kind": np.repeat(res["kind"].to_numpy(), h),
             "week": np.tile(np.arange(h), len(res)),
             "hours_used": used.ravel(),
-            "hours_available": np.repeat(cap, h),
+            "hours_available": cap.ravel(),
         }
     )
     with np.errstate(divide="ignore", invalid="ignore"):

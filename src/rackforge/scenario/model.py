@@ -144,6 +144,10 @@ class Scenario:
         return self.tables["risk"]
 
     @property
+    def events(self) -> pd.DataFrame:
+        return self.tables["events"]
+
+    @property
     def weeks(self) -> range:
         return range(self.config.horizon_weeks)
 

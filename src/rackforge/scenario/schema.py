@@ -338,6 +338,47 @@ TABLES: tuple[TableSchema, ...] = (
         required=False,
         description="disruption profile used by the risk tools",
     ),
+    TableSchema(
+        "events",
+        (
+            Column("event", ID, True),
+            Column(
+                "target",
+                ID,
+                True,
+                description=(
+                    "a supplier, a site (its resources' hours and make limits), a lane "
+                    "from_site>to_site, or site/resource"
+                ),
+            ),
+            Column(
+                "item",
+                ID,
+                default="",
+                ref="items.item",
+                description="only this item's supply, make or lane rows (blank: every item)",
+            ),
+            Column("start", W, True, description="first week of the event"),
+            Column(
+                "weeks",
+                N,
+                default=0,
+                minimum=0,
+                unit="weeks",
+                description="how long it lasts; 0 = to the end of the horizon (clipped there)",
+            ),
+            Column(
+                "capacity_factor",
+                F,
+                True,
+                minimum=0,
+                description="share of the capacity kept: 0 = stopped, 1.3 = an expansion",
+            ),
+        ),
+        key=("event",),
+        required=False,
+        description="dated capacity changes (outages, expansions) every engine applies",
+    ),
 )
 
 SCHEMAS: dict[str, TableSchema] = {t.name: t for t in TABLES}

@@ -304,6 +304,19 @@ def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> N
                     "target",
                 )
             )
+    res = parsed["resources"].frame
+    targets |= {f"{a}/{b}" for a, b in zip(res["site"], res["resource"], strict=True)}
+    events = parsed["events"]
+    for line, target in _rows(events, "target"):
+        if target not in targets:
+            found.append(
+                Problem(
+                    events.file,
+                    f"{target!r} is no supplier, site, lane (from_site>to_site) or site/resource",
+                    line,
+                    "target",
+                )
+            )
 
 
 def _check_sourced(parsed: dict[str, _Parsed], found: list[Problem]) -> None:

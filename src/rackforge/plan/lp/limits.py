@@ -14,6 +14,7 @@ from rackforge.plan.lp.context import Build, CostPart
 from rackforge.plan.lp.terms import Terms, add_rows
 from rackforge.plan.network import Network
 from rackforge.plan.options import DomesticScope, Family, SafetyStock
+from rackforge.scenario.events import Limit
 
 
 def _grid(n: int, h: int) -> tuple[np.ndarray, np.ndarray]:
@@ -44,7 +45,7 @@ def add_resource_capacity(build: Build) -> None:
         loads["hours"].to_numpy(float)[:, None],
     )
     _elastic(build, Family.RESOURCE, "resource", terms, -1.0)
-    cap = np.repeat(res["capacity"].to_numpy(float), h)
+    cap = build.net.weekly[Limit.RESOURCES].ravel()
     all_rows = np.arange(len(res) * h)
     build.rows["resource"] = add_rows(
         build.model,
@@ -61,23 +62,31 @@ def add_make_capacity(build: Build) -> None:
     """Units started per make row and week <= make.max_per_week (rows where it is finite)."""
     make = build.net.make
     produce = build.labels("produce")
-    finite = np.flatnonzero(np.isfinite(make["max_per_week"].to_numpy(float)))
-    if finite.size == 0 or produce.size == 0:
+    weekly = build.net.weekly[Limit.MAKE]
+    finite = np.flatnonzero(np.isfinite(weekly).any(axis=1))  # limited in some week
+    if finite.size == 0 or produce.size == 0 or make.empty:
         return
     h = build.horizon
     terms = Terms(len(finite) * h)
     rows, weeks = _grid(len(finite), h)
     terms.add(rows, produce[finite], 1.0)
     _elastic(build, Family.MAKE, "make_capacity", terms, -1.0)
-    cap = np.repeat(make["max_per_week"].to_numpy(float)[finite], h)
+    # weeks a row is unlimited (an event stops an unlimited row in others): the item's
+    # requirement, which no week's starts need exceed
+    big = network_requirement(build.net).reindex(make["item"]).to_numpy(float)[finite]
+    cap = np.where(np.isfinite(weekly[finite]), weekly[finite], big[:, None])
     build.rows["make"] = add_rows(
         build.model,
         "make_capacity",
         terms,
         "<=",
-        cap,
+        cap.ravel(),
         Family.MAKE,
-        {"make_row": np.repeat(finite, h), "week": weeks.ravel()},
+        {
+            "make_row": np.repeat(finite, h),
+            "week": weeks.ravel(),
+            "capacity": np.isfinite(weekly[finite]).ravel(),
+        },
     )
 
 
@@ -106,12 +115,12 @@ def add_supplier_capacity(build: Build) -> None:
     if sup.empty or buy.size == 0:
         return
     h = build.horizon
-    cap = sup["capacity"].to_numpy(float)
+    cap = build.net.weekly[Limit.SUPPLY]  # (rows, weeks), after dated events
     moq = sup["moq"].to_numpy(float)
     big = network_requirement(build.net).reindex(sup["item"]).to_numpy(float)
-    upper = np.where(np.isfinite(cap), cap, np.maximum(big, moq))
+    upper = np.where(np.isfinite(cap), cap, np.maximum(big, moq)[:, None])
     with_moq = np.flatnonzero(moq > 0)
-    plain = np.flatnonzero((moq <= 0) & np.isfinite(cap))
+    plain = np.flatnonzero((moq <= 0) & np.isfinite(cap).any(axis=1))
     y = None
     if with_moq.size:
         mask = xr.DataArray(
@@ -144,13 +153,13 @@ def add_supplier_capacity(build: Build) -> None:
     terms = Terms(len(capped) * h)
     rows, weeks = _grid(len(capped), h)
     terms.add(rows, buy[capped], 1.0)
-    rhs = np.repeat(cap[capped], h)
+    rhs = upper[capped].ravel()  # a plain row's unlimited weeks: the requirement, never binding
     if y is not None:
         k = len(plain)
-        terms.add(rows[k:], y, -upper[with_moq][:, None])
+        terms.add(rows[k:], y, -upper[with_moq])
         rhs[k * h :] = 0.0
     _elastic(build, Family.SUPPLIER, "supplier", terms, -1.0)
-    finite_rows = np.isfinite(np.repeat(cap[capped], h))
+    finite_rows = np.isfinite(cap[capped]).ravel()
     build.rows["supplier"] = add_rows(
         build.model,
         "supplier",
@@ -166,7 +175,8 @@ def add_lane_capacity(build: Build) -> None:
     """Units shipped per lane row and week, summed over its items, <= capacity_per_week."""
     lanes, arcs = build.net.lanes, build.net.arcs
     ship = build.labels("ship")
-    finite = np.flatnonzero(np.isfinite(lanes["capacity"].to_numpy(float)))
+    weekly = build.net.weekly[Limit.LANES]
+    finite = np.flatnonzero(np.isfinite(weekly).any(axis=1))
     if finite.size == 0 or ship.size == 0:
         return
     h = build.horizon
@@ -178,15 +188,20 @@ def add_lane_capacity(build: Build) -> None:
     rows, weeks = _grid(len(finite), h)
     terms.add(rows[arc_pos[on]], ship[on], 1.0)
     _elastic(build, Family.LANE, "lane", terms, -1.0)
-    cap = np.repeat(lanes["capacity"].to_numpy(float)[finite], h)
+    big = float(network_requirement(build.net).sum())  # no week ships more than everything
+    cap = np.where(np.isfinite(weekly[finite]), weekly[finite], big)
     build.rows["lane"] = add_rows(
         build.model,
         "lane",
         terms,
         "<=",
-        cap,
+        cap.ravel(),
         Family.LANE,
-        {"lane_row": np.repeat(finite, h), "week": weeks.ravel()},
+        {
+            "lane_row": np.repeat(finite, h),
+            "week": weeks.ravel(),
+            "capacity": np.isfinite(weekly[finite]).ravel(),
+        },
     )
 
 

@@ -1,0 +1,85 @@
+"""Dated capacity events (``events.csv``): the one place that says which capacity an event
+changes, in which weeks, and by what factor.
+
+An event keeps ``capacity_factor`` of a capacity in the weeks ``start .. start + weeks - 1``
+(``weeks`` 0: to the end of the horizon; an event running past the horizon is clipped). Its
+``target`` selects the rows it changes:
+
+* a supplier: its ``supply`` rows (``capacity_per_week``);
+* a site: the hours of every resource there and its ``make`` limits (``max_per_week``);
+* a lane ``from_site>to_site``: its ``lanes`` rows (``capacity_per_week``);
+* ``site/resource``: that resource's hours.
+
+With ``item`` set, only the supply, make and lane rows of that item change (a lane row for
+every item is shared, so it changes too); resources serve every item and change whatever the
+item. Events on one row multiply. A factor of 0 stops the row even where its capacity is
+unlimited (a supplier with no stated capacity ships nothing while stopped); any other factor
+leaves an unlimited capacity unlimited. Factors above 1 are expansions.
+"""
+
+from __future__ import annotations
+
+from enum import StrEnum
+
+import numpy as np
+import pandas as pd
+
+from rackforge.scenario.model import Scenario
+
+
+class Limit(StrEnum):
+    """The capacities an event can change, named by their table."""
+
+    RESOURCES = "resources"
+    MAKE = "make"
+    SUPPLY = "supply"
+    LANES = "lanes"
+
+
+def _hits(limit: Limit, rows: pd.DataFrame, target: str, item: str) -> np.ndarray:
+    """Which of ``rows`` (columns of the ``limit`` table's key) the event's target selects."""
+    n = len(rows)
+    same_item: np.ndarray = np.ones(n, dtype=bool)
+    if item and "item" in rows:
+        own = rows["item"].astype(str).to_numpy()
+        shared = own == "" if limit is Limit.LANES else np.zeros(n, dtype=bool)
+        same_item = np.asarray((own == item) | shared, dtype=bool)
+    if limit is Limit.RESOURCES:
+        named = rows["site"].astype(str) + "/" + rows["resource"].astype(str)
+        hit: np.ndarray = ((rows["site"] == target) | (named == target)).to_numpy(bool)
+        return hit
+    if limit is Limit.MAKE:
+        hit = (rows["site"] == target).to_numpy(bool)
+    elif limit is Limit.SUPPLY:
+        hit = (rows["supplier"] == target).to_numpy(bool)
+    else:
+        lane = rows["from_site"].astype(str) + ">" + rows["to_site"].astype(str)
+        hit = (lane == target).to_numpy(bool)
+    out: np.ndarray = hit & same_item
+    return out
+
+
+def capacity_factors(scenario: Scenario, limit: Limit, rows: pd.DataFrame) -> np.ndarray:
+    """``(len(rows), horizon)``: the factor on each row's capacity in each week (1 where no
+    event applies). ``rows`` holds the key columns of the ``limit`` table (site/resource;
+    site/item; supplier/item/site; from_site/to_site/item), one row per capacity."""
+    h = scenario.config.horizon_weeks
+    factor = np.ones((len(rows), h))
+    if rows.empty:
+        return factor
+    for ev in scenario.events.itertuples(index=False):
+        hit = _hits(limit, rows, str(ev.target), str(ev.item))
+        if not hit.any():
+            continue
+        first = int(ev.start)
+        last = h if int(ev.weeks) <= 0 else min(h, first + int(ev.weeks))
+        factor[np.ix_(hit, np.arange(first, last))] *= float(ev.capacity_factor)
+    return factor
+
+
+def weekly_capacity(capacity: np.ndarray, factor: np.ndarray) -> np.ndarray:
+    """``(rows, weeks)`` capacities: ``capacity`` per row times its weekly factor, 0 where
+    the factor is 0 even for an unlimited capacity (module docstring)."""
+    cap = np.asarray(capacity, dtype=float)[:, None]
+    with np.errstate(invalid="ignore"):
+        return np.where(factor == 0.0, 0.0, cap * factor)
