@@ -293,30 +293,17 @@ def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> N
     targets |= {
         f"{a}>{b}" for a, b in zip(lanes.frame["from_site"], lanes.frame["to_site"], strict=True)
     }
-    risk = parsed["risk"]
-    for line, target in _rows(risk, "target"):
-        if target not in targets:
-            found.append(
-                Problem(
-                    risk.file,
-                    f"{target!r} is no supplier, site or lane (from_site>to_site)",
-                    line,
-                    "target",
-                )
-            )
+    _check_targets(parsed["risk"], targets, "supplier, site or lane (from_site>to_site)", found)
     res = parsed["resources"].frame
     targets |= {f"{a}/{b}" for a, b in zip(res["site"], res["resource"], strict=True)}
-    events = parsed["events"]
-    for line, target in _rows(events, "target"):
+    what = "supplier, site, lane (from_site>to_site) or site/resource"
+    _check_targets(parsed["events"], targets, what, found)
+
+
+def _check_targets(p: _Parsed, targets: set[str], what: str, found: list[Problem]) -> None:
+    for line, target in _rows(p, "target"):
         if target not in targets:
-            found.append(
-                Problem(
-                    events.file,
-                    f"{target!r} is no supplier, site, lane (from_site>to_site) or site/resource",
-                    line,
-                    "target",
-                )
-            )
+            found.append(Problem(p.file, f"{target!r} is no {what}", line, "target"))
 
 
 def _check_sourced(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
