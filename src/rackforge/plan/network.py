@@ -24,7 +24,9 @@ Scheduling*, 3rd ed., taken per week).
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from functools import cached_property
 
+import networkx as nx
 import numpy as np
 import pandas as pd
 
@@ -73,6 +75,24 @@ class Network:
 
     def node(self, site: str, item: str) -> int | None:
         return self.node_index.get((site, item))
+
+    @cached_property
+    def requirement(self) -> pd.Series:
+        """Upper bound on the units of each item the whole network can use over the horizon.
+
+        Demand exploded through every BOM line (the largest per-unit use of a child over the
+        sites that make the parent), plus safety stock: no week's order, start or shipment of
+        an item need exceed it. Computed once per network (every capacity block reads it).
+        """
+        need = self.demand.groupby("item")["qty"].sum().reindex(self.items["item"], fill_value=0.0)
+        stock = self.nodes.groupby("item")["safety_stock"].sum()
+        need = need + stock.reindex(need.index, fill_value=0)
+        use = self.bom.groupby(["parent", "child"])["per_unit"].max()
+        graph = nx.DiGraph(list(use.index))
+        for parent in nx.topological_sort(graph):
+            for child in graph.successors(parent):
+                need[child] += need[parent] * use[(parent, child)]
+        return need.astype(float)
 
 
 def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:

@@ -5,14 +5,12 @@ value of one more unit of capacity, can name the bottleneck.
 
 from __future__ import annotations
 
-import networkx as nx
 import numpy as np
 import pandas as pd
 import xarray as xr
 
 from rackforge.plan.lp.context import Build, CostPart
 from rackforge.plan.lp.terms import Terms, add_rows
-from rackforge.plan.network import Network
 from rackforge.plan.options import DomesticScope, Family, SafetyStock
 from rackforge.scenario.events import Limit
 
@@ -64,7 +62,7 @@ def add_make_capacity(build: Build) -> None:
     produce = build.labels("produce")
     weekly = build.net.weekly[Limit.MAKE]
     finite = np.flatnonzero(np.isfinite(weekly).any(axis=1))  # limited in some week
-    if finite.size == 0 or produce.size == 0 or make.empty:
+    if finite.size == 0 or produce.size == 0:
         return
     h = build.horizon
     terms = Terms(len(finite) * h)
@@ -73,7 +71,7 @@ def add_make_capacity(build: Build) -> None:
     _elastic(build, Family.MAKE, "make_capacity", terms, -1.0)
     # weeks a row is unlimited (an event stops an unlimited row in others): the item's
     # requirement, which no week's starts need exceed
-    big = network_requirement(build.net).reindex(make["item"]).to_numpy(float)[finite]
+    big = build.net.requirement.reindex(make["item"]).to_numpy(float)[finite]
     cap = np.where(np.isfinite(weekly[finite]), weekly[finite], big[:, None])
     build.rows["make"] = add_rows(
         build.model,
@@ -90,22 +88,6 @@ def add_make_capacity(build: Build) -> None:
     )
 
 
-def network_requirement(net: Network) -> pd.Series:
-    """Upper bound on the units of each item the whole network can use over the horizon.
-
-    Demand exploded through every BOM line (the largest per-unit use of a child over the sites
-    that make the parent), plus safety stock: no week's order of an item need exceed it.
-    """
-    need = net.demand.groupby("item")["qty"].sum().reindex(net.items["item"], fill_value=0.0)
-    need = need + net.nodes.groupby("item")["safety_stock"].sum().reindex(need.index, fill_value=0)
-    use = net.bom.groupby(["parent", "child"])["per_unit"].max()
-    graph = nx.DiGraph(list(use.index))
-    for parent in nx.topological_sort(graph):
-        for child in graph.successors(parent):
-            need[child] += need[parent] * use[(parent, child)]
-    return need.astype(float)
-
-
 def add_supplier_capacity(build: Build) -> None:
     """Units ordered per supply row and week <= capacity_per_week; with moq > 0 a binary order
     indicator y: ``buy >= moq * y`` and ``buy <= cap * y`` (cap = capacity, or the network's
@@ -117,7 +99,7 @@ def add_supplier_capacity(build: Build) -> None:
     h = build.horizon
     cap = build.net.weekly[Limit.SUPPLY]  # (rows, weeks), after dated events
     moq = sup["moq"].to_numpy(float)
-    big = network_requirement(build.net).reindex(sup["item"]).to_numpy(float)
+    big = build.net.requirement.reindex(sup["item"]).to_numpy(float)
     upper = np.where(np.isfinite(cap), cap, np.maximum(big, moq)[:, None])
     with_moq = np.flatnonzero(moq > 0)
     plain = np.flatnonzero((moq <= 0) & np.isfinite(cap).any(axis=1))
@@ -188,7 +170,7 @@ def add_lane_capacity(build: Build) -> None:
     rows, weeks = _grid(len(finite), h)
     terms.add(rows[arc_pos[on]], ship[on], 1.0)
     _elastic(build, Family.LANE, "lane", terms, -1.0)
-    big = float(network_requirement(build.net).sum())  # no week ships more than everything
+    big = float(build.net.requirement.sum())  # no week ships more than everything
     cap = np.where(np.isfinite(weekly[finite]), weekly[finite], big)
     build.rows["lane"] = add_rows(
         build.model,
