@@ -59,6 +59,11 @@ class Lift:
     racks_per_week_after: float
     marginal: float  # racks a week per unit of the limit, from the duals (before the edit)
 
+    @property
+    def where(self) -> str:
+        """The row the edit changes, as its key's values (``plant-oh/bay-l11``)."""
+        return "/".join(v for v in self.key.values() if v)
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "table": self.table,
@@ -126,20 +131,23 @@ class Ceiling:
     def meets_target(self) -> bool:
         return self.racks_per_week >= self.target_per_week - 1e-6
 
+    @property
+    def rate_text(self) -> str:
+        """The sustainable rate in words (an unbounded ceiling is "any number of racks")."""
+        rate = self.racks_per_week
+        return f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
+
     def sentence(self) -> str:
         """The answer in one sentence: the ceiling against the target, and the best lift."""
         first, last = self.window
-        rate = self.racks_per_week
-        can = f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
         text = (
-            f"the plants can complete {can} in {first}..{last} "
+            f"the plants can complete {self.rate_text} in {first}..{last} "
             f"(demand {self.target_per_week:,.0f} a week)"
         )
         if self.lifts:
             lift = self.lifts[0]
-            key = "/".join(lift.key.values())
             text += (
-                f"; first lift: {lift.table} {key} {lift.column} {lift.old:,.0f} -> "
+                f"; first lift: {lift.table} {lift.where} {lift.column} {lift.old:,.0f} -> "
                 f"{lift.new:,.0f} gives {lift.racks_per_week_after:,.0f} racks a week"
             )
         return text

@@ -4,7 +4,6 @@ in (and just before) those weeks."""
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -126,10 +125,9 @@ def _ceiling_answer(check: TargetCheck, ceiling: Ceiling) -> str:
     if not check.weeks or check.mean("demand") <= TOL:
         return f"no rack demand in {span}"
     demand, on_time = check.mean("demand"), check.mean("on_time")
-    rate = ceiling.racks_per_week
-    can = f"{rate:,.0f} racks a week" if math.isfinite(rate) else "any number of racks"
+    can = ceiling.rate_text
     lifts = "; ".join(
-        f"{lift.table} {'/'.join(lift.key.values())} {lift.column} "
+        f"{lift.table} {lift.where} {lift.column} "
         f"(to {lift.new:,.0f}: {lift.racks_per_week_after:,.0f} a week)"
         for lift in ceiling.lifts
     )

@@ -67,7 +67,7 @@ def ceiling_resource(job: JobResult) -> str | None:
     lift = ceiling.lifts[0]
     if lift.table == "resources":
         return f"{lift.key['site']} / {lift.key['resource']}"
-    return f"{lift.table} {'/'.join(v for v in lift.key.values() if v)}"
+    return f"{lift.table} {lift.where}"
 
 
 def purchases(job: JobResult) -> pd.DataFrame:
