@@ -8,7 +8,6 @@ from typing import Any
 import pandas as pd
 
 from rackforge.scenario import ItemKind, Scenario
-from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.twin.build import line_from_scenario
 from rackforge.twin.options import Levers, TwinOptions
 from rackforge.twin.results import TwinResult
@@ -63,10 +62,9 @@ class AutomationComparison:
 
 
 def _per_run(result: TwinResult) -> tuple[list[float], list[float]]:
-    throughput, cycle = [], []
+    throughput = result.completed_per_week({i.item for i in result.items})
+    cycle = []
     for run in result.runs:
-        weeks = run.window_h / HOURS_PER_WEEK
-        throughput.append(sum(run.route_completed) / weeks)
         n = sum(len(c) for c in run.route_cycle)
         cycle.append(sum(float(c.sum()) for c in run.route_cycle) / n if n else float("nan"))
     return throughput, cycle
