@@ -32,7 +32,6 @@ import pandas as pd
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.util import NoFeasibleSolutionError
 
-from rackforge.plan.lp.limits import network_requirement
 from rackforge.plan.lp.model import build_model
 from rackforge.plan.lp.solve import SolverSettings, solve
 from rackforge.plan.network import Network, build_network
@@ -321,7 +320,7 @@ def pyomo_model(net: Network, options: PlanOptions) -> pyo.ConcreteModel:
     upper = np.where(
         np.isfinite(cap_s),
         cap_s,
-        np.maximum(network_requirement(net).reindex(sup["item"]).to_numpy(), moq),
+        np.maximum(net.requirement.reindex(sup["item"]).to_numpy(), moq),
     )
     m.supplier = pyo.Constraint(
         [(i, t) for i, t in buy_idx if moq[i] <= 0 and math.isfinite(cap_s[i])],
