@@ -19,7 +19,9 @@ import os
 import platform
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 from stockpyl.gsm_tree import optimize_committed_service_times
@@ -68,6 +70,14 @@ def random_tree(n: int, rng: np.random.Generator, max_time: int = 10) -> GSMNetw
     )
 
 
+def _our_cost(net: Any, options: GSMOptions) -> float:
+    return float(optimize(net, options).total_cost)
+
+
+def _peer_cost(peer: Any) -> float:
+    return float(optimize_committed_service_times(peer)[1])
+
+
 def _best_time(fn: Callable[[], float], repeats: int) -> tuple[float, float]:
     best, value = float("inf"), float("nan")
     for _ in range(repeats):
@@ -94,11 +104,8 @@ def tree_table(repeats: int, seed: int) -> list[str]:
     ]
     options = GSMOptions(method=Method.TREE_DP)
     for net in networks:
-        ours, cost = _best_time(lambda net=net: optimize(net, options).total_cost, repeats)
-        peer = to_stockpyl(net)
-        theirs, peer_cost = _best_time(
-            lambda peer=peer: float(optimize_committed_service_times(peer)[1]), 1
-        )
+        ours, cost = _best_time(partial(_our_cost, net, options), repeats)
+        theirs, peer_cost = _best_time(partial(_peer_cost, to_stockpyl(net)), 1)
         if abs(cost - peer_cost) > 1e-6 * max(1.0, abs(cost)):
             raise AssertionError(f"{net.name}: rackforge {cost} vs stockpyl {peer_cost}")
         lines.append(

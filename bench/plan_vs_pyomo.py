@@ -277,7 +277,7 @@ def pyomo_model(net: Network, options: PlanOptions) -> pyo.ConcreteModel:
     node_d = dem["node"].to_numpy()
     for d, t in del_idx:
         terms[(node_d[d], t)].append((m.deliver[d, t], 1.0))
-    rhs = defaultdict(float)
+    rhs: defaultdict[tuple[Any, int], float] = defaultdict(float)
     for n, q in enumerate(nodes["on_hand"]):
         rhs[(n, 0)] += q
     for r in net.receipts.itertuples():
