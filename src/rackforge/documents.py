@@ -34,6 +34,7 @@ class DocumentKind(StrEnum):
     INVENTORY = "inventory"
     ROADMAP = "roadmap"
     RUN_SUMMARY = "run_summary"
+    COMPARE = "compare"
 
 
 class DocumentError(RuntimeError):

@@ -54,6 +54,7 @@ class JobOptions:
         roadmap_demand: plan on the scenario's demand with the roadmap's rack demand in place
             of earlier roadmap rows (otherwise the roadmap is reported beside the demand).
         inventory_time_limit_s: wall-clock limit of the safety-stock search.
+        steps: the steps to run (the others are left out, their results None).
     """
 
     twin_weeks: float = 3.0
@@ -63,6 +64,7 @@ class JobOptions:
     workers: int | None = None
     roadmap_demand: bool = False
     inventory_time_limit_s: float = 30.0
+    steps: frozenset[Step] = frozenset(Step)
 
 
 StepProgress = Callable[[Step, int, int], None]
@@ -96,6 +98,8 @@ def run_job(
         return lambda done, total: progress(step, done, total) if progress else None
 
     def timed(step: Step, work: Callable[[], None]) -> None:
+        if step not in opts.steps:
+            return
         tick(step)(0, 1)
         started = time.perf_counter()
         work()

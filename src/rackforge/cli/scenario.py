@@ -1,4 +1,4 @@
-"""Scenario commands: validate, show, new, export."""
+"""Scenario commands: validate, show, new, whatif, export."""
 
 from __future__ import annotations
 
@@ -9,11 +9,25 @@ from pathlib import Path
 import typer
 from rich.table import Table
 
-from rackforge.cli._common import EXIT_INVALID, PathArg, console, err_console, load_or_exit
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    PathArg,
+    console,
+    err_console,
+    fail,
+    load_or_exit,
+)
 from rackforge.plan.ceiling import ceiling
-from rackforge.scenario import bundled_names, bundled_path, save_workbook
+from rackforge.scenario import (
+    ScenarioError,
+    bundled_names,
+    bundled_path,
+    save_scenario,
+    save_workbook,
+)
 from rackforge.scenario.derived import value_warnings
 from rackforge.scenario.summary import summarize
+from rackforge.scenario.whatif import CELL_SPEC, EVENT_SPEC, CellEdit, EventEdit, what_if
 
 
 def validate(path: str | None = PathArg) -> None:
@@ -104,6 +118,43 @@ def new(
     console.print(f"created {folder} from {source}; check it with `rackforge validate {folder}`")
 
 
+def whatif(
+    base: str = typer.Argument(..., help="Scenario folder, .xlsx workbook or bundled name."),
+    folder: Path = typer.Argument(..., help="Folder to write the what-if copy to (new or empty)."),
+    event: list[str] = typer.Option(
+        [],
+        "--event",
+        help=f"A dated event {EVENT_SPEC}, e.g. sup-amphenol:2026-W30:6:0 (factor 0 stops, "
+        "above 1 expands; weeks 0 runs to the horizon's end). Repeatable.",
+    ),
+    edit: list[str] = typer.Option(
+        [],
+        "--set",
+        help=f"A cell edit {CELL_SPEC}, e.g. resources.plant-oh/bay-l11.units=688 (KEY as the "
+        "ceiling's lifts print it). Repeatable.",
+    ),
+    name: str | None = typer.Option(None, help="Name of the copy (default: BASE's name-whatif)."),
+) -> None:
+    """Write a what-if copy of BASE with dated events and cell edits applied, then validated."""
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        err_console.print(f"{folder} exists and is not an empty folder; nothing written")
+        raise typer.Exit(EXIT_INVALID)
+    scenario = load_or_exit(base)
+    try:
+        events = [EventEdit.parse(spec) for spec in event]
+        edits = [CellEdit.parse(spec) for spec in edit]
+    except ValueError as exc:
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    try:
+        copy = what_if(scenario, events, edits, name=name)
+    except ScenarioError as exc:
+        raise fail(exc) from None
+    save_scenario(copy, folder, overwrite=True)
+    console.print(f"wrote {folder}: {copy.config.description}", markup=False, highlight=False)
+    console.print(f"compare it with its base: rackforge compare {base} {folder}", markup=False)
+
+
 def export(
     path: str | None = PathArg,
     xlsx: Path = typer.Option(..., "--xlsx", help="Workbook to write (one sheet per table)."),
@@ -118,4 +169,5 @@ def register(app: typer.Typer) -> None:
     app.command()(validate)
     app.command()(show)
     app.command()(new)
+    app.command()(whatif)
     app.command()(export)

@@ -14,7 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-_LAYOUT = {
+LAYOUT = {
     "template": "plotly_white",
     "margin": {"l": 60, "r": 20, "t": 40, "b": 50},
     "height": 420,
@@ -75,7 +75,7 @@ def demand_vs_output(
                 mode="lines",
                 line={"dash": "dash", "color": "black"},
             )
-    fig.update_layout(barmode="stack", yaxis_title="racks a week (stock: racks)", **_LAYOUT)
+    fig.update_layout(barmode="stack", yaxis_title="racks a week (stock: racks)", **LAYOUT)
     tail = totals.tail(4)
     demand = float(tail["demand"].sum())
     made = float(tail["planned"].sum())
@@ -122,7 +122,7 @@ def utilization_heatmap(util: pd.DataFrame, ceiling_limit: str | None = None) ->
             zmax=1,
         )
     )
-    fig.update_layout(**{**_LAYOUT, "height": max(420, 18 * len(grid) + 120)})
+    fig.update_layout(**{**LAYOUT, "height": max(420, 18 * len(grid) + 120)})
     mean = grid.mean(axis=1).sort_values(ascending=False)
     full = (grid >= 0.99).sum(axis=1)
     if not len(mean):
@@ -152,7 +152,7 @@ def purchases_by_country(purchases: pd.DataFrame, domestic_share: float) -> Figu
     """``purchases``: country, value (purchase value before duty)."""
     by = purchases.groupby("country")["value"].sum().sort_values(ascending=False)
     fig = go.Figure(go.Bar(x=list(by.index), y=by.to_numpy()))
-    fig.update_layout(yaxis_title="purchase value", **_LAYOUT)
+    fig.update_layout(yaxis_title="purchase value", **LAYOUT)
     top = by.index[0] if len(by) else "none"
     share = by.iloc[0] / by.sum() if len(by) and by.sum() > 0 else 0.0
     takeaway = (
@@ -175,7 +175,7 @@ def bottlenecks(table: pd.DataFrame) -> Figure:
         )
     )
     fig.update_layout(
-        xaxis_title="sum of weekly shadow prices, each in the unit of its limit", **_LAYOUT
+        xaxis_title="sum of weekly shadow prices, each in the unit of its limit", **LAYOUT
     )
     if len(ranked):
         top = ranked.iloc[-1]
@@ -215,7 +215,7 @@ def twin_today_vs_automated(twin: pd.DataFrame, weeks: tuple[str, ...] = ()) -> 
                 row=1,
                 col=col,
             )
-    fig.update_layout(barmode="group", **_LAYOUT)
+    fig.update_layout(barmode="group", **LAYOUT)
     takeaway = "Simulated racks a week and rack cycle time by plant."
     pivot = twin.pivot_table(index="site", columns="case", values=["racks", "cycle_time_h"])
     if len(pivot) and {"today", "automated"} <= set(pivot.columns.get_level_values(1)):
@@ -278,7 +278,7 @@ def risk_matrix(nodes: pd.DataFrame, label_top: int = 10) -> Figure:
     fig.update_layout(
         xaxis_title="time to recover (weeks)",
         yaxis_title="time to survive (weeks; top row: never runs out)",
-        **_LAYOUT,
+        **LAYOUT,
     )
     exposed = nodes[nodes["exposed"]].sort_values("impact_units", ascending=False)
     never_out = int(shown["never"].sum())
@@ -299,7 +299,7 @@ def risk_matrix(nodes: pd.DataFrame, label_top: int = 10) -> Figure:
 def fill_rate_distribution(fill_rates: np.ndarray) -> Figure:
     """``fill_rates``: one fill rate (0..1) per Monte-Carlo scenario."""
     fig = go.Figure(go.Histogram(x=fill_rates, nbinsx=40))
-    fig.update_layout(xaxis_title="fill rate", yaxis_title="scenarios", **_LAYOUT)
+    fig.update_layout(xaxis_title="fill rate", yaxis_title="scenarios", **LAYOUT)
     p5, p50 = np.percentile(fill_rates, [5, 50]) if len(fill_rates) else (float("nan"),) * 2
     takeaway = f"Median fill rate {p50:.1%}; in the worst 5% of {len(fill_rates):,} scenarios it falls below {p5:.1%}."
     return Figure("stress", "Fill rate under random disruptions", takeaway, fig)
@@ -309,7 +309,7 @@ def safety_stock(stages: pd.DataFrame) -> Figure:
     """``stages``: stage, safety_stock, cost (annual holding cost of the safety stock)."""
     ranked = stages[stages["cost"] > 0].sort_values("cost").tail(20)
     fig = go.Figure(go.Bar(x=ranked["cost"], y=ranked["stage"], orientation="h"))
-    fig.update_layout(xaxis_title="annual holding cost of safety stock", **_LAYOUT)
+    fig.update_layout(xaxis_title="annual holding cost of safety stock", **LAYOUT)
     total = float(stages["cost"].sum())
     held = int((stages["safety_stock"] > 0).sum())
     takeaway = f"Safety stock is held at {held} of {len(stages)} stages for {total:,.0f} a year."

@@ -1,0 +1,102 @@
+"""``rackforge compare``: scenarios planned (or, with --full, run) side by side."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import typer
+from rich.table import Table
+
+from rackforge.cli._common import EXIT_INVALID, console, err_console, load_or_exit, progress_bar
+from rackforge.compare import Comparison, compare
+from rackforge.documents import DocumentKind, write_document
+from rackforge.report.compare_page import kpi_rows, write_compare_html
+
+SHOWN = 5  # binding limits shown per scenario, the largest shadow prices first
+
+
+def compare_command(
+    paths: list[str] = typer.Argument(
+        ...,
+        help="Two or more scenarios (folders, .xlsx workbooks or bundled names); the first "
+        "is the base the others are compared with.",
+    ),
+    full: bool = typer.Option(
+        False,
+        "--full",
+        help="Run the whole job on each (twin, stress, safety stock), not only "
+        "the plan and its ceiling.",
+    ),
+    json_file: Path | None = typer.Option(
+        None, "--json", help="Also write the comparison as JSON."
+    ),
+    out: Path | None = typer.Option(
+        None, "--out", help="Folder for compare.html (the side-by-side page)."
+    ),
+) -> None:
+    """Plan two or more scenarios and show their KPIs, inputs and answers side by side."""
+    if len(paths) < 2:
+        err_console.print("compare needs at least two scenarios (the first is the base)")
+        raise typer.Exit(EXIT_INVALID)
+    if out is not None and out.exists() and not out.is_dir():
+        err_console.print(f"--out {out} is a file, not a folder", markup=False)
+        raise typer.Exit(EXIT_INVALID)
+    scenarios = [load_or_exit(p) for p in paths]  # every input checked before any solve
+    with progress_bar("scenarios", total=len(scenarios)) as update:
+        found = compare(scenarios, full=full, progress=update)
+    _print(found)
+    if json_file is not None:
+        write_document(json_file, DocumentKind.COMPARE, found.to_dict())
+        console.print(f"wrote {json_file}", highlight=False)
+    if out is not None:
+        page = write_compare_html(found, out / "compare.html")
+        console.print(f"wrote {page.resolve()}", markup=False, highlight=False)
+
+
+def _print(found: Comparison) -> None:
+    letters = [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(len(found.names))]
+    for letter, name, job in zip(letters, found.names, found.jobs, strict=True):
+        role = " (the base)" if letter == "A" else ""
+        console.print(f"{letter} = {name}{role}: {job.scenario.source}", markup=False)
+    table = Table(title="KPIs (Δ: against A; KPIs no step computed are left out)")
+    header = ["kpi", *letters, *(f"Δ {x}" for x in letters[1:]), "unit"]
+    for i, col in enumerate(header):
+        table.add_column(
+            col, justify="left" if i == 0 or col == "unit" else "right", no_wrap=col != "unit"
+        )
+    for row in kpi_rows(found):
+        if any(cell != "-" for cell in row[2 : 2 + len(letters)]):
+            table.add_row(row[0], *row[2:], row[1])
+    console.print(table)
+    for diffs, name in zip(found.inputs, found.names[1:], strict=True):
+        console.print(f"[bold]inputs of {name}[/] against {found.names[0]}:", highlight=False)
+        for d in diffs or []:
+            console.print(f"  {d.sentence()}", markup=False, highlight=False)
+        if not diffs:
+            console.print("  the same inputs", highlight=False)
+    for change in found.limits:
+        for what, texts in (
+            ("newly binding", change.appeared),
+            ("no longer binding", change.vanished),
+        ):
+            for text in texts[:SHOWN]:
+                console.print(f"{change.scenario}: {what} {text}", markup=False)
+            if len(texts) > SHOWN:
+                console.print(
+                    f"{change.scenario}: ... {len(texts) - SHOWN} more {what} "
+                    "(--json lists them all)",
+                    markup=False,
+                )
+    if found.late_by_cause:
+        late = Table(title="Late or lost racks by cause")
+        for col in ("cause", *found.names):
+            late.add_column(col, justify="left" if col == "cause" else "right")
+        for cause, values in found.late_by_cause.items():
+            late.add_row(cause, *(f"{v:,.0f}" for v in values))
+        console.print(late)
+    for line in found.sentences() + found.notes:
+        console.print(f"• {line}", markup=False, highlight=False)
+
+
+def register(app: typer.Typer) -> None:
+    app.command("compare")(compare_command)
