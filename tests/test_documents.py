@@ -26,7 +26,7 @@ COMMANDS = {
         "1",
         "--replications",
         "2",
-        "--levers",
+        "--automation",
         "compare",
     ],
     DocumentKind.RISK: ["risk", "tiny", "--workers", "1"],

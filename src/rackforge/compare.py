@@ -10,6 +10,7 @@ counted over the demand rows of rack items. A KPI a step did not compute (stress
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
@@ -30,12 +31,14 @@ KPI_UNITS: dict[str, str] = {
     "on_time_racks": "racks",
     "late_racks": "racks",
     "lost_racks": "racks",
-    "sustainable_racks_per_week": "racks a week (the ceiling)",
+    "sustainable_racks_per_week": "racks a week",
     "cost_total": "{c}",
     "domestic_share": "share of purchase value",
     "twin_racks_per_week_today": "racks a week",
     "twin_automation_gain_racks_per_week": "racks a week",
+    "risk_exposed_nodes": "nodes that cannot be survived for their recovery time",
     "stress_fill_rate_p5": "share of demand",
+    "stress_fill_rate_p50": "share of demand",
     "safety_stock_cost": "{c} a year",
 }
 
@@ -91,7 +94,7 @@ class Comparison:
                     parts.append(
                         f"{kpi.replace('_', ' ')} {d:+.1%}"
                         if unit.startswith("share")
-                        else f"{kpi.replace('_', ' ')} {d:+,.0f} {unit.split(' (')[0]}"
+                        else f"{kpi.replace('_', ' ')} {d:+,.0f} {unit}"
                     )
             limits = self.limits[i - 1]
             if limits.appeared:
@@ -124,6 +127,23 @@ class Comparison:
             },
             "notes": list(self.notes),
         }
+
+
+def kpi_text(value: float | None, unit: str) -> str:
+    """A KPI as the terminal and the page print it."""
+    if value is None or (isinstance(value, float) and math.isnan(value)):
+        return "-"
+    if math.isinf(value):
+        return "unbounded"
+    return f"{value:.1%}" if unit.startswith("share") else f"{value:,.0f}"
+
+
+def delta_text(value: float | None, unit: str) -> str:
+    """A KPI's delta; one that rounds to nothing is 0, without a sign."""
+    if value is None or not math.isfinite(value):
+        return "-"
+    text = f"{value:+.1%}" if unit.startswith("share") else f"{value:+,.0f}"
+    return "0" if text.strip("+-0.%") == "" else text
 
 
 def _names(scenarios: list[Scenario]) -> list[str]:
@@ -165,8 +185,11 @@ def _kpis(job: JobResult) -> dict[str, float | None]:
         racks = job.scenario.items_of_kind(ItemKind.RACK)
         out["twin_racks_per_week_today"] = job.twin.today.throughput_of(racks).mean
         out["twin_automation_gain_racks_per_week"] = job.twin.rack_gain_per_week.mean
+    if job.risk is not None:
+        out["risk_exposed_nodes"] = float(len(job.risk.exposed))
     if job.stress is not None:
         out["stress_fill_rate_p5"] = job.stress.fill_rate.p5
+        out["stress_fill_rate_p50"] = job.stress.fill_rate.p50
     if job.inventory is not None:
         out["safety_stock_cost"] = job.inventory.total_cost
     return out
@@ -255,7 +278,14 @@ def compare(
         jobs.append(run_job(scenario, opts))
     if progress:
         progress(len(scenarios), len(scenarios))
-    names = _names(scenarios)
+    return compare_jobs(jobs)
+
+
+def compare_jobs(jobs: list[JobResult], names: list[str] | None = None) -> Comparison:
+    """Compare finished jobs (each with the steps it ran) with the first; ``names`` default to
+    the scenarios' names."""
+    scenarios = [job.scenario for job in jobs]
+    names = names or _names(scenarios)
     rows = [_kpis(job) for job in jobs]
     keys = list(dict.fromkeys(k for row in rows for k in row))
     currency = scenarios[0].config.currency

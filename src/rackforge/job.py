@@ -26,6 +26,12 @@ from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult,
 from rackforge.risk import stress_test as run_stress
 from rackforge.roadmap import RoadmapResult, plan_roadmap, with_roadmap_demand
 from rackforge.scenario import ItemKind, Scenario
+from rackforge.scenario.automation import (
+    DEFAULT_AUTOMATION,
+    AutomationChoice,
+    Levers,
+    with_levers,
+)
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
 
 
@@ -55,6 +61,10 @@ class JobOptions:
             of earlier roadmap rows (otherwise the roadmap is reported beside the demand).
         inventory_time_limit_s: wall-clock limit of the safety-stock search.
         steps: the steps to run (the others are left out, their results None).
+        automation: the levers the plan, risk, stress and safety stock answer for (``on``,
+            the default of every command; ``compare`` also plans today, in ``plan_today``).
+            The twin step always measures today beside automated: it is the job's measure of
+            what the levers change.
     """
 
     twin_weeks: float = 3.0
@@ -65,6 +75,7 @@ class JobOptions:
     roadmap_demand: bool = False
     inventory_time_limit_s: float = 30.0
     steps: frozenset[Step] = frozenset(Step)
+    automation: AutomationChoice = DEFAULT_AUTOMATION
 
 
 StepProgress = Callable[[Step, int, int], None]
@@ -78,6 +89,7 @@ class JobResult:
     options: JobOptions
     roadmap: RoadmapResult | None = None
     plan: PlanResult | None = None
+    plan_today: PlanResult | None = None  # with automation compare: the plan without levers
     twin: AutomationComparison | None = None
     twin_weeks: tuple[str, ...] = ()  # the plan weeks the twin simulated
     risk: RiskReport | None = None
@@ -85,6 +97,11 @@ class JobResult:
     inventory: GSMResult | None = None
     seconds: dict[Step, float] = field(default_factory=dict)
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def answered(self) -> Scenario:
+        """The scenario with the levers the answers are for (``options.automation``)."""
+        return with_levers(self.scenario, self.options.automation.levers[-1])
 
 
 def run_job(
@@ -125,7 +142,9 @@ def _roadmap(job: JobResult) -> None:
 
 
 def _plan(job: JobResult) -> None:
-    job.plan = plan(job.scenario, PlanOptions(ceiling=True))
+    job.plan = plan(job.answered, PlanOptions(ceiling=True))
+    if job.options.automation is AutomationChoice.COMPARE:
+        job.plan_today = plan(with_levers(job.scenario, Levers.OFF), PlanOptions(ceiling=True))
     if not job.plan.has_plan:
         job.notes.append(
             f"plan: no plan ({job.plan.message}); the twin runs a level plan from demand, and "
@@ -172,12 +191,12 @@ def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, t
 def _risk(job: JobResult, progress: Callable[[int, int], None]) -> None:
     if job.scenario.risk.empty:
         job.notes.append("risk: the scenario has no risk table; default recovery times apply")
-    job.risk = assess(job.scenario, RiskOptions(workers=job.options.workers), progress)
+    job.risk = assess(job.answered, RiskOptions(workers=job.options.workers), progress)
 
 
 def _stress(job: JobResult, progress: Callable[[int, int], None]) -> None:
     opts = StressOptions(scenarios=job.options.stress_scenarios, seed=job.options.seed)
-    job.stress = run_stress(job.scenario, opts, progress)
+    job.stress = run_stress(job.answered, opts, progress)
 
 
 def _inventory(job: JobResult) -> None:
@@ -187,5 +206,5 @@ def _inventory(job: JobResult) -> None:
             "forecast_cv); demand sigma is inferred from the spread around each stock point's "
             "weekly trend"
         )
-    network = network_from_scenario(job.scenario)
+    network = network_from_scenario(job.answered)
     job.inventory = optimize(network, GSMOptions(time_limit_s=job.options.inventory_time_limit_s))

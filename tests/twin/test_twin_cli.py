@@ -55,7 +55,9 @@ def test_summary_and_json(tmp_path: Path) -> None:
 
 def test_compare_levers(tmp_path: Path) -> None:
     out = tmp_path / "cmp.json"
-    result = runner.invoke(app, ["twin", "tiny", *FAST, "--levers", "compare", "--json", str(out)])
+    result = runner.invoke(
+        app, ["twin", "tiny", *FAST, "--automation", "compare", "--json", str(out)]
+    )
     assert result.exit_code == 0, result.output
     assert "Automated minus today" in result.output
     data = json.loads(out.read_text())

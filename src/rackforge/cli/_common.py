@@ -11,6 +11,7 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
+from rackforge.scenario.automation import DEFAULT_AUTOMATION
 
 console = Console()
 err_console = Console(stderr=True)
@@ -19,6 +20,13 @@ EXIT_INVALID = 2
 
 PathArg = typer.Argument(
     None, help="Scenario folder, .xlsx workbook or bundled name (default: us-ai-racks)."
+)
+
+AutomationOption = typer.Option(
+    DEFAULT_AUTOMATION.value,
+    "--automation",
+    help="The automation levers of scenario.yaml: off (today), on (the default of every "
+    "command) or compare (both, and what the levers change).",
 )
 
 

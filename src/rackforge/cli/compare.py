@@ -3,14 +3,18 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.table import Table
 
 from rackforge.cli._common import EXIT_INVALID, console, err_console, load_or_exit, progress_bar
-from rackforge.compare import Comparison, compare
+from rackforge.compare import Comparison, compare, compare_jobs
 from rackforge.documents import DocumentKind, write_document
+from rackforge.job import JobOptions, JobResult, Step
 from rackforge.report.compare_page import kpi_rows, write_compare_html
+from rackforge.scenario import Scenario
+from rackforge.scenario.automation import AutomationChoice, with_levers
 
 SHOWN = 5  # binding limits shown per scenario, the largest shadow prices first
 
@@ -53,21 +57,36 @@ def compare_command(
         console.print(f"wrote {page.resolve()}", markup=False, highlight=False)
 
 
-def _print(found: Comparison) -> None:
+def print_kpis(found: Comparison, title: str) -> None:
+    """The KPI table: one column per scenario (A, B, ...; A the base), deltas against A;
+    KPIs no step computed are left out."""
     letters = [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(len(found.names))]
     for letter, name, job in zip(letters, found.names, found.jobs, strict=True):
         role = " (the base)" if letter == "A" else ""
         console.print(f"{letter} = {name}{role}: {job.scenario.source}", markup=False)
-    table = Table(title="KPIs (Δ: against A; KPIs no step computed are left out)")
-    header = ["kpi", *letters, *(f"Δ {x}" for x in letters[1:]), "unit"]
-    for i, col in enumerate(header):
-        table.add_column(
-            col, justify="left" if i == 0 or col == "unit" else "right", no_wrap=col != "unit"
-        )
+    table = Table(title=title)
+    table.add_column("kpi (unit)", overflow="fold")
+    for col in (*letters, *(f"Δ {x}" for x in letters[1:])):
+        table.add_column(col, justify="right", no_wrap=True)
     for row in kpi_rows(found):
         if any(cell != "-" for cell in row[2 : 2 + len(letters)]):
-            table.add_row(row[0], *row[2:], row[1])
+            table.add_row(f"{row[0]} [dim]({row[1]})[/]", *row[2:])
     console.print(table)
+
+
+def print_levers_effect(scenario: Scenario, step: Step, results: list[Any]) -> None:
+    """What ``--automation compare`` adds to a command: the KPIs of its results (one per lever
+    setting of ``compare``: today, then automated) side by side."""
+    jobs = [
+        JobResult(with_levers(scenario, lv), JobOptions(), **{step.value: result})
+        for lv, result in zip(AutomationChoice.COMPARE.levers, results, strict=True)
+    ]
+    found = compare_jobs(jobs, names=["today", "automated"])
+    print_kpis(found, "What the automation levers change (Δ B: automated minus today)")
+
+
+def _print(found: Comparison) -> None:
+    print_kpis(found, "KPIs (Δ: against A; KPIs no step computed are left out)")
     for diffs, name in zip(found.inputs, found.names[1:], strict=True):
         console.print(f"[bold]inputs of {name}[/] against {found.names[0]}:", highlight=False)
         for d in diffs or []:

@@ -10,12 +10,15 @@ from rich.table import Table
 
 from rackforge.cli._common import (
     EXIT_INVALID,
+    AutomationOption,
     PathArg,
     console,
     err_console,
     load_or_exit,
 )
+from rackforge.cli.compare import print_levers_effect
 from rackforge.documents import DocumentKind, write_document
+from rackforge.job import Step
 from rackforge.plan import (
     MrpResult,
     PlanOptions,
@@ -26,6 +29,7 @@ from rackforge.plan import (
 )
 from rackforge.plan import plan as make_plan
 from rackforge.plan.orders import supplier_summary
+from rackforge.scenario.automation import AutomationChoice, with_levers
 
 EXIT_NO_PLAN = 3
 DEFAULT_OUT = Path("rackforge-out") / "plan"
@@ -50,6 +54,7 @@ def plan(
         "--ceiling/--no-ceiling",
         help="Also solve the ceiling: sustainable racks a week and the edits that lift it.",
     ),
+    automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
     if out.exists() and not out.is_dir():
@@ -57,7 +62,7 @@ def plan(
         raise typer.Exit(EXIT_INVALID)
     scenario = load_or_exit(path)
     if mrp:
-        result_mrp = run_mrp(scenario)
+        result_mrp = run_mrp(with_levers(scenario, automation.levers[-1]))
         paths = write_mrp_tables(result_mrp, out)
         _print_mrp(result_mrp)
         if json_file is not None:
@@ -70,7 +75,8 @@ def plan(
         must_meet_demand=must_meet,
         ceiling=with_ceiling,
     )
-    result = make_plan(scenario, options)
+    results = [make_plan(with_levers(scenario, lv), options) for lv in automation.levers]
+    result = results[-1]  # automated with compare: the plan the tables and JSON hold
     if json_file is not None:
         write_document(json_file, DocumentKind.PLAN, result.to_dict())
     if not result.has_plan:
@@ -80,6 +86,8 @@ def plan(
         raise typer.Exit(EXIT_NO_PLAN)
     paths = write_plan_tables(result, out)
     _print_plan(result, scenario.config.currency)
+    if automation is AutomationChoice.COMPARE:
+        print_levers_effect(scenario, Step.PLAN, results)
     console.print(f"wrote {len(paths)} tables to {out}", highlight=False)
 
 
@@ -169,8 +177,16 @@ def _print_suppliers(result: PlanResult, currency: str, top: int = 8) -> None:
     if summary.empty:
         return
     table = Table(title=f"What to buy from whom (purchase_orders.csv has every order, {currency})")
-    for col in ("supplier", "country", "domestic", "orders", "units", "value", "share",
-                "weeks at capacity"):  # fmt: skip
+    for col in (
+        "supplier",
+        "country",
+        "domestic",
+        "orders",
+        "units",
+        "value",
+        "share",
+        "weeks at capacity",
+    ):
         table.add_column(col, justify="left" if col in ("supplier", "country") else "right")
     for r in summary.head(top).itertuples(index=False):
         table.add_row(

@@ -14,13 +14,16 @@ from rich.table import Table
 
 from rackforge.cli._common import (
     EXIT_INVALID,
+    AutomationOption,
     PathArg,
     console,
     err_console,
     load_or_exit,
     progress_bar,
 )
+from rackforge.cli.compare import print_levers_effect
 from rackforge.documents import DocumentKind, write_document
+from rackforge.job import Step
 from rackforge.risk import (
     Backend,
     BackendUnavailable,
@@ -34,6 +37,7 @@ from rackforge.risk import (
     stress_test,
 )
 from rackforge.risk.stress import run_local
+from rackforge.scenario.automation import AutomationChoice, with_levers
 
 _STRESS = StressOptions()  # the defaults, declared once there
 
@@ -51,14 +55,20 @@ def risk(
         min(os.cpu_count() or 1, 4), help="Processes solving the node LPs in parallel."
     ),
     rows: int = typer.Option(20, help="Nodes shown in the table (the JSON has all)."),
+    automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Time to survive vs time to recover of every supplier, plant and lane.
 
     Nodes are ranked by the rack demand lost while each is down."""
     scenario = load_or_exit(path)
-    with progress_bar("node LPs") as update:
-        report = assess(scenario, RiskOptions(workers=workers), progress=update)
+    reports = []
+    for lv in automation.levers:
+        with progress_bar(f"node LPs, automation {lv.value}") as update:
+            reports.append(assess(with_levers(scenario, lv), RiskOptions(workers=workers), update))
+    report = reports[-1]  # automated with compare: the report the table and JSON hold
     _print_report(report, rows, scenario.week_label)
+    if automation is AutomationChoice.COMPARE:
+        print_levers_effect(scenario, Step.RISK, reports)
     if json_file is not None:
         write_document(json_file, DocumentKind.RISK, report.to_dict())
         console.print(f"wrote {json_file}")
@@ -131,6 +141,7 @@ def stress(
     ),
     chunk_size: int = typer.Option(_STRESS.chunk_size, help="Scenarios per chunk (bounds memory)."),
     json_file: Path | None = JsonOpt,
+    automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Simulate random disruptions from the risk table: fill rate and who causes the losses.
 
@@ -139,19 +150,25 @@ def stress(
     options = StressOptions(
         scenarios=scenarios, seed=seed, backend=backend, duration=duration, chunk_size=chunk_size
     )
+    results = []
     try:
-        with progress_bar("chunks") as update:
-            if dask is None:
-                result = stress_test(scenario, options, update, run_local)
-            else:
-                from rackforge.risk.distributed import dask_client, dask_runner
+        for lv in automation.levers:
+            levered = with_levers(scenario, lv)
+            with progress_bar(f"chunks, automation {lv.value}") as update:
+                if dask is None:
+                    results.append(stress_test(levered, options, update, run_local))
+                else:
+                    from rackforge.risk.distributed import dask_client, dask_runner
 
-                with dask_client(dask, workers=dask_workers) as client:
-                    result = stress_test(scenario, options, update, dask_runner(client))
+                    with dask_client(dask, workers=dask_workers) as client:
+                        results.append(stress_test(levered, options, update, dask_runner(client)))
     except (BackendUnavailable, ValueError) as exc:
         err_console.print(f"[red]{exc}[/]")
         raise typer.Exit(EXIT_INVALID) from None
+    result = results[-1]  # automated with compare: the result the table and JSON hold
     _print_stress(result)
+    if automation is AutomationChoice.COMPARE:
+        print_levers_effect(scenario, Step.STRESS, results)
     if json_file is not None:
         write_document(json_file, DocumentKind.STRESS, result.to_dict())
         console.print(f"wrote {json_file}")

@@ -9,6 +9,7 @@ from rich.table import Table
 
 from rackforge.cli._common import (
     EXIT_INVALID,
+    AutomationOption,
     PathArg,
     console,
     err_console,
@@ -21,6 +22,7 @@ from rackforge.job import JobOptions, Step, run_job
 from rackforge.report.collect import summary
 from rackforge.report.output import write_outputs
 from rackforge.scenario import ScenarioError
+from rackforge.scenario.automation import AutomationChoice
 from rackforge.twin import TwinError
 
 EXIT_NO_PLAN = 3
@@ -44,6 +46,7 @@ def run(
     roadmap_demand: bool = typer.Option(
         False, help="Plan on the roadmap's rack demand in place of earlier roadmap rows."
     ),
+    automation: AutomationChoice = AutomationOption,
 ) -> None:
     """The whole job: roadmap, plan, twin, risk, stress and safety stock, with a report."""
     scenario = load_or_exit(path)
@@ -54,6 +57,7 @@ def run(
         seed=seed,
         workers=workers,
         roadmap_demand=roadmap_demand,
+        automation=automation,
     )
     with progress("{task.description:<10}") as bar:
         tasks = {step: bar.add_task(step.value, total=1, start=False) for step in Step}

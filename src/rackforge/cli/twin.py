@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import math
-from enum import StrEnum
 from pathlib import Path
 
 import pandas as pd
@@ -12,6 +11,7 @@ from rich.table import Table
 
 from rackforge.cli._common import (
     EXIT_INVALID,
+    AutomationOption,
     PathArg,
     console,
     err_console,
@@ -19,11 +19,12 @@ from rackforge.cli._common import (
     progress_bar,
 )
 from rackforge.documents import DocumentKind, write_document
+from rackforge.scenario import ItemKind
+from rackforge.scenario.automation import AutomationChoice, Levers
 from rackforge.twin import (
     AutomationComparison,
     Availability,
     Estimate,
-    Levers,
     ReleaseMode,
     TwinError,
     TwinOptions,
@@ -34,14 +35,6 @@ from rackforge.twin import (
 )
 
 _TWIN = TwinOptions()  # the defaults, declared once there
-
-
-class LeverChoice(StrEnum):
-    """``off``: today; ``on``: the scenario's automation levers; ``compare``: both."""
-
-    OFF = "off"
-    ON = "on"
-    COMPARE = "compare"
 
 
 def parse_release(text: str) -> tuple[ReleaseMode, float]:
@@ -129,12 +122,18 @@ def _print_result(result: TwinResult, title: str) -> None:
     )
 
 
-def _print_comparison(cmp: AutomationComparison) -> None:
+def _print_comparison(cmp: AutomationComparison, racks: set[str]) -> None:
     _print_result(cmp.today, "Today (levers off)")
     _print_result(cmp.automated, "Automated (levers on)")
     levers = ", ".join(f"{k} -{v:.0%}" for k, v in cmp.touch_time_reduction.items()) or "none"
-    detect = "unset" if cmp.inspection_detect_rate is None else f"{cmp.inspection_detect_rate:.0%}"
-    console.print(f"levers: touch time {levers}; inspection detect rate {detect}")
+
+    def rate(value: float | None) -> str:
+        return "every defect" if value is None else f"{value:.0%}"
+
+    console.print(
+        f"levers: touch time {levers}; inspection catches {rate(cmp.inspection_detect_rate_today)}"
+        f" of defects today, {rate(cmp.inspection_detect_rate)} automated"
+    )
     diff = Table(title="Automated minus today (paired replications, 95% CI)")
     for col in ("output", "today", "automated", "difference"):
         diff.add_column(col, justify="left" if col == "output" else "right")
@@ -149,6 +148,23 @@ def _print_comparison(cmp: AutomationComparison) -> None:
         _pm(cmp.today.totals.cycle_time_h.mean),
         _pm(cmp.automated.totals.cycle_time_h.mean),
         _pm(cmp.cycle_time_change_h),
+    )
+    if racks:
+        diff.add_row(
+            "racks/week",
+            _pm(cmp.today.throughput_of(racks)),
+            _pm(cmp.automated.throughput_of(racks)),
+            _pm(cmp.rack_gain_per_week),
+        )
+        today, automated = cmp.today.cycle_time_of(racks), cmp.automated.cycle_time_of(racks)
+        diff.add_row(
+            "rack cycle time h", f"{today:,.1f}", f"{automated:,.1f}", f"{automated - today:+,.1f}"
+        )
+    diff.add_row(
+        "defects escaped",
+        _pm(cmp.today.totals.escaped_units),
+        _pm(cmp.automated.totals.escaped_units),
+        f"{cmp.automated.totals.escaped_units.mean - cmp.today.totals.escaped_units.mean:+,.1f}",
     )
     console.print(diff)
 
@@ -171,9 +187,7 @@ def twin(
         None, help="Warm-up weeks cut from the statistics (default 20% of --weeks)."
     ),
     workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
-    levers: LeverChoice = typer.Option(
-        LeverChoice.OFF.value, help="Automation levers: off (today), on, or compare both."
-    ),
+    automation: AutomationChoice = AutomationOption,
     availability: Availability = typer.Option(
         Availability.CALENDAR.value, help="hours_per_week as daily shifts or a capacity factor."
     ),
@@ -199,12 +213,12 @@ def twin(
         release=mode,
         release_rate_per_h=rate,
         availability=availability,
-        levers=Levers.ON if levers is LeverChoice.ON else Levers.OFF,
+        levers=automation.levers[-1],
     )
-    runs = replications * (2 if levers is LeverChoice.COMPARE else 1)
+    runs = replications * len(automation.levers)
     try:
         with progress_bar("replications", runs) as update:
-            if levers is LeverChoice.COMPARE:
+            if automation is AutomationChoice.COMPARE:
                 cmp = compare_automation(scenario, options, plan, update)
             else:
                 result = simulate_scenario(scenario, options, plan, update)
@@ -213,11 +227,11 @@ def twin(
         for problem in exc.problems:
             err_console.print(problem, markup=False, highlight=False)
         raise typer.Exit(EXIT_INVALID) from None
-    if levers is LeverChoice.COMPARE:
-        _print_comparison(cmp)
+    if automation is AutomationChoice.COMPARE:
+        _print_comparison(cmp, scenario.items_of_kind(ItemKind.RACK))
         data, kind = cmp.to_dict(), DocumentKind.TWIN_COMPARE
     else:
-        title = "Automated (levers on)" if levers is LeverChoice.ON else "Today (levers off)"
+        title = "Automated (levers on)" if options.levers is Levers.ON else "Today (levers off)"
         _print_result(result, title)
         data, kind = result.to_dict(), DocumentKind.TWIN
     if json_file is not None:

@@ -13,6 +13,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from rackforge.compare import compare_jobs, delta_text, kpi_text
 from rackforge.job import JobResult, Step
 from rackforge.plan.ceiling import cost_drivers
 from rackforge.plan.orders import purchase_orders, supplier_summary
@@ -95,8 +96,15 @@ def bottleneck_rows(job: JobResult) -> pd.DataFrame:
 def twin_rows(job: JobResult) -> pd.DataFrame:
     """site, case, racks, racks_ci95, cycle_time_h, cycle_time_ci95, bottleneck: finished
     racks a week and the racks' mean cycle time of every plant, today and automated."""
-    columns = ["site", "case", "racks", "racks_ci95", "cycle_time_h", "cycle_time_ci95",
-               "bottleneck"]  # fmt: skip
+    columns = [
+        "site",
+        "case",
+        "racks",
+        "racks_ci95",
+        "cycle_time_h",
+        "cycle_time_ci95",
+        "bottleneck",
+    ]
     rows: list[dict[str, Any]] = []
     if job.twin is not None:
         racks = job.scenario.items_of_kind(ItemKind.RACK)
@@ -109,23 +117,12 @@ def twin_rows(job: JobResult) -> pd.DataFrame:
                         "case": case,
                         "racks": made.mean,
                         "racks_ci95": made.ci95,
-                        "cycle_time_h": _rack_cycle_h(result, racks, site),
+                        "cycle_time_h": result.cycle_time_of(racks, site),
                         "cycle_time_ci95": math.nan,
                         "bottleneck": totals.bottleneck.resource if totals.bottleneck else "",
                     }
                 )
     return pd.DataFrame(rows, columns=columns)
-
-
-def _rack_cycle_h(result: TwinResult, racks: set[str], site: str | None = None) -> float:
-    """Mean cycle time of the racks completed (at ``site``), weighted by their throughput."""
-    done = [
-        (i.throughput_per_week.mean, i.cycle_time_h.mean.mean)
-        for i in result.items
-        if i.item in racks and site in (None, i.site)
-    ]
-    total = sum(n for n, _ in done)
-    return sum(n * h for n, h in done) / total if total > 0 else math.nan
 
 
 def risk_rows(job: JobResult) -> pd.DataFrame:
@@ -230,6 +227,7 @@ def summary(job: JobResult) -> list[str]:
                 f"Late or lost: {len(result.late)} demand(s); worst {worst.demand} "
                 f"({worst.late + worst.lost:,.0f} units): {worst.cause.text}."
             )
+    lines.extend(_levers_line(job))
     lines.extend(_twin_line(job))
     if job.risk is not None:
         exposed = job.risk.exposed
@@ -265,6 +263,35 @@ def summary(job: JobResult) -> list[str]:
     return lines
 
 
+def _levers_line(job: JobResult) -> list[str]:
+    """With automation compare: what the levers change in the plan, in racks and money."""
+    if job.plan is None or job.plan_today is None:
+        return []
+    today = replace(job, plan=job.plan_today, twin=None, risk=None, stress=None, inventory=None)
+    found = compare_jobs([today, replace(today, plan=job.plan)], names=["today", "automated"])
+    ceiling, cost = found.kpis["sustainable_racks_per_week"], found.kpis["cost_total"]
+    short = [
+        (found.kpis["late_racks"][i] or 0.0) + (found.kpis["lost_racks"][i] or 0.0) for i in (0, 1)
+    ]
+    money = job.scenario.config.currency
+    why = ""
+    lifts = job.plan.ceiling.lifts if job.plan.ceiling is not None else []
+    if lifts and abs(found.delta("sustainable_racks_per_week", 1) or 0.0) < 0.5:
+        levers = job.scenario.config.automation.touch_time_reduction
+        touched = ", ".join(f"{k} hours" for k, v in levers.items() if v > 0) or "no hours"
+        why = (
+            f" (the ceiling is held by {lifts[0].table} {lifts[0].where}, which the levers, "
+            f"acting on {touched}, do not touch)"
+        )
+    return [
+        f"Automation (levers on vs off): the ceiling is {kpi_text(ceiling[1], 'racks')} racks a "
+        f"week automated vs {kpi_text(ceiling[0], 'racks')} today{why}; plan cost "
+        f"{delta_text(found.delta('cost_total', 1), money)} {money} "
+        f"({kpi_text(cost[1], money)} vs {kpi_text(cost[0], money)}); late or lost racks "
+        f"{short[1]:,.0f} vs {short[0]:,.0f}."
+    ]
+
+
 def _roadmap_line(job: JobResult) -> str:
     assert job.roadmap is not None
     road = job.roadmap
@@ -298,8 +325,8 @@ def _twin_line(job: JobResult) -> list[str]:
     today = cmp.today.throughput_of(racks).mean
     return [
         f"Twin{span}: {today:,.0f} racks a week today, rack cycle time "
-        f"{_rack_cycle_h(cmp.today, racks):,.0f} h today and "
-        f"{_rack_cycle_h(cmp.automated, racks):,.0f} h automated; busiest resource "
+        f"{cmp.today.cycle_time_of(racks):,.0f} h today and "
+        f"{cmp.automated.cycle_time_of(racks):,.0f} h automated; busiest resource "
         f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
         f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week."
     ]

@@ -4,7 +4,6 @@ in the report's style (one self-contained HTML file, plotly.js inlined)."""
 from __future__ import annotations
 
 import datetime as dt
-import math
 import os
 from pathlib import Path
 
@@ -12,27 +11,10 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from rackforge import __version__
-from rackforge.compare import Comparison
+from rackforge.compare import Comparison, delta_text, kpi_text
 from rackforge.report.collect import weekly_output
 from rackforge.report.figures import LAYOUT, Figure
 from rackforge.report.html import render_html, write_html
-
-
-def kpi_text(value: float | None, unit: str) -> str:
-    """A KPI as the terminal and the page print it."""
-    if value is None or (isinstance(value, float) and math.isnan(value)):
-        return "-"
-    if math.isinf(value):
-        return "unbounded"
-    return f"{value:.1%}" if unit.startswith("share") else f"{value:,.0f}"
-
-
-def delta_text(value: float | None, unit: str) -> str:
-    """A KPI's delta; one that rounds to nothing is 0, without a sign."""
-    if value is None or not math.isfinite(value):
-        return "-"
-    text = f"{value:+.1%}" if unit.startswith("share") else f"{value:+,.0f}"
-    return "0" if text.strip("+-0.%") == "" else text
 
 
 def kpi_rows(cmp: Comparison) -> list[list[str]]:

@@ -153,11 +153,10 @@ def parse_config(
 
 
 def _parse_automation(r: _Reader, data: dict[str, Any]) -> Automation:
+    levers = ("touch_time_reduction", "inspection_detect_rate", "inspection_detect_rate_today")
     for key in data:
-        if key not in ("touch_time_reduction", "inspection_detect_rate"):
-            r.fail(
-                f"automation.{key}", "unknown lever (touch_time_reduction, inspection_detect_rate)"
-            )
+        if key not in levers:
+            r.fail(f"automation.{key}", f"unknown lever ({', '.join(levers)})")
     reduction: dict[str, float] = {}
     ttr = r.mapping(data.get("touch_time_reduction"), "automation.touch_time_reduction")
     for kind, share in ttr.items():
@@ -167,11 +166,11 @@ def _parse_automation(r: _Reader, data: dict[str, Any]) -> Automation:
         value = r.number(share, key, 0.0, 0.99)
         if value is not None:
             reduction[str(kind)] = value
-    detect = data.get("inspection_detect_rate")
-    rate = (
-        None if detect is None else r.number(detect, "automation.inspection_detect_rate", 0.0, 1.0)
-    )
-    return Automation(touch_time_reduction=reduction, inspection_detect_rate=rate)
+    rates = {
+        key: None if data.get(key) is None else r.number(data[key], f"automation.{key}", 0.0, 1.0)
+        for key in levers[1:]
+    }
+    return Automation(touch_time_reduction=reduction, **rates)
 
 
 def dump_config(config: ScenarioConfig) -> dict[str, Any]:
@@ -191,7 +190,8 @@ def dump_config(config: ScenarioConfig) -> dict[str, Any]:
     }
     if config.forecast_cv is not None:
         out["forecast_cv"] = config.forecast_cv
-    if config.automation.inspection_detect_rate is not None:
-        out["automation"]["inspection_detect_rate"] = config.automation.inspection_detect_rate
+    for key in ("inspection_detect_rate", "inspection_detect_rate_today"):
+        if getattr(config.automation, key) is not None:
+            out["automation"][key] = getattr(config.automation, key)
     out.update(config.extra)
     return out

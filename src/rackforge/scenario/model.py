@@ -39,11 +39,14 @@ class Automation:
 
     ``touch_time_reduction`` maps a resource kind (``labor``, ``line``, ``test``, ``other``) to
     the fraction of manual hours it removes; ``inspection_detect_rate`` is the share of defects
-    caught at inspection steps (None = the routing's own yields apply unchanged).
+    caught at inspection steps when automated (None = every defect is caught: the routing's own
+    yields apply unchanged) and ``inspection_detect_rate_today`` the share caught today (None =
+    the automated rate). :mod:`rackforge.scenario.automation` turns them into today's levers.
     """
 
     touch_time_reduction: dict[str, float] = field(default_factory=dict)
     inspection_detect_rate: float | None = None
+    inspection_detect_rate_today: float | None = None
 
 
 @dataclass(frozen=True)

@@ -14,12 +14,13 @@ Typical use::
     result.totals.throughput_per_week, result.totals.bottleneck
 """
 
+from rackforge.scenario.automation import Levers
 from rackforge.twin.api import AutomationComparison, compare_automation, simulate_scenario
 from rackforge.twin.build import line_from_scenario
 from rackforge.twin.calendar import finish_time, open_hours
 from rackforge.twin.kernel import Kernel
 from rackforge.twin.line import run_replication
-from rackforge.twin.options import DEFAULT_WARMUP_SHARE, Levers, ReleaseMode, TwinOptions
+from rackforge.twin.options import DEFAULT_WARMUP_SHARE, ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, nominal_capacity, normalize_plan
 from rackforge.twin.repstats import RepStats, TraceRecord
 from rackforge.twin.results import (

@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from rackforge.scenario import ItemKind, Scenario
+from rackforge.scenario.automation import Levers, levers_applied
 from rackforge.twin.build import line_from_scenario
-from rackforge.twin.options import Levers, TwinOptions
+from rackforge.twin.options import TwinOptions
 from rackforge.twin.results import TwinResult
 from rackforge.twin.runner import Progress, simulate
 from rackforge.twin.stats import Estimate, paired
@@ -43,6 +44,7 @@ class AutomationComparison:
     cycle_time_change_h: Estimate
     touch_time_reduction: dict[str, float]
     inspection_detect_rate: float | None
+    inspection_detect_rate_today: float | None
     rack_gain_per_week: Estimate  # finished racks only
 
     def to_dict(self) -> dict[str, Any]:
@@ -50,6 +52,7 @@ class AutomationComparison:
             "levers": {
                 "touch_time_reduction": dict(self.touch_time_reduction),
                 "inspection_detect_rate": self.inspection_detect_rate,
+                "inspection_detect_rate_today": self.inspection_detect_rate_today,
             },
             "today": self.today.to_dict(),
             "automated": self.automated.to_dict(),
@@ -102,6 +105,7 @@ def compare_automation(
         cycle_time_change_h=paired(t_cyc, a_cyc),
         touch_time_reduction=dict(auto.touch_time_reduction),
         inspection_detect_rate=auto.inspection_detect_rate,
+        inspection_detect_rate_today=levers_applied(auto, Levers.OFF).inspection_detect_rate,
         rack_gain_per_week=paired(
             today.completed_per_week(racks), automated.completed_per_week(racks)
         ),

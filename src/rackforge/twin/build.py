@@ -19,7 +19,8 @@ import math
 import pandas as pd
 
 from rackforge.scenario import Scenario
-from rackforge.twin.options import Levers, ReleaseMode, TwinOptions
+from rackforge.scenario.automation import levers_applied
+from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError
 
@@ -132,9 +133,8 @@ def line_from_scenario(
         if site in sites and not ((ops["site"] == site) & (ops["item"] == item)).any():
             notes.append(f"{site}/{item}: planned but has no routing; not simulated")
     spec = LineSpec(tuple(stations), tuple(routes), availability=options.availability)
-    if options.levers is Levers.ON:
-        auto = scenario.config.automation
-        spec = spec.with_levers(auto.touch_time_reduction, auto.inspection_detect_rate)
+    auto = levers_applied(scenario.config.automation, options.levers)
+    spec = spec.with_levers(auto.touch_time_reduction, auto.inspection_detect_rate)
     if not math.isfinite(sum(r.release.per_week() for r in routes)):
         raise TwinError(["releases must be finite"])
     spec.validate()

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import Enum
 
+from rackforge.scenario.automation import Levers
 from rackforge.twin.spec import Availability, TwinError
 
 #: Share of the run cut as warm-up when ``warmup_weeks`` is not given.
@@ -17,13 +18,6 @@ class ReleaseMode(Enum):
     PLAN = "plan"  # a production plan (given, or a level plan derived from the demand)
     RATE = "rate"  # a fixed rate of jobs per hour at each site, split by the plan's item mix
     POISSON = "poisson"  # a Poisson stream of that rate, split the same way
-
-
-class Levers(Enum):
-    """The automation levers of ``scenario.config.automation``: ``OFF`` = today."""
-
-    OFF = "off"
-    ON = "on"
 
 
 @dataclass(frozen=True)
@@ -46,7 +40,7 @@ class TwinOptions:
     release: ReleaseMode = ReleaseMode.PLAN
     release_rate_per_h: float = 0.0
     availability: Availability = Availability.CALENDAR
-    levers: Levers = Levers.OFF
+    levers: Levers = Levers.ON  # the default of every command (rackforge.scenario.automation)
     trace: bool = False
 
     @property

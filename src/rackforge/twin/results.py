@@ -183,6 +183,17 @@ class TwinResult:
         boards, trays and racks), with its 95% interval over replications."""
         return estimate(self.completed_per_week(items, site))
 
+    def cycle_time_of(self, items: Collection[str], site: str | None = None) -> float:
+        """Mean cycle time in hours of the units of ``items`` completed (at ``site``), each
+        item's mean weighted by its throughput; NaN where none was completed."""
+        done = [
+            (i.throughput_per_week.mean, i.cycle_time_h.mean.mean)
+            for i in self.items
+            if i.item in items and site in (None, i.site)
+        ]
+        total = sum(n for n, _ in done)
+        return sum(n * h for n, h in done) / total if total > 0 else math.nan
+
     def utilization(self) -> dict[str, float]:
         """Mean utilisation by resource (``site/resource`` when several sites were run)."""
         many = len(self.sites) > 1
