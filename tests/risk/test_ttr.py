@@ -182,3 +182,54 @@ def test_covered_yet_losing_demand_after_a_lead_time() -> None:
     assert not a.exposed and a.status is NodeStatus.COVERED_WITH_LOSS
     assert a.impact_units == pytest.approx(20.0, abs=1e-6)
     assert a.first_loss_week == 5
+
+
+@pytest.mark.parametrize(
+    ("lead", "start", "tts", "lost", "first"),
+    [
+        # The undisrupted plan draws the 100 parts on hand first (20 a week) and buys from
+        # week 5. Down from week s for good, the stock left is 100 - 20 s: TTS = 5 - s weeks.
+        # Down for the TTR of 8 weeks from s, weeks 5..s+7 go unserved: (s + 3) x 10 racks.
+        (0, 0, 5.0, 30.0, 5),
+        (0, 2, 3.0, 50.0, 5),
+        (0, 4, 1.0, 70.0, 5),
+        # Lead 2: the plan's order of week 3 is in transit at week 4 and arrives in week 5, so
+        # an outage from week 4 survives weeks 4 and 5; orders placed again in week 12 arrive
+        # after the horizon: weeks 6..11 lost. From week 0, orders resume in week 8 and arrive
+        # in week 10: weeks 5..9 lost.
+        (2, 0, 5.0, 50.0, 5),
+        (2, 4, 2.0, 60.0, 6),
+    ],
+)
+def test_an_outage_from_a_later_week_sees_the_stock_left_then(
+    lead: int, start: int, tts: float, lost: float, first: int
+) -> None:
+    """No foresight: before the start every arc keeps to the undisrupted plan, so nothing is
+    stocked up ahead of an outage the network does not know of."""
+    s = one_part(
+        sources=(Source("sup-a", capacity=30.0, lead=lead),), risks=(Risk("sup-a", ttr_weeks=8),)
+    )
+    a = node(s, "sup-a", start_week=start)
+    assert a.tts_weeks == pytest.approx(tts, abs=1e-5)
+    assert a.impact_units == pytest.approx(lost, abs=1e-4)
+    assert a.first_loss_week == first and a.start_week == start
+
+
+def test_a_start_week_outside_the_horizon_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside the horizon"):
+        assess(one_part(), RiskOptions(start_week=12))
+
+
+def test_the_availability_of_a_later_partial_outage() -> None:
+    from rackforge.risk.baseline import availability
+
+    assert availability(0.5, 2.5, 8, 3).tolist() == [1, 1, 1, 0.5, 0.5, 0.75, 1, 1]
+    assert availability(0.0, math.inf, 5, 2).tolist() == [1, 1, 0, 0, 0]
+
+
+@pytest.mark.parametrize("start", [0, 3, 6])
+def test_no_demand_is_lost_before_the_outage_begins(tiny: Scenario, start: int) -> None:
+    report = assess(tiny, RiskOptions(start_week=start))
+    assert report.start_week == start
+    for n in report.nodes:
+        assert n.first_loss_week is None or n.first_loss_week >= start, n.target

@@ -55,16 +55,28 @@ def risk(
         min(os.cpu_count() or 1, 4), help="Processes solving the node LPs in parallel."
     ),
     rows: int = typer.Option(20, help="Nodes shown in the table (the JSON has all)."),
+    start_week: str = typer.Option(
+        "",
+        "--start-week",
+        help="Week every outage begins (2026-W30 or an offset; default the "
+        "first week, when the network has the most stock).",
+    ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Time to survive vs time to recover of every supplier, plant and lane.
 
     Nodes are ranked by the rack demand lost while each is down."""
     scenario = load_or_exit(path)
+    try:
+        start = scenario.week_offset(start_week) if start_week else 0
+    except ValueError as exc:
+        err_console.print(f"--start-week: {exc}", markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
+    options = RiskOptions(workers=workers, start_week=start)
     reports = []
     for lv in automation.levers:
         with progress_bar(f"node LPs, automation {lv.value}") as update:
-            reports.append(assess(with_levers(scenario, lv), RiskOptions(workers=workers), update))
+            reports.append(assess(with_levers(scenario, lv), options, update))
     report = reports[-1]  # automated with compare: the report the table and JSON hold
     _print_report(report, rows, scenario.week_label)
     if automation is AutomationChoice.COMPARE:
@@ -74,11 +86,19 @@ def risk(
         console.print(f"wrote {json_file}")
 
 
+def _from(week: int | None, week_label: Callable[[int], str]) -> str:
+    return "" if week is None else f" from {week_label(week)}"
+
+
 _STYLE = {NodeStatus.EXPOSED: "red", NodeStatus.COVERED_WITH_LOSS: "yellow"}
 
 
 def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str]) -> None:
-    table = Table(title=f"Resilience of {report.scenario}: nodes ranked by impact", box=SIMPLE)
+    table = Table(
+        title=f"Resilience of {report.scenario}: nodes ranked by impact, each down from "
+        f"{week_label(report.start_week)}",
+        box=SIMPLE,
+    )
     for col in ("#", "node", "kind", "TTS w", "TTR w", "lost", "runs short of"):
         table.add_column(
             col, justify="left" if col in ("node", "kind", "runs short of") else "right"
@@ -113,6 +133,7 @@ def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str
             console.print(
                 f"  {node.target} ({node.kind.value}): survives {_weeks(node.tts_weeks)} w of a "
                 f"{_weeks(node.ttr_weeks)} w outage{short}; {node.impact_units:,.0f} units lost"
+                + _from(node.first_loss_week, week_label)
             )
     if late:
         console.print(

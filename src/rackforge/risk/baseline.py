@@ -113,18 +113,19 @@ def plan_baseline_warm(net: Network) -> tuple[Baseline, WarmLp]:
     return base, warm
 
 
-def availability(factor: float, down_weeks: float, window: int) -> FloatArray:
-    """Share of capacity left each week of a disruption from week 0 lasting ``down_weeks``
-    (``inf`` = never recovers); a partial last week is pro-rated."""
+def availability(factor: float, down_weeks: float, window: int, start: int = 0) -> FloatArray:
+    """Share of capacity left each week of a disruption from week ``start`` lasting
+    ``down_weeks`` (``inf`` = never recovers); a partial last week is pro-rated."""
     avail = np.ones(window)
+    first = min(max(start, 0), window)
     if math.isinf(down_weeks):
-        avail[:] = factor
+        avail[first:] = factor
         return avail
-    full = min(math.floor(down_weeks), window)
-    avail[:full] = factor
+    end = min(first + math.floor(down_weeks), window)
+    avail[first:end] = factor
     part = down_weeks - math.floor(down_weeks)
-    if full < window and part > 0:
-        avail[full] = 1.0 - part * (1.0 - factor)
+    if end < window and part > 0:
+        avail[end] = 1.0 - part * (1.0 - factor)
     return avail
 
 

@@ -75,6 +75,8 @@ class RiskOptions:
     default_ttr_weeks: float = DEFAULT_TTR_WEEKS
     # processes solving node LPs in parallel (1 = in this process, None = one per core)
     workers: int | None = 1
+    # the week (offset from the scenario start) every outage begins; TTS counts from it
+    start_week: int = 0
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,7 @@ class NodeRisk:
     limited_by: str  # the stock point that runs short first without the node ("" if none)
     lost_by_demand: dict[str, float]  # item@site -> units lost during the disruption
     first_loss_week: int | None  # first week with demand lost while the node recovers
+    start_week: int = 0  # the week the outage begins
 
     @property
     def exposed(self) -> bool:
@@ -110,6 +113,7 @@ class NodeRisk:
             "exposed": self.exposed,
             "limited_by": self.limited_by,
             "first_loss_week": self.first_loss_week,
+            "start_week": self.start_week,
             "lost_by_demand": dict(self.lost_by_demand),
         }
 
@@ -121,6 +125,7 @@ class RiskReport:
     demand_units: float
     baseline_served_units: float
     nodes: tuple[NodeRisk, ...]  # ranked: largest impact first
+    start_week: int = 0  # the week every outage begins
 
     @property
     def exposed(self) -> tuple[NodeRisk, ...]:
@@ -130,6 +135,7 @@ class RiskReport:
         return {
             "scenario": self.scenario,
             "horizon_weeks": self.horizon_weeks,
+            "start_week": self.start_week,
             "demand_units": self.demand_units,
             "baseline_served_units": self.baseline_served_units,
             "baseline_shortfall_units": max(self.demand_units - self.baseline_served_units, 0.0),
@@ -146,7 +152,11 @@ def assess(
     net = build_network(scenario, opts.default_ttr_weeks)
     base, warm = plan_baseline_warm(net)
     workers = opts.workers if opts.workers is not None else (os.cpu_count() or 1)
-    results = _evaluate_all(net, base, warm, workers, progress)
+    if not 0 <= opts.start_week < net.horizon:
+        raise ValueError(
+            f"start week {opts.start_week} is outside the horizon (0..{net.horizon - 1})"
+        )
+    results = _evaluate_all(net, base, warm, workers, progress, opts.start_week)
     ranked = sorted(
         results, key=lambda r: (-r.impact_units, -r.impact_value, r.tts_weeks, r.target)
     )
@@ -156,15 +166,21 @@ def assess(
         demand_units=base.demand_total,
         baseline_served_units=float(base.served.sum()),
         nodes=tuple(ranked),
+        start_week=opts.start_week,
     )
 
 
 def _evaluate_all(
-    net: Network, base: Baseline, warm: WarmLp, workers: int, progress: Progress | None
+    net: Network,
+    base: Baseline,
+    warm: WarmLp,
+    workers: int,
+    progress: Progress | None,
+    start: int = 0,
 ) -> list[NodeRisk]:
     n = len(net.nodes)
     if workers <= 1 or n <= 1:
-        solver = NodeSolver(net, base, warm)
+        solver = NodeSolver(net, base, warm, start)
         out = []
         for i in range(n):
             out.append(solver.evaluate(i))
@@ -174,7 +190,10 @@ def _evaluate_all(
     results: list[NodeRisk | None] = [None] * n
     context = multiprocessing.get_context("spawn")
     with ProcessPoolExecutor(
-        max_workers=min(workers, n), mp_context=context, initializer=_init, initargs=(net, base)
+        max_workers=min(workers, n),
+        mp_context=context,
+        initializer=_init,
+        initargs=(net, base, start),
     ) as pool:
         futures = {pool.submit(_evaluate_in_worker, i): i for i in range(n)}
         for done, future in enumerate(as_completed(futures), start=1):
@@ -187,8 +206,8 @@ def _evaluate_all(
 _WORKER: dict[str, Any] = {}
 
 
-def _init(net: Network, base: Baseline) -> None:
-    _WORKER["solver"] = NodeSolver(net, base)
+def _init(net: Network, base: Baseline, start: int) -> None:
+    _WORKER["solver"] = NodeSolver(net, base, start=start)
 
 
 def _evaluate_in_worker(node: int) -> NodeRisk:
@@ -200,9 +219,12 @@ class NodeSolver:
     """The LPs of one process: a cold HiGHS instance for the short survival windows and the
     full-horizon undisrupted model kept warm for the performance impact."""
 
-    def __init__(self, net: Network, base: Baseline, warm: WarmLp | None = None) -> None:
+    def __init__(
+        self, net: Network, base: Baseline, warm: WarmLp | None = None, start: int = 0
+    ) -> None:
         self.net = net
         self.base = base
+        self.start = start
         self.cold = new_highs()
         self.warm = warm or WarmLp(net, baseline_input(net))
 
@@ -245,7 +267,28 @@ def evaluate_node(solver: NodeSolver, node: int) -> NodeRisk:
         limited_by=limited_by,
         lost_by_demand=by_demand,
         first_loss_week=int(weeks_lost[0]) if len(weeks_lost) else None,
+        start_week=solver.start,
     )
+
+
+def _served_before(base: Baseline, start: int) -> np.ndarray:
+    """Lower bounds on service: the plan's deliveries before ``start`` (the weeks before an
+    outage are served as planned, not given up to save stock for it), nothing after."""
+    lb = np.zeros_like(base.served)
+    lb[:, :start] = base.served[:, :start]
+    return lb
+
+
+def _unforeseen(
+    base: Baseline, arc_ub: np.ndarray, pool_ub: np.ndarray, start: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Capacities with every arc held to the undisrupted plan's flow before ``start``: the
+    outage is not foreseen, so nothing is bought or built ahead of it beyond the plan (an
+    outage from week 0 leaves the capacities as they are)."""
+    if start > 0:
+        arc_ub = arc_ub.copy()
+        arc_ub[:, :start] = np.minimum(arc_ub[:, :start], base.flows[:, :start] + SHORT_TOL)
+    return arc_ub, pool_ub
 
 
 def _clean(value: float) -> float:
@@ -254,10 +297,12 @@ def _clean(value: float) -> float:
 
 
 def time_to_survive(solver: NodeSolver, node: int, factor: float) -> tuple[float, str, bool]:
-    """``(TTS weeks, what runs short, solved)`` with ``node`` at ``factor`` for good."""
+    """``(TTS weeks, what runs short, solved)`` with ``node`` at ``factor`` for good from the
+    solver's start week; TTS counts the weeks from that start."""
     net, base = solver.net, solver.base
-    h = net.horizon
-    arc_ub, pool_ub = disrupted_capacity(net, base, node, availability(factor, math.inf, h))
+    h, start = net.horizon, solver.start
+    avail = availability(factor, math.inf, h, start)
+    arc_ub, pool_ub = _unforeseen(base, *disrupted_capacity(net, base, node, avail), start)
     if plan_fits(base, arc_ub, pool_ub):
         return math.inf, "", True
 
@@ -274,14 +319,15 @@ def time_to_survive(solver: NodeSolver, node: int, factor: float) -> tuple[float
 
     # The warm max-service LP with the node down for good: if it serves everything, TTS is
     # infinite; else it serves every week before its first shortfall, a lower bound on TTS.
-    sol = solver.warm.solve(arc_ub, pool_ub, np.zeros_like(base.served), base.served)
+    sol = solver.warm.solve(arc_ub, pool_ub, _served_before(base, start), base.served)
     if sol.status is not LpStatus.OPTIMAL:
         return math.nan, "", False
     short = np.flatnonzero((base.served - sol.served).sum(axis=0) > SHORT_TOL)
     if not len(short):
         return math.inf, "", True
-    # Gallop up from there (1, 2, 4, ... weeks more) to bracket TTS, then bisect.
-    lo, hi, step = int(short[0]), 0, 1  # weeks 0..lo-1 can be served, 0..hi-1 cannot
+    # Gallop up from there (1, 2, 4, ... weeks more) to bracket TTS, then bisect; the weeks
+    # before the start have every capacity, so they can all be served.
+    lo, hi, step = max(int(short[0]), start), 0, 1  # weeks 0..lo-1 can be served, 0..hi-1 not
     while not hi:
         weeks = min(lo + step, h)
         status = feasible(weeks)
@@ -316,7 +362,8 @@ def time_to_survive(solver: NodeSolver, node: int, factor: float) -> tuple[float
     sol = solve(net, spec, solver.cold)
     if sol.status is not LpStatus.OPTIMAL:
         return math.nan, "", False
-    return lo + min(max(sol.theta, 0.0), 1.0), _short_point(net, node, sol.balance_dual), True
+    tts = lo - start + min(max(sol.theta, 0.0), 1.0)
+    return tts, _short_point(net, node, sol.balance_dual), True
 
 
 def _short_point(net: Network, node: int, duals: np.ndarray) -> str:
@@ -335,10 +382,11 @@ def lost_demand(
 ) -> tuple[np.ndarray, bool]:
     """``((G, H) units not delivered on time, solved)`` with ``node`` down for ``ttr`` weeks."""
     net, base = solver.net, solver.base
-    arc_ub, pool_ub = disrupted_capacity(net, base, node, availability(factor, ttr, net.horizon))
+    avail = availability(factor, ttr, net.horizon, solver.start)
+    arc_ub, pool_ub = _unforeseen(base, *disrupted_capacity(net, base, node, avail), solver.start)
     if plan_fits(base, arc_ub, pool_ub):
         return np.zeros_like(base.served), True
-    sol = solver.warm.solve(arc_ub, pool_ub, np.zeros_like(base.served), base.served)
+    sol = solver.warm.solve(arc_ub, pool_ub, _served_before(base, solver.start), base.served)
     if sol.status is not LpStatus.OPTIMAL:
         return np.zeros_like(base.served), False
     return np.maximum(base.served - sol.served, 0.0), True

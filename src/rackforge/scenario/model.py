@@ -158,6 +158,19 @@ class Scenario:
         """ISO label of bucket ``week`` (``0`` -> ``config.start``)."""
         return iso_week_label(self.config.start_date + dt.timedelta(weeks=int(week)))
 
+    def week_offset(self, text: str) -> int:
+        """Bucket of an ISO week label (``2026-W30``) or of a whole-number offset (``29``);
+        raises ValueError for anything else or a week outside the horizon."""
+        text = text.strip()
+        if text.lstrip("-").isdigit():
+            week = int(text)
+        else:
+            week = (parse_iso_week(text) - self.config.start_date).days // 7
+        if not 0 <= week < self.config.horizon_weeks:
+            first, last = self.week_label(0), self.week_label(self.config.horizon_weeks - 1)
+            raise ValueError(f"week {text} is outside the horizon {first}..{last}")
+        return week
+
     def items_of_kind(self, kind: ItemKind) -> set[str]:
         """The items whose ``kind`` is ``kind`` (e.g. ``ItemKind.RACK``)."""
         return set(self.items.loc[self.items["kind"] == kind, "item"])
