@@ -1,7 +1,8 @@
 """Small networks whose resilience can be worked out by hand, shared by the risk tests.
 
-One plant ``plant`` makes ``rack`` (lead 0, no resources) from parts bought from suppliers; the
-demand is at the plant, the same every week.
+One plant ``plant`` makes ``rack`` (lead 0) from parts bought from suppliers; the demand is at
+the plant, the same every week. With ``line_hours`` the plant has one resource ``line`` of that
+many hours a week and a rack takes one hour on it; without, production has no resource.
 """
 
 from __future__ import annotations
@@ -47,6 +48,8 @@ class PlantNetwork:
     rack_on_hand: float = 0.0
     make_cap: float = math.inf
     receipts: tuple[tuple[str, int, float], ...] = field(default=())  # (part, week, qty)
+    line_hours: float = 0.0
+    events: tuple[tuple[str, int, int, float], ...] = ()  # (target, start, weeks, factor)
 
     def scenario(self) -> Scenario:
         config = ScenarioConfig(
@@ -109,6 +112,28 @@ class PlantNetwork:
                 columns=["target", "ttr_weeks", "annual_prob", "capacity_factor"],
             ),
         }
+        if self.line_hours:
+            tables["resources"] = pd.DataFrame(
+                [
+                    {
+                        "site": "plant",
+                        "resource": "line",
+                        "kind": "line",
+                        "units": 1,
+                        "hours_per_week": self.line_hours,
+                    }
+                ]
+            )
+            tables["operations"] = pd.DataFrame(
+                [{"site": "plant", "item": "rack", "step": 1, "resource": "line", "hours": 1.0}]
+            )
+        if self.events:
+            tables["events"] = pd.DataFrame(
+                [
+                    {"event": f"e{n}", "target": t, "start": w, "weeks": d, "capacity_factor": f}
+                    for n, (t, w, d, f) in enumerate(self.events)
+                ]
+            )
         if self.receipts:
             tables["receipts"] = pd.DataFrame(
                 [

@@ -9,14 +9,18 @@ from rackforge.risk import BLOCK, DisruptionSampler, DurationModel, weekly_hazar
 from rackforge.risk.disruptions import RiskProfile
 
 
-def test_weekly_hazard_compounds_to_the_annual_probability() -> None:
-    p = np.array([0.0, 0.05, 0.5, 0.99, 1.0])
-    h = weekly_hazard(p)
-    assert np.allclose(1.0 - (1.0 - h) ** 52, p)
+def test_weekly_hazard_is_a_poisson_rate() -> None:
+    # Onsets at a rate of λ a year: no onset in a week with probability exp(-λ/52), so a year of
+    # up weeks sees none with probability exp(-λ) (Poisson), and a rare rate is the chance of one.
+    rate = np.array([0.0, 0.05, 0.5, 1.0, 4.0])
+    h = weekly_hazard(rate)
+    assert np.allclose((1.0 - h) ** 52, np.exp(-rate))
+    assert h[1] * 52 == pytest.approx(0.05, rel=1e-3)
+    assert np.all(h < 1.0)
 
 
-def profile(prob: float, ttr: float, factor: float = 0.0) -> RiskProfile:
-    return RiskProfile(weekly_hazard(np.array([prob])), np.array([ttr]), np.array([factor]))
+def profile(rate: float, ttr: float, factor: float = 0.0) -> RiskProfile:
+    return RiskProfile(weekly_hazard(np.array([rate])), np.array([ttr]), np.array([factor]))
 
 
 def trace(sampler: DisruptionSampler, weeks: int) -> np.ndarray:
@@ -24,16 +28,38 @@ def trace(sampler: DisruptionSampler, weeks: int) -> np.ndarray:
     return np.array([sampler.step()[0] for _ in range(weeks)])
 
 
-def test_geometric_mean_down_weeks_match_the_markov_chain() -> None:
-    # Two-state chain starting up: P(down_t) = P(up_{t-1}) h + P(down_{t-1}) (1 - 1/TTR);
-    # the expected down-weeks over 52 weeks is the sum of P(down_t).
-    prob, ttr, weeks, n = 0.8, 4.0, 52, 40 * BLOCK
-    h, r = float(weekly_hazard(np.array([prob]))[0]), 1.0 / ttr
-    down, expected = 0.0, 0.0
+def chain_down_weeks(h: float, ttr: float, weeks: int, model: DurationModel) -> float:
+    """Expected down weeks of the exact Markov chain, starting up. States: up, then the down
+    weeks. Geometric: up -> down with h, down -> up with r = 1/TTR. Fixed (L = round(TTR)):
+    up -> the first of L down weeks with h, each down week -> the next, the last -> up."""
+    if model is DurationModel.GEOMETRIC:
+        p = np.array([[1 - h, h], [1 / ttr, 1 - 1 / ttr]])
+        down = np.array([0.0, 1.0])
+    else:
+        n = max(1, round(ttr))
+        p = np.zeros((n + 1, n + 1))
+        p[0, 0], p[0, 1] = 1 - h, h
+        for k in range(1, n):
+            p[k, k + 1] = 1.0
+        p[n, 0] = 1.0
+        down = np.r_[0.0, np.ones(n)]
+    state, expected = np.eye(len(p))[0], 0.0
     for _ in range(weeks):
-        down = (1.0 - down) * h + down * (1.0 - r)
-        expected += down
-    sampler = DisruptionSampler(profile(prob, ttr), 3, range(40), n, DurationModel.GEOMETRIC)
+        state = state @ p
+        expected += float(state @ down)
+    return expected
+
+
+@pytest.mark.parametrize("model", list(DurationModel))
+@pytest.mark.parametrize(("rate", "ttr"), [(0.8, 4.0), (5.0, 3.0), (20.0, 2.0)])
+def test_down_weeks_match_the_exact_markov_chain(
+    model: DurationModel, rate: float, ttr: float
+) -> None:
+    # Both outage-length models: the week after an outage is up, onsets follow up weeks only.
+    weeks, n = 52, 20 * BLOCK
+    h = float(weekly_hazard(np.array([rate]))[0])
+    expected = chain_down_weeks(h, ttr, weeks, model)
+    sampler = DisruptionSampler(profile(rate, ttr), 3, range(20), n, model)
     trace(sampler, weeks)
     sample = sampler.down_weeks[:, 0]
     standard_error = sample.std() / np.sqrt(n)
@@ -50,7 +76,7 @@ def test_fixed_durations_last_exactly_round_ttr() -> None:
         runs = np.diff(np.flatnonzero(np.diff(np.concatenate(([0], column, [0])))))[::2]
         ends_at_horizon = column[-1]
         full = runs[:-1] if ends_at_horizon else runs
-        assert np.all(full % 3 == 0)  # round(3.4) = 3; back-to-back outages join up
+        assert np.all(full == 3)  # round(3.4) = 3; an up week after each outage
 
 
 def test_blocks_draw_the_same_numbers_however_grouped() -> None:
@@ -73,7 +99,8 @@ def test_short_last_block() -> None:
 
 @pytest.mark.parametrize("ttr", [0.3, 1.0])
 def test_outages_last_at_least_a_week(ttr: float) -> None:
-    sampler = DisruptionSampler(profile(1.0, ttr), 0, range(1), 500, DurationModel.GEOMETRIC)
-    shares = trace(sampler, 10)
-    # certain onset every up week, recovery after one week: down, up, down, up, ...
-    assert np.all(shares[0::2] == 0.0) and np.all(shares[1::2] == 1.0)
+    certain = RiskProfile(np.array([1.0]), np.array([ttr]), np.array([0.0]))
+    for model in DurationModel:
+        shares = trace(DisruptionSampler(certain, 0, range(1), 500, model), 10)
+        # an onset in every week that may have one, each a week long: down, up, down, up, ...
+        assert np.all(shares[0::2] == 0.0) and np.all(shares[1::2] == 1.0)

@@ -9,9 +9,18 @@ serve; TTS and performance impact are measured against them, so demand that the 
 network cannot serve either is charged to no node. Its flows are the release plan followed by
 the Monte-Carlo stress test.
 
-A disrupted node keeps ``capacity_factor`` of its capacity. An arc or pool with a finite
-capacity keeps that share of it; one with unbounded capacity keeps that share of its peak weekly
-flow in the baseline plan (its *nominal* capacity).
+The capacities are the scenario's after its dated events (``events.csv``, the known future):
+the baseline plan already works around them.
+
+A disrupted node keeps ``capacity_factor`` of its capacity (a stopped node, factor 0, none):
+
+* a plant keeps that share of its resources' hours and of its make limits where they are set;
+  production with no limit and the transfers leaving it are not limited further unless it is
+  stopped;
+* any other node (supplier, warehouse, lane) keeps that share of each capacity it owns: a
+  finite one, else its peak weekly flow in the baseline plan (its *nominal* capacity).
+
+Where an event limits the same capacity in that week, the lower of the two holds.
 """
 
 from __future__ import annotations
@@ -22,7 +31,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rackforge.risk.lp import LpInput, LpStatus, Objective, WarmLp
-from rackforge.risk.network import FloatArray, Network
+from rackforge.risk.network import ArcKind, FloatArray, IntArray, Network, NodeKind
 
 #: Weight of currency cost relative to the value of one lost unit in the baseline objective.
 COST_TIE_BREAK = 1e-3
@@ -73,8 +82,8 @@ def baseline_input(net: Network, serve_ub: FloatArray | None = None) -> LpInput:
     top = float(net.lost_penalty.max()) if net.lost_penalty.size else 0.0
     return LpInput(
         window=h,
-        arc_ub=np.repeat(net.arc_cap[:, None], h, axis=1),
-        pool_ub=np.repeat(net.pool_cap[:, None], h, axis=1),
+        arc_ub=net.arc_ub.copy(),
+        pool_ub=net.pool_ub.copy(),
         serve_lb=np.zeros_like(net.demand),
         serve_ub=net.demand if serve_ub is None else serve_ub,
         objective=Objective.MAX_SERVICE,
@@ -129,21 +138,41 @@ def availability(factor: float, down_weeks: float, window: int, start: int = 0) 
     return avail
 
 
+def scaled_nominal(net: Network, base: Baseline, node: int) -> tuple[IntArray, FloatArray]:
+    """The arcs ``node`` limits and the capacity its share scales on each (module docstring):
+    ``inf`` where a partial disruption leaves the arc as it is and only a stop halts it."""
+    arcs = net.arcs_of(node)
+    nominal = base.arc_nominal[arcs].astype(float)
+    if net.nodes[node].kind is NodeKind.PLANT:
+        limited = np.array(
+            [net.arc_kind[a] is ArcKind.MAKE and np.isfinite(net.arc_cap[a]) for a in arcs],
+            dtype=bool,
+        )
+        nominal = np.where(limited, nominal, np.inf)
+    return arcs, nominal
+
+
+def share_of(nominal: FloatArray, share: FloatArray) -> FloatArray:
+    """``nominal * share``, 0 where the share is 0 even for an unlimited capacity."""
+    with np.errstate(invalid="ignore"):
+        return np.where(share <= 0.0, 0.0, nominal * share)
+
+
 def disrupted_capacity(
     net: Network, base: Baseline, node: int, avail: FloatArray
 ) -> tuple[FloatArray, FloatArray]:
     """Arc and pool capacities ``(A, W)``, ``(C, W)`` with ``node`` at ``avail[t]``."""
     window = len(avail)
-    arc_ub = np.repeat(net.arc_cap[:, None], window, axis=1)
-    pool_ub = np.repeat(net.pool_cap[:, None], window, axis=1)
+    arc_ub = net.arc_ub[:, :window].copy()
+    pool_ub = net.pool_ub[:, :window].copy()
     hit = avail < 1.0
-    arcs = net.arcs_of(node)
+    arcs, nominal = scaled_nominal(net, base, node)
     if len(arcs):
-        reduced = base.arc_nominal[arcs, None] * avail[None, :]
+        reduced = share_of(nominal[:, None], avail[None, :])
         arc_ub[arcs] = np.where(hit[None, :], np.minimum(reduced, arc_ub[arcs]), arc_ub[arcs])
     pools = net.pools_of(node)
     if len(pools):
-        reduced = base.pool_nominal[pools, None] * avail[None, :]
+        reduced = share_of(base.pool_nominal[pools, None], avail[None, :])
         pool_ub[pools] = np.where(hit[None, :], np.minimum(reduced, pool_ub[pools]), pool_ub[pools])
     return arc_ub, pool_ub
 

@@ -25,6 +25,7 @@ from rackforge.scenario.derived import (
     hours_per_good_unit,
     lane_items,
 )
+from rackforge.scenario.events import Limit, capacity_factors, weekly_capacity
 
 
 def build_network(scenario: Scenario, default_ttr_weeks: float = DEFAULT_TTR_WEEKS) -> Network:
@@ -50,11 +51,17 @@ class _Builder:
         self.cost: list[float] = []
         self.cons: list[list[tuple[int, float]]] = []
         self.owners: list[list[int]] = []
+        self.factor: list[FloatArray] = []  # (H,) per arc: the events' factor on its capacity
         # pools
         self.pool_label: list[str] = []
         self.pool_cap: list[float] = []
         self.pool_node: list[int] = []
         self.pool_members: list[list[tuple[int, float]]] = []
+        self.pool_factor: list[FloatArray] = []
+
+    def factors(self, limit: Limit, rows: pd.DataFrame) -> list[FloatArray]:
+        """The events' weekly factor on each row of a capacity table, in row order."""
+        return list(capacity_factors(self.s, limit, rows))
 
     def point(self, site: str, item: str) -> int:
         return self.points.setdefault((site, item), len(self.points))
@@ -76,7 +83,9 @@ class _Builder:
         cost: float,
         cons: list[tuple[int, float]],
         owners: list[int],
+        factor: FloatArray | None = None,
     ) -> int:
+        self.factor.append(np.ones(self.h) if factor is None else factor)
         self.kind.append(kind)
         self.label.append(label)
         self.lead.append(lead)
@@ -96,7 +105,8 @@ class _Builder:
     def add_buys(self) -> None:
         supply = self.s.supply
         tariff = self.s.supply_tariff()
-        for row, rate in zip(supply.itertuples(index=False), tariff, strict=True):
+        factors = self.factors(Limit.SUPPLY, supply)
+        for row, rate, factor in zip(supply.itertuples(index=False), tariff, factors, strict=True):
             owner = self.node(NodeKind.SUPPLIER, row.supplier)
             self.add_arc(
                 ArcKind.BUY,
@@ -107,6 +117,7 @@ class _Builder:
                 float(row.price) * (1.0 + float(rate)),
                 [],
                 [owner],
+                factor,
             )
 
     def bom_children(self, parent: str, site: str) -> dict[str, float]:
@@ -116,7 +127,16 @@ class _Builder:
         hours = self.resource_hours()
         loads = self.make_loads()
         pools: dict[tuple[str, str], int] = {}
-        for row in self.s.make.itertuples(index=False):
+        res = self.s.resources
+        res_factor = dict(
+            zip(
+                zip(res["site"].astype(str), res["resource"].astype(str), strict=True),
+                self.factors(Limit.RESOURCES, res),
+                strict=True,
+            )
+        )
+        make_factors = self.factors(Limit.MAKE, self.s.make)
+        for row, factor in zip(self.s.make.itertuples(index=False), make_factors, strict=True):
             site, item = str(row.site), str(row.item)
             owner = self.node(NodeKind.PLANT, site)
             cons = [(self.point(site, c), q) for c, q in self.bom_children(item, site).items()]
@@ -129,17 +149,22 @@ class _Builder:
                 float(row.cost),
                 cons,
                 [owner],
+                factor,
             )
             for resource, load in loads.get((site, item), {}).items():
                 if (site, resource) not in hours or load <= 0:
                     continue  # a routing step on an undeclared resource is uncapacitated
                 if (site, resource) not in pools:
                     pools[(site, resource)] = self.add_pool(
-                        f"resource {resource}@{site}", hours[(site, resource)], owner
+                        f"resource {resource}@{site}",
+                        hours[(site, resource)],
+                        owner,
+                        res_factor[(site, resource)],
                     )
                 self.pool_members[pools[(site, resource)]].append((arc, load))
 
-    def add_pool(self, label: str, cap: float, owner: int) -> int:
+    def add_pool(self, label: str, cap: float, owner: int, factor: FloatArray) -> int:
+        self.pool_factor.append(factor)
         self.pool_label.append(label)
         self.pool_cap.append(cap)
         self.pool_node.append(owner)
@@ -158,8 +183,12 @@ class _Builder:
         return loads
 
     def add_lanes(self) -> None:
-        for row, items in zip(
-            self.s.lanes.itertuples(index=False), lane_items(self.s), strict=True
+        lanes = self.s.lanes
+        for row, items, factor in zip(
+            lanes.itertuples(index=False),
+            lane_items(self.s),
+            self.factors(Limit.LANES, lanes),
+            strict=True,
         ):
             origin, dest = str(row.from_site), str(row.to_site)
             lane = self.node(NodeKind.LANE, f"{origin}>{dest}")
@@ -168,6 +197,7 @@ class _Builder:
                 f"lane {origin}>{dest}" + (f" ({row.item})" if row.item else ""),
                 float(row.capacity_per_week),
                 lane,
+                factor,
             )
             for item in sorted(items):
                 arc = self.add_arc(
@@ -228,6 +258,7 @@ class _Builder:
             arc_out=np.array(self.out, dtype=np.int64),
             arc_cap=np.array(self.cap, dtype=float),
             arc_cost=np.array(self.cost, dtype=float),
+            arc_ub=_weekly(self.cap, self.factor, h),
             cons_ptr=cons_ptr,
             cons_point=cons[0],
             cons_qty=cons[1],
@@ -235,6 +266,7 @@ class _Builder:
             owner_node=owners[0],
             pool_label=tuple(self.pool_label),
             pool_cap=np.array(self.pool_cap, dtype=float),
+            pool_ub=_weekly(self.pool_cap, self.pool_factor, h),
             pool_node=np.array(self.pool_node, dtype=np.int64),
             pool_ptr=pool_ptr,
             pool_arc=members[0],
@@ -289,3 +321,10 @@ def _csr(rows: list[list[tuple[int, float]]]) -> tuple[IntArray, tuple[IntArray,
     idx = np.array([i for r in rows for i, _ in r], dtype=np.int64)
     val = np.array([v for r in rows for _, v in r], dtype=float)
     return ptr, (idx, val)
+
+
+def _weekly(caps: list[float], factors: list[FloatArray], h: int) -> FloatArray:
+    """``(rows, H)`` capacities after the scenario's events."""
+    if not caps:
+        return np.zeros((0, h))
+    return weekly_capacity(np.array(caps, dtype=float), np.vstack(factors))

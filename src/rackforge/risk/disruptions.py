@@ -1,15 +1,18 @@
 """Random disruptions of the risk table's nodes, week by week.
 
-Each node ``k`` with ``annual_prob p_k > 0`` and ``ttr_weeks > 0`` is a two-state (up/down)
+Each node ``k`` with ``annual_prob λ_k > 0`` and ``ttr_weeks > 0`` is a two-state (up/down)
 process in weekly steps:
 
-* an up node goes down in a week with the constant weekly hazard
-  ``h_k = 1 - (1 - p_k) ** (1/52)``, so that an always-up node sees at least one onset in a year
-  with probability ``p_k`` (the Bernoulli-process form of a constant hazard);
+* ``annual_prob`` is a yearly *rate*: onsets arrive as a Poisson process of ``λ_k`` a year
+  while the node is up, so an up week sees one with the weekly hazard
+  ``h_k = 1 - exp(-λ_k / 52)`` (the chance of no Poisson arrival in 1/52 of a year). For a
+  rare event the rate is the chance of a disruption in a year (``1 - exp(-λ) ≈ λ``);
 * a disruption lasts ``D_k`` whole weeks: ``GEOMETRIC`` (default) with ``P(D = d) = (1 - r)^(d-1)
   r``, ``r = 1/TTR`` (mean ``TTR``; the discrete-time, memoryless analogue of an exponential
-  repair time, so the process is a two-state Markov chain) or ``FIXED`` ``D = max(1,
-  round(TTR))``;
+  repair time) or ``FIXED`` ``D = max(1, round(TTR))``;
+* both models share one convention: the week after an outage ends is up, and an onset is drawn
+  only in a week that follows an up week. Each model is then an exact Markov chain: up → down
+  with ``h``, down → up with ``r`` (geometric), or up → ``D`` down weeks → up (fixed);
 * while down the node keeps ``capacity_factor`` of its capacity.
 
 All nodes start up. Draws come from one ``numpy.random.Generator`` per block of
@@ -40,9 +43,9 @@ class DurationModel(Enum):
     FIXED = "fixed"
 
 
-def weekly_hazard(annual_prob: FloatArray) -> FloatArray:
-    """``h = 1 - (1 - p)^(1/52)``: the weekly onset probability of an annual probability."""
-    return 1.0 - np.power(1.0 - np.clip(annual_prob, 0.0, 1.0), 1.0 / WEEKS_PER_YEAR)
+def weekly_hazard(annual_rate: FloatArray) -> FloatArray:
+    """``h = 1 - exp(-λ/52)``: the chance of an onset in an up week at ``λ`` onsets a year."""
+    return -np.expm1(-np.maximum(annual_rate, 0.0) / WEEKS_PER_YEAR)
 
 
 @dataclass(frozen=True)
@@ -105,7 +108,7 @@ class DisruptionSampler:
         if self.duration is DurationModel.GEOMETRIC:
             self.down = np.where(self.down, stay >= self.recover, onset)
         else:
-            idle = self.remaining == 0
+            idle = (self.remaining == 0) & ~self.down  # up last week too: an onset may come
             self.remaining = np.where(idle & onset, self.fixed_len, self.remaining)
             self.down = self.remaining > 0
             self.remaining = np.maximum(self.remaining - 1, 0)

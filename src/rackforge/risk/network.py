@@ -75,6 +75,7 @@ class Network:
     arc_lead: IntArray  # (A,)
     arc_out: IntArray  # (A,) the stock point receiving the output
     arc_cap: FloatArray  # (A,) units a week, inf = unbounded
+    arc_ub: FloatArray  # (A, H) the week's capacity after the scenario's events
     arc_cost: FloatArray  # (A,) currency per unit (price incl. tariff, make or lane cost)
     cons_ptr: IntArray  # (A+1,) consumption of each arc:
     cons_point: IntArray  # stock point consumed
@@ -83,6 +84,7 @@ class Network:
     owner_node: IntArray
     pool_label: tuple[str, ...]
     pool_cap: FloatArray  # (C,) per week, inf = unbounded
+    pool_ub: FloatArray  # (C, H) after the scenario's events
     pool_node: IntArray  # (C,) the node owning the pool
     pool_ptr: IntArray  # (C+1,) member arcs of each pool and their load per unit
     pool_arc: IntArray

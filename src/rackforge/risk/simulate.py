@@ -6,8 +6,10 @@ start, transfer) tries each week to dispatch its planned quantity of the undisru
 purchase orders a supplier owes, starts a plant missed, transfers not yet sent). What it
 dispatches is limited by
 
-* its capacity, at ``capacity_factor`` of nominal while one of its nodes is down (the product of
-  the shares if two are down),
+* its capacity that week (after the scenario's dated events), lowered while one of its nodes
+  is down to what that node keeps (:mod:`rackforge.risk.baseline`: a plant its hours and make
+  limits, any other node ``capacity_factor`` of its nominal capacity; the lower of the two
+  if two are down),
 * the hours left in its pools (resources, lane capacity), and
 * the stock of every input: a rack or assembly is started only when every BOM component is
   there.
@@ -27,13 +29,14 @@ time. Without it the plan waits for the disrupted supplier to recover.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 import numpy as np
 
 from rackforge.risk.backend import ArrayOps
-from rackforge.risk.baseline import Baseline
+from rackforge.risk.baseline import Baseline, scaled_nominal
 from rackforge.risk.disruptions import BoolArray, DisruptionSampler, RiskProfile, weekly_hazard
 from rackforge.risk.network import ArcKind, FloatArray, Network
 
@@ -42,8 +45,8 @@ from rackforge.risk.network import ArcKind, FloatArray, Network
 class SimArc:
     lead: int
     out: int
-    cap: float  # inf = unbounded
-    nominal: float  # capacity a disruption scales
+    cap: tuple[float, ...]  # each week's capacity after the events, inf = unbounded
+    nominal: tuple[float, ...]  # per owner: the capacity its share scales (inf: only a stop)
     owners: tuple[int, ...]  # indices into the risk profile
     inputs: tuple[tuple[int, float], ...]  # (stock point, units per unit)
     pools: tuple[tuple[int, float], ...]  # (pool, load per unit)
@@ -60,7 +63,7 @@ class SimModel:
     on_hand: FloatArray  # (P,)
     scheduled: FloatArray  # (P, H) receipts plus fixed purchases
     arcs: tuple[SimArc, ...]  # in processing order
-    pool_cap: FloatArray  # (C,)
+    pool_cap: FloatArray  # (C, H) after the events
     pool_nominal: FloatArray  # (C,)
     pool_owner: tuple[int, ...]  # risk index or -1
     group_order: tuple[int, ...]  # demand groups, highest priority first
@@ -95,6 +98,11 @@ def build_model(net: Network, base: Baseline, backlog: bool, reroute: bool = Tru
         )
         for a in range(net.n_arcs)
     ]
+    scaled: dict[tuple[int, int], float] = {}
+    for k, node in enumerate(risky):
+        node_arcs, node_nominal = scaled_nominal(net, base, node)
+        for a, nominal in zip(node_arcs, node_nominal, strict=True):
+            scaled[(k, int(a))] = float(nominal)
     groups = _reroute_groups(net, owners) if reroute else {}
     scheduled = net.receipts.copy()
     arcs: list[tuple[int, SimArc]] = []
@@ -117,8 +125,8 @@ def build_model(net: Network, base: Baseline, backlog: bool, reroute: bool = Tru
         arc = SimArc(
             lead,
             int(net.arc_out[a]),
-            float(net.arc_cap[a]),
-            float(base.arc_nominal[a]),
+            tuple(float(v) for v in net.arc_ub[a]),
+            tuple(scaled[(k, a)] for k in owners[a]),
             owners[a],
             inputs,
             pools,
@@ -146,7 +154,7 @@ def build_model(net: Network, base: Baseline, backlog: bool, reroute: bool = Tru
         on_hand=net.on_hand.copy(),
         scheduled=scheduled,
         arcs=final,
-        pool_cap=net.pool_cap.copy(),
+        pool_cap=net.pool_ub.copy(),
         pool_nominal=base.pool_nominal.copy(),
         pool_owner=tuple(risk_index.get(int(net.pool_node[c]), -1) for c in range(net.n_pools)),
         group_order=tuple(order),
@@ -219,15 +227,15 @@ def run_chunk(model: SimModel, sampler: DisruptionSampler, ops: ArrayOps) -> Chu
                 state.stock[p] = state.stock[p] + state.pending.pop((t, p))
         down = sampler.down_now
         left = [
-            _capacity(ops, avail, k if k >= 0 and down[k] else -1, cap, nom)
+            _capacity(ops, avail, k if k >= 0 and down[k] else -1, float(cap), float(nom))
             for k, cap, nom in zip(
-                model.pool_owner, model.pool_cap, model.pool_nominal, strict=True
+                model.pool_owner, model.pool_cap[:, t], model.pool_nominal, strict=True
             )
         ]
         caps: dict[int, Any] = {}
         sent: dict[int, Any] = {}
         for i, arc in enumerate(model.arcs):
-            cap = _arc_capacity(ops, avail, arc, down)
+            cap = _arc_capacity(ops, avail, arc, down, t)
             want = state.owed[i] + arc.plan[t]
             x = ops.minimum(want, cap)
             for c, load in arc.pools:
@@ -268,14 +276,13 @@ class _State:
         self.pending[key] = self.pending[key] + units if key in self.pending else units
 
 
-def _arc_capacity(ops: ArrayOps, avail: Any, arc: SimArc, down: BoolArray) -> Any:
-    """The arc's capacity this week (its plain capacity while none of its nodes is down)."""
-    if not any(down[k] for k in arc.owners):
-        return arc.cap
-    share = avail[arc.owners[0]]
-    for k in arc.owners[1:]:
-        share = share * avail[k]
-    return ops.where(share >= 1.0, arc.cap, arc.nominal * share)
+def _arc_capacity(ops: ArrayOps, avail: Any, arc: SimArc, down: BoolArray, t: int) -> Any:
+    """The arc's capacity in week ``t`` (its plain capacity while none of its nodes is down)."""
+    cap: Any = arc.cap[t]
+    for k, nominal in zip(arc.owners, arc.nominal, strict=True):
+        if down[k]:
+            cap = _capacity(ops, avail, k, cap, nominal)
+    return cap
 
 
 def _reroute(
@@ -314,8 +321,14 @@ def _deliver(model: SimModel, state: _State, ops: ArrayOps, t: int) -> None:
             state.late[j] = due - served
 
 
-def _capacity(ops: ArrayOps, avail: Any, k: int, cap: float, nominal: float) -> Any:
+def _capacity(ops: ArrayOps, avail: Any, k: int, cap: Any, nominal: float) -> Any:
+    """``cap`` with risk node ``k`` at its share this week (``k < 0``: not down): the lower of
+    ``cap`` and the share of ``nominal``, nothing at a share of 0."""
     if k < 0:
-        return float(cap)
+        return cap
     share = avail[k]
-    return ops.where(share >= 1.0, float(cap), float(nominal) * share)
+    none = share * 0.0
+    kept = (
+        ops.where(share <= 0.0, none, none + math.inf) if math.isinf(nominal) else share * nominal
+    )
+    return ops.where(share >= 1.0, cap, ops.minimum(kept, cap))

@@ -331,7 +331,14 @@ TABLES: tuple[TableSchema, ...] = (
         (
             Column("target", ID, True, description="a supplier, a site, or from_site>to_site"),
             Column("ttr_weeks", F, default=4.0, minimum=0, unit="weeks"),
-            Column("annual_prob", F, default=0.0, minimum=0, maximum=1),
+            Column(
+                "annual_prob",
+                F,
+                default=0.0,
+                minimum=0,
+                unit="per year",
+                description="a rate; for a rare one, its chance in a year; with ttr_weeks < 52 weeks",
+            ),
             Column("capacity_factor", F, default=0.0, minimum=0, maximum=1),
         ),
         key=("target",),

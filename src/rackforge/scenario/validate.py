@@ -15,6 +15,7 @@ import networkx as nx
 import pandas as pd
 
 from rackforge.scenario.cells import CellError, format_cell, parse_cell
+from rackforge.scenario.derived import WEEKS_PER_YEAR
 from rackforge.scenario.errors import Problem, ScenarioError
 from rackforge.scenario.model import Scenario, ScenarioConfig
 from rackforge.scenario.schema import (
@@ -298,6 +299,25 @@ def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> N
     targets |= {f"{a}/{b}" for a, b in zip(res["site"], res["resource"], strict=True)}
     what = "supplier, site, lane (from_site>to_site) or site/resource"
     _check_targets(parsed["events"], targets, what, found)
+    _check_risk_rates(parsed["risk"], found)
+
+
+def _check_risk_rates(risk: _Parsed, found: list[Problem]) -> None:
+    """``annual_prob`` is a rate of disruptions a year; at ``ttr_weeks`` each, the down time it
+    implies (``rate * ttr``, overlaps aside) must be shorter than a year, or the node is not
+    disrupted at random but out of service, which is a dated event."""
+    for line, rate, ttr in _rows(risk, "annual_prob", "ttr_weeks"):
+        if rate * ttr >= WEEKS_PER_YEAR:
+            found.append(
+                Problem(
+                    risk.file,
+                    f"{rate:g} disruptions a year of {ttr:g} weeks each is {rate * ttr:g} weeks "
+                    f"down a year, not a random disruption (under {WEEKS_PER_YEAR:g} weeks); "
+                    "a disruption that will happen is a dated event in events.csv",
+                    line,
+                    "annual_prob",
+                )
+            )
 
 
 def _check_targets(p: _Parsed, targets: set[str], what: str, found: list[Problem]) -> None:
