@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rackforge import Scenario, load_scenario
+from rackforge.scenario.whatif import EventEdit, what_if
 from rackforge.twin import (
     Availability,
     Levers,
@@ -175,3 +176,34 @@ def test_bundled_default_scenario_runs_a_plant() -> None:
     names = set(scenario.resources.loc[scenario.resources["site"] == "plant-oh", "resource"])
     assert result.totals.bottleneck.resource in names
     assert nominal_capacity(scenario, "plant-oh", "rack-gb300") > 0
+
+
+EVENT_RUN = TwinOptions(
+    weeks=8, warmup_weeks=0, replications=4, workers=1, seed=3, levers=Levers.OFF
+)
+
+
+@pytest.mark.parametrize(
+    ("event", "test1_up"),
+    [
+        # one of test-1's two units out for the whole run: the other is up 200/204 of the time
+        ("plant-a/test-1:0:0:0.5", 0.5 * 200 / 204),
+        # the plant stopped in 2 of 8 weeks: test-1 is up 6/8 of 200/204
+        ("plant-a:2:2:0", 6 / 8 * 200 / 204),
+    ],
+)
+def test_dated_events_take_station_units_down(tiny: Scenario, event: str, test1_up: float) -> None:
+    s = what_if(tiny, events=[EventEdit.parse(event)])
+    test1 = next(r for r in simulate_scenario(s, EVENT_RUN).resources if r.resource == "test-1")
+    assert test1.availability.mean == pytest.approx(test1_up, abs=0.01)
+
+
+def test_a_stopped_plant_makes_nothing_and_other_events_are_noted(tiny: Scenario) -> None:
+    stopped = simulate_scenario(what_if(tiny, events=[EventEdit.parse("plant-a:0:0:0")]), EVENT_RUN)
+    assert stopped.throughput_of(["rack-t"]).mean == 0.0
+    edits = [EventEdit.parse("plant-a/line-1:0:0:1.5"), EventEdit.parse("sup-tw:0:2:0")]
+    noted = simulate_scenario(what_if(tiny, events=edits), EVENT_RUN)
+    base = simulate_scenario(tiny, EVENT_RUN)
+    assert noted.throughput_of(["rack-t"]).mean == base.throughput_of(["rack-t"]).mean
+    assert any("line-1: an expansion event is not simulated" in n for n in noted.notes)
+    assert any("on sup-tw: the twin takes material as available" in n for n in noted.notes)

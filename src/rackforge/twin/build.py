@@ -10,29 +10,76 @@
   not being scrapped, so that the expected good output matches the plan.
 * Without a plan, :func:`level_plan` derives one from the demand.
 * Components are taken as available: the twin models operations capacity, not material.
+* Dated events (``events.csv``) on a site or a resource take units of its stations down for
+  their weeks (:func:`rackforge.scenario.events.capacity_factors`, the rule every engine
+  reads): a station of ``n`` units at factor ``f`` keeps ``round(n * f)`` of them (half up), so
+  a single-unit station at half capacity stays up. Expansions (``f > 1``) and events on
+  suppliers and lanes are listed in the notes, not simulated.
 """
 
 from __future__ import annotations
 
 import math
 
+import numpy as np
 import pandas as pd
 
 from rackforge.scenario import Scenario
 from rackforge.scenario.automation import levers_applied
+from rackforge.scenario.derived import HOURS_PER_WEEK
+from rackforge.scenario.events import Limit, capacity_factors
 from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError
 
 
+def _outages(factors: np.ndarray, units: int) -> tuple[tuple[float, float, int], ...]:
+    """The planned down times of a station from its weekly event factors: each run of weeks
+    at one factor below 1 takes ``units - round(units * f)`` units down (half up)."""
+    out: list[tuple[float, float, int]] = []
+    week = 0
+    while week < len(factors):
+        f, end = float(factors[week]), week + 1
+        while end < len(factors) and factors[end] == f:
+            end += 1
+        down = units - math.floor(units * f + 0.5)
+        if f < 1.0 and down > 0:
+            out.append((week * HOURS_PER_WEEK, end * HOURS_PER_WEEK, down))
+        week = end
+    return tuple(out)
+
+
+def _event_notes(scenario: Scenario, factors: np.ndarray, res: pd.DataFrame) -> list[str]:
+    notes = []
+    for row, f in zip(res.itertuples(index=False), factors, strict=True):
+        if (f > 1.0).any():
+            notes.append(
+                f"{row.site}/{row.resource}: an expansion event is not simulated (units fixed)"
+            )
+    resource_targets = set(res["site"].astype(str)) | set(
+        res["site"].astype(str) + "/" + res["resource"].astype(str)
+    )
+    for ev in scenario.events.itertuples(index=False):
+        if str(ev.target) not in resource_targets and str(ev.target) not in set(
+            scenario.sites["site"]
+        ):
+            notes.append(
+                f"event {ev.event} on {ev.target}: the twin takes material as available; "
+                "not simulated"
+            )
+    return notes
+
+
 def _stations(
     scenario: Scenario, sites: list[str]
-) -> tuple[list[Station], dict[tuple[str, str], int]]:
+) -> tuple[list[Station], dict[tuple[str, str], int], list[str]]:
     stations: list[Station] = []
     index: dict[tuple[str, str], int] = {}
-    res = scenario.resources
+    res = scenario.resources[scenario.resources["site"].isin(sites)]
+    factors = capacity_factors(scenario, Limit.RESOURCES, res)
     for site in sites:
-        for row in res[res["site"] == site].itertuples(index=False):
+        mine = (res["site"] == site).to_numpy()
+        for row, f in zip(res[mine].itertuples(index=False), factors[mine], strict=True):
             index[(site, str(row.resource))] = len(stations)
             stations.append(
                 Station(
@@ -44,9 +91,10 @@ def _stations(
                     efficiency=float(row.efficiency),
                     mtbf_h=float(row.mtbf_h),
                     mttr_h=float(row.mttr_h),
+                    outages=_outages(f, int(row.units)),
                 )
             )
-    return stations, index
+    return stations, index, _event_notes(scenario, factors, res)
 
 
 def _steps(rows: pd.DataFrame, where: str, index: dict[tuple[str, str], int]) -> tuple[Step, ...]:
@@ -89,8 +137,7 @@ def line_from_scenario(
         raise TwinError([f"site {s}: no routings (operations) to simulate" for s in unknown])
     if not sites:
         raise TwinError(["the scenario has no operations: nothing to simulate"])
-    stations, index = _stations(scenario, sites)
-    notes: list[str] = []
+    stations, index, notes = _stations(scenario, sites)
     run_weeks = math.ceil(options.weeks)
     if plan is None:
         plan_df = level_plan(scenario, max(run_weeks, scenario.config.horizon_weeks))

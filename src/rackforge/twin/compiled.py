@@ -122,7 +122,7 @@ def compile_line(
         zip(spec.stations, ss_sta.spawn(len(spec.stations)), strict=True)
     ):
         units = st.units or 0
-        tracked = st.fails and units > 0
+        tracked = (st.fails or bool(st.outages)) and units > 0
         k0 = len(c.srv_station)
         n_tracked = units if tracked else 0
         c.sta_h.append(spec.daily_open_hours(si))
@@ -131,9 +131,14 @@ def compile_line(
         c.srv_station.extend([si] * n_tracked)
         if tracked:
             c.sta_free.append([(0.0, k) for k in range(k0, k0 + n_tracked)])
-            for unit_seed in sseed.spawn(n_tracked):
-                f_rng, r_rng = (np.random.default_rng(x) for x in unit_seed.spawn(2))
-                starts, ends = down_intervals(f_rng, r_rng, st.mtbf_h, st.mttr_h, horizon_h)
+            for unit, unit_seed in enumerate(sseed.spawn(n_tracked)):
+                if st.fails:
+                    f_rng, r_rng = (np.random.default_rng(x) for x in unit_seed.spawn(2))
+                    starts, ends = down_intervals(f_rng, r_rng, st.mtbf_h, st.mttr_h, horizon_h)
+                else:
+                    starts, ends = [math.inf], [math.inf]
+                planned = [(a, b) for a, b, n in st.outages if unit < n]
+                starts, ends = with_outages(starts, ends, planned)
                 c.srv_down_start.append(starts)
                 c.srv_down_end.append(ends)
         else:
@@ -191,3 +196,20 @@ def down_intervals(
     starts.append(math.inf)  # then up for ever: loops over the intervals need no bounds test
     ends.append(math.inf)
     return starts, ends
+
+
+def with_outages(
+    starts: list[float], ends: list[float], outages: list[tuple[float, float]]
+) -> tuple[list[float], list[float]]:
+    """A unit's down intervals (sorted, ending with the ``inf`` sentinel) joined with planned
+    ``outages`` ``[a, b)``: overlapping or touching intervals merge into one."""
+    if not outages:
+        return starts, ends
+    spans = sorted([*zip(starts[:-1], ends[:-1], strict=True), *outages])
+    merged: list[list[float]] = []
+    for a, b in spans:
+        if merged and a <= merged[-1][1]:
+            merged[-1][1] = max(merged[-1][1], b)
+        else:
+            merged.append([a, b])
+    return [a for a, _ in merged] + [math.inf], [b for _, b in merged] + [math.inf]

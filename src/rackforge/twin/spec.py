@@ -88,7 +88,9 @@ class Station:
     operations whose resource the scenario does not list. ``mtbf_h``/``mttr_h`` (NaN = never
     fails) give each unit exponential times to failure and to repair, counted in calendar
     time; a failure interrupts the job in process, which resumes after the repair
-    (preemptive-resume).
+    (preemptive-resume). ``outages`` are planned down times ``(start_h, end_h, units)``: that
+    many of its units are down in ``[start_h, end_h)`` (a dated event of the scenario), on top
+    of their breakdowns and with the same preemptive-resume rule.
     """
 
     name: str
@@ -99,6 +101,7 @@ class Station:
     efficiency: float = 1.0
     mtbf_h: float = math.nan
     mttr_h: float = math.nan
+    outages: tuple[tuple[float, float, int], ...] = ()
 
     @property
     def fails(self) -> bool:
