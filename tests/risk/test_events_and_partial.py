@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from risk_networks import Part, PlantNetwork, Risk, Source
 
 from rackforge.risk import RiskOptions, StressOptions, assess, stress_test
+from rackforge.risk.explain import differences
 from rackforge.scenario import Scenario, ScenarioError
 
 
@@ -98,3 +99,23 @@ def test_a_rate_is_refused_when_it_keeps_the_node_down_a_year(rate: float, ttr: 
     (problem,) = err.value.problems
     assert (problem.file, problem.line, problem.column) == ("risk.csv", 2, "annual_prob")
     assert "events.csv" in problem.message
+
+
+def test_risk_and_stress_say_why_they_differ() -> None:
+    # 50 parts in stock and an unlimited supplier: one 4-week outage drains 40 of them, so the
+    # LP loses nothing (TTS 5 weeks). Stress, at 6 disruptions a year of random length, loses.
+    s = plant(on_hand=50.0, horizon=26, risks=(Risk("sup-a", 4, annual_prob=6.0),))
+    report = assess(s, RiskOptions())
+    result = stress_test(s, StressOptions(scenarios=500, seed=5))
+    (diff,) = differences(report, result, s)
+    assert diff.target == "sup-a"
+    assert "the LP loses nothing in a 4-week outage" in diff.sentence
+    # geometric outages of mean 4 weeks outlast 5 whole weeks with probability (3/4)^5 = 24%
+    assert "last 5.0 weeks" in diff.sentence and "24% of its outages last longer" in diff.sentence
+    # No rate in the risk table: the LP loses 2 weeks of demand, stress never draws it.
+    s = plant(risks=(Risk("sup-a", 2, annual_prob=0.0),))
+    (diff,) = differences(assess(s, RiskOptions()), stress_test(s, StressOptions(50)), s)
+    assert "loses 20 units in the LP, stress expects 0" in diff.sentence
+    assert "no disruption rate" in diff.sentence
+    assert report.to_dict()["policy"].startswith("foresight")
+    assert result.to_dict()["policy"].startswith("myopic")

@@ -36,7 +36,8 @@ from rackforge.risk import (
     assess,
     stress_test,
 )
-from rackforge.risk.stress import run_local
+from rackforge.risk.stress import STRESS_POLICY, run_local
+from rackforge.risk.ttr import RISK_POLICY
 from rackforge.scenario.automation import AutomationChoice, with_levers
 
 _STRESS = StressOptions()  # the defaults, declared once there
@@ -116,6 +117,7 @@ def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str
             style=_STYLE.get(node.status, ""),
         )
     console.print(table)
+    console.print(f"policy: {RISK_POLICY}")
     console.print(
         f"demand {report.demand_units:,.0f} units; the undisrupted network serves "
         f"{report.baseline_served_units:,.0f} on time; lost = units not delivered on time when "
@@ -206,6 +208,7 @@ def _print_stress(result: StressResult) -> None:
         values = (dist.p5, dist.p50, dist.p95, dist.mean, dist.cvar5)
         table.add_row(name, *(fmt.format(v) for v in values))
     console.print(table)
+    console.print(f"policy: {STRESS_POLICY}")
     console.print(
         f"demand {result.demand_units:,.0f} units; the undisrupted plan delivers "
         f"{result.plan_units:,.0f}; {result.wall_s:.1f} s on {result.backend.value}"

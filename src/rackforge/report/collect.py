@@ -18,6 +18,7 @@ from rackforge.job import JobResult, Step
 from rackforge.plan.ceiling import cost_drivers
 from rackforge.plan.orders import purchase_orders, supplier_summary
 from rackforge.report import figures as fig
+from rackforge.risk.explain import differences
 from rackforge.scenario import ItemKind
 from rackforge.scenario.derived import rack_generations, racks_by_generation
 from rackforge.twin import TwinResult
@@ -251,6 +252,11 @@ def summary(job: JobResult) -> list[str]:
         lines.append(
             f"Stress ({job.stress.scenarios:,} scenarios): fill rate p5 {f.p5:.1%}, "
             f"p50 {f.p50:.1%}; {behind}."
+        )
+    if job.risk is not None and job.stress is not None:
+        lines.extend(
+            f"Risk and stress differ on {d.sentence}"
+            for d in differences(job.risk, job.stress, job.scenario)
         )
     if job.inventory is not None:
         inv = job.inventory

@@ -38,6 +38,12 @@ from rackforge.risk.network import FloatArray, Network
 from rackforge.risk.simulate import ChunkOutcome, SimModel, build_model, run_chunk
 from rackforge.scenario import Scenario
 
+#: The policy behind the stress test's answers, stated in its outputs.
+STRESS_POLICY = (
+    "myopic: random outages at the risk table's rates; the plan followed week by week "
+    "with catch-up and re-routing to spare capacity, no pre-building"
+)
+
 Progress = Callable[[int, int], None]
 
 
@@ -121,11 +127,14 @@ class StressResult:
     fill_rate: Distribution
     top_contributors: tuple[Contributor, ...]
     wall_s: float
+    duration: DurationModel
     delivered: FloatArray = field(repr=False)  # (N,) per scenario
 
     def to_dict(self) -> dict[str, Any]:
         return {
             "status": self.status.value,
+            "policy": STRESS_POLICY,
+            "duration": self.duration.value,
             "scenarios": self.scenarios,
             "seed": self.seed,
             "backend": self.backend.value,
@@ -216,6 +225,7 @@ def stress_test(
         fill_rate=Distribution.of(fill),
         top_contributors=contributors,
         wall_s=time.perf_counter() - started,
+        duration=opts.duration,
         delivered=delivered,
     )
 

@@ -58,6 +58,12 @@ from rackforge.scenario import Scenario
 
 Progress = Callable[[int, int], None]
 
+#: The policy behind every answer of this module, stated in its outputs.
+RISK_POLICY = (
+    "foresight: one certain outage per node, re-planned by an LP from its first week "
+    "(buys ahead, re-routes, moves production)"
+)
+
 #: Units a week below which a shortfall is solver noise.
 SHORT_TOL = 1e-6
 
@@ -134,6 +140,7 @@ class RiskReport:
     def to_dict(self) -> dict[str, Any]:
         return {
             "scenario": self.scenario,
+            "policy": RISK_POLICY,
             "horizon_weeks": self.horizon_weeks,
             "start_week": self.start_week,
             "demand_units": self.demand_units,
