@@ -256,7 +256,7 @@ def summary(job: JobResult) -> list[str]:
     if job.risk is not None and job.stress is not None:
         lines.extend(
             f"Risk and stress differ on {d.sentence}"
-            for d in differences(job.risk, job.stress, job.scenario)
+            for d in differences(job.risk, job.stress, job.scenario, top=3)
         )
     if job.inventory is not None:
         inv = job.inventory
