@@ -124,7 +124,7 @@ def test_settings_problems(folder: Path) -> None:
         .replace("holding_rate: 0.26", "holding_rate: -1\ncolour: red")
     )
     found = problems(folder)
-    assert "scenario.yaml: horizon_weeks: must be a whole number >= 1, got 0" in found
+    assert "scenario.yaml: horizon_weeks: must be a whole number from 1 to 520, got 0" in found
     assert any(p.startswith("scenario.yaml: holding_rate: must be in") for p in found)
     assert "scenario.yaml: colour: unknown setting (annotations must start with x_)" in found
 

@@ -5,18 +5,24 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
+from pathlib import Path
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
+from rackforge._atomic import OutputFolderError, check_output_folder
 from rackforge.scenario import Scenario, ScenarioError, load_scenario
 from rackforge.scenario.automation import DEFAULT_AUTOMATION
 
-console = Console()
-err_console = Console(stderr=True)
+# No emoji codes (``demand.csv:100:`` is a location, not an emoji) and no wrapping of a
+# problem's location on stderr, whatever the terminal.
+console = Console(emoji=False)
+err_console = Console(stderr=True, emoji=False, soft_wrap=True)
 
-EXIT_INVALID = 2
+EXIT_ERROR = 1  # outside the input: an unwritable file, a full disk, a bug
+EXIT_INVALID = 2  # invalid input or options
+EXIT_NO_PLAN = 3  # infeasible, or the solver stopped without a plan
 
 PathArg = typer.Argument(
     None, help="Scenario folder, .xlsx workbook or bundled name (default: us-ai-racks)."
@@ -36,6 +42,16 @@ def fail(error: ScenarioError) -> typer.Exit:
     for problem in error.problems:
         err_console.print(str(problem), markup=False, highlight=False)
     return typer.Exit(EXIT_INVALID)
+
+
+def check_out_or_exit(out: Path) -> None:
+    """Check an output folder before any work (:func:`rackforge._atomic.check_output_folder`);
+    print why not and exit with status 2."""
+    try:
+        check_output_folder(out)
+    except OutputFolderError as exc:
+        err_console.print(f"--out: {exc}", markup=False, highlight=False)
+        raise typer.Exit(EXIT_INVALID) from None
 
 
 def load_or_exit(path: str | None) -> Scenario:

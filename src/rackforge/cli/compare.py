@@ -8,7 +8,14 @@ from typing import Any
 import typer
 from rich.table import Table
 
-from rackforge.cli._common import EXIT_INVALID, console, err_console, load_or_exit, progress_bar
+from rackforge.cli._common import (
+    EXIT_INVALID,
+    check_out_or_exit,
+    console,
+    err_console,
+    load_or_exit,
+    progress_bar,
+)
 from rackforge.compare import Comparison, compare, compare_jobs
 from rackforge.documents import DocumentKind, write_document
 from rackforge.job import JobOptions, JobResult, Step
@@ -42,9 +49,8 @@ def compare_command(
     if len(paths) < 2:
         err_console.print("compare needs at least two scenarios (the first is the base)")
         raise typer.Exit(EXIT_INVALID)
-    if out is not None and out.exists() and not out.is_dir():
-        err_console.print(f"--out {out} is a file, not a folder", markup=False)
-        raise typer.Exit(EXIT_INVALID)
+    if out is not None:
+        check_out_or_exit(out)
     scenarios = [load_or_exit(p) for p in paths]  # every input checked before any solve
     with progress_bar("scenarios", total=len(scenarios)) as update:
         found = compare(scenarios, full=full, progress=update)

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import typer
 from rich.box import SIMPLE
+from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import EXIT_INVALID, console, err_console, fail, load_or_exit
@@ -113,7 +114,8 @@ def inventory(
 def _print(result: GSMResult, rows: int) -> None:
     unit = result.time_unit
     table = Table(
-        title=f"Safety stock of {result.network or 'the network'} (times in {unit}s)", box=SIMPLE
+        title=f"Safety stock of {escape(result.network or 'the network')} (times in {unit}s)",
+        box=SIMPLE,
     )
     table.add_column("stage", no_wrap=True)
     table.add_column("source", overflow="fold")

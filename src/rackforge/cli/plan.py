@@ -6,12 +6,14 @@ from collections import defaultdict
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import (
-    EXIT_INVALID,
+    EXIT_NO_PLAN,
     AutomationOption,
     PathArg,
+    check_out_or_exit,
     console,
     err_console,
     load_or_exit,
@@ -31,7 +33,6 @@ from rackforge.plan import plan as make_plan
 from rackforge.plan.orders import supplier_summary
 from rackforge.scenario.automation import AutomationChoice, with_levers
 
-EXIT_NO_PLAN = 3
 DEFAULT_OUT = Path("rackforge-out") / "plan"
 
 
@@ -57,9 +58,7 @@ def plan(
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
-    if out.exists() and not out.is_dir():
-        err_console.print(f"--out {out} is a file, not a folder", markup=False)
-        raise typer.Exit(EXIT_INVALID)
+    check_out_or_exit(out)
     scenario = load_or_exit(path)
     if mrp:
         result_mrp = run_mrp(with_levers(scenario, automation.levers[-1]))
@@ -114,7 +113,7 @@ def _print_plan(result: PlanResult, currency: str) -> None:
             f"{k.fill_rate:.1%}), late {k.late_units:,.0f}, lost {k.lost_units:,.0f}; "
             f"domestic share of purchases {k.domestic_share:.1%}"
         )
-    cost = Table(title=f"Cost ({currency})")
+    cost = Table(title=f"Cost ({escape(currency)})")
     cost.add_column("part")
     cost.add_column("amount", justify="right")
     for part, value in result.cost.items():
@@ -176,7 +175,9 @@ def _print_suppliers(result: PlanResult, currency: str, top: int = 8) -> None:
     summary = supplier_summary(result)
     if summary.empty:
         return
-    table = Table(title=f"What to buy from whom (purchase_orders.csv has every order, {currency})")
+    table = Table(
+        title=f"What to buy from whom (purchase_orders.csv has every order, {escape(currency)})"
+    )
     for col in (
         "supplier",
         "country",

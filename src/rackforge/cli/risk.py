@@ -10,6 +10,7 @@ from pathlib import Path
 
 import typer
 from rich.box import SIMPLE
+from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import (
@@ -96,7 +97,7 @@ _STYLE = {NodeStatus.EXPOSED: "red", NodeStatus.COVERED_WITH_LOSS: "yellow"}
 
 def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str]) -> None:
     table = Table(
-        title=f"Resilience of {report.scenario}: nodes ranked by impact, each down from "
+        title=f"Resilience of {escape(report.scenario)}: nodes ranked by impact, each down from "
         f"{week_label(report.start_week)}",
         box=SIMPLE,
     )
@@ -152,7 +153,7 @@ def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str
 
 def stress(
     path: str | None = PathArg,
-    scenarios: int = typer.Option(_STRESS.scenarios, help="Monte-Carlo scenarios."),
+    scenarios: int = typer.Option(_STRESS.scenarios, min=1, help="Monte-Carlo scenarios."),
     seed: int = typer.Option(_STRESS.seed, help="Random seed (same seed, same answer)."),
     backend: Backend = typer.Option(Backend.NUMPY.value, help="Array backend."),
     dask: str | None = typer.Option(

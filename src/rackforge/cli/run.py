@@ -5,12 +5,15 @@ from __future__ import annotations
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import (
     EXIT_INVALID,
+    EXIT_NO_PLAN,
     AutomationOption,
     PathArg,
+    check_out_or_exit,
     console,
     err_console,
     fail,
@@ -25,9 +28,6 @@ from rackforge.scenario import ScenarioError
 from rackforge.scenario.automation import AutomationChoice
 from rackforge.twin import TwinError
 
-EXIT_NO_PLAN = 3
-
-
 _JOB = JobOptions()  # the defaults, declared once there
 
 
@@ -36,19 +36,24 @@ def run(
     out: Path = typer.Option(
         Path("rackforge-out/run"), "--out", help="Folder for report.html, results.xlsx, JSON."
     ),
-    twin_weeks: float = typer.Option(_JOB.twin_weeks, help="Weeks of the plan the twin simulates."),
-    replications: int = typer.Option(
-        _JOB.twin_replications, help="Twin replications (each today and automated)."
+    twin_weeks: float = typer.Option(
+        _JOB.twin_weeks, min=0.1, max=52.0, help="Weeks of the plan the twin simulates."
     ),
-    scenarios: int = typer.Option(_JOB.stress_scenarios, help="Monte-Carlo disruption scenarios."),
+    replications: int = typer.Option(
+        _JOB.twin_replications, min=1, help="Twin replications (each today and automated)."
+    ),
+    scenarios: int = typer.Option(
+        _JOB.stress_scenarios, min=1, help="Monte-Carlo disruption scenarios."
+    ),
     seed: int = typer.Option(_JOB.seed, help="Random seed (same seed, same report)."),
-    workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
+    workers: int | None = typer.Option(None, min=1, help="Processes (default: one per core)."),
     roadmap_demand: bool = typer.Option(
         False, help="Plan on the roadmap's rack demand in place of earlier roadmap rows."
     ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """The whole job: roadmap, plan, twin, risk, stress and safety stock, with a report."""
+    check_out_or_exit(out)
     scenario = load_or_exit(path)
     options = JobOptions(
         twin_weeks=twin_weeks,
@@ -76,7 +81,7 @@ def run(
             for problem in exc.problems:
                 err_console.print(str(problem), markup=False, highlight=False)
             raise typer.Exit(EXIT_INVALID) from None
-    console.rule(f"[bold]{scenario.config.name}")
+    console.rule(f"[bold]{escape(scenario.config.name)}")
     for line in summary(job):
         console.print(f"• {line}", markup=False, highlight=False)
     written = write_outputs(job, out)

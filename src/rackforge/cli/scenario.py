@@ -7,6 +7,7 @@ import shutil
 from pathlib import Path
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import (
@@ -35,7 +36,7 @@ def validate(path: str | None = PathArg) -> None:
     scenario = load_or_exit(path)
     rows = sum(len(t) for t in scenario.tables.values())
     console.print(
-        f"[green]valid[/]: {scenario.config.name} ({rows} rows in {len(scenario.tables)} tables)"
+        f"[green]valid[/]: {escape(scenario.config.name)} ({rows} rows in {len(scenario.tables)} tables)"
     )
     for problem in value_warnings(scenario):
         err_console.print(
@@ -54,7 +55,7 @@ def show(
     scenario = load_or_exit(path)
     summary = summarize(scenario)
     cfg = scenario.config
-    console.print(f"[bold]{cfg.name}[/]  {cfg.description}")
+    console.print(f"[bold]{escape(cfg.name)}[/]  {escape(cfg.description)}")
     console.print(
         f"horizon {summary.horizon[0]} .. {summary.horizon[1]} ({cfg.horizon_weeks} weeks), "
         f"currency {cfg.currency}, holding {cfg.holding_rate:.0%}/yr, "

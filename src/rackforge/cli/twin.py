@@ -174,8 +174,8 @@ def twin(
     site: list[str] | None = typer.Option(
         None, "--site", help="Plant to simulate (repeat for several; default all with routings)."
     ),
-    weeks: float = typer.Option(_TWIN.weeks, help="Simulated weeks per replication."),
-    replications: int = typer.Option(_TWIN.replications, help="Independent replications."),
+    weeks: float = typer.Option(_TWIN.weeks, min=0.01, help="Simulated weeks per replication."),
+    replications: int = typer.Option(_TWIN.replications, min=1, help="Independent replications."),
     seed: int = typer.Option(_TWIN.seed, help="Random seed (same seed, same answer)."),
     release: str = typer.Option(
         "plan", help="plan | rate:X | poisson:X, X = jobs per hour at each site."
@@ -186,7 +186,7 @@ def twin(
     warmup: float | None = typer.Option(
         None, help="Warm-up weeks cut from the statistics (default 20% of --weeks)."
     ),
-    workers: int | None = typer.Option(None, help="Processes (default: one per core)."),
+    workers: int | None = typer.Option(None, min=1, help="Processes (default: one per core)."),
     automation: AutomationChoice = AutomationOption,
     availability: Availability = typer.Option(
         Availability.CALENDAR.value, help="hours_per_week as daily shifts or a capacity factor."

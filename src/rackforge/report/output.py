@@ -11,6 +11,7 @@ import os
 from pathlib import Path
 
 from rackforge import __version__
+from rackforge._atomic import atomic_folder
 from rackforge.documents import DocumentKind, write_document
 from rackforge.job import JobResult, Step
 from rackforge.report.collect import figures, step_documents, summary, workbook_tables
@@ -29,9 +30,14 @@ STEP_DOCUMENTS = {
 
 
 def write_outputs(job: JobResult, folder: str | os.PathLike[str]) -> list[Path]:
-    """Write the job's files into ``folder`` (created if needed) and return their paths."""
-    out = Path(folder)
-    out.mkdir(parents=True, exist_ok=True)
+    """Write the job's files as the folder ``folder`` (replaced as a whole, in one step:
+    :func:`rackforge._atomic.atomic_folder`) and return their paths."""
+    with atomic_folder(folder) as staging:
+        names = [p.name for p in _write_all(job, staging)]
+    return [Path(folder) / name for name in names]
+
+
+def _write_all(job: JobResult, out: Path) -> list[Path]:
     written = []
     lines = summary(job)
     documents = {

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge._atomic import atomic_target
+from rackforge._xlsx import keep_text
 
 _MAX_SHEET_NAME = 31  # Excel's limit
 
@@ -28,6 +29,7 @@ def write_workbook(path: str | os.PathLike[str], tables: dict[str, pd.DataFrame]
             )
             table.to_excel(writer, sheet_name=sheet_name, index=False)
             sheet = writer.sheets[sheet_name]
+            keep_text(sheet)
             sheet.freeze_panes = "A2"
             sheet.auto_filter.ref = sheet.dimensions
     return Path(path)

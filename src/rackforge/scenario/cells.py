@@ -4,9 +4,16 @@ from __future__ import annotations
 
 import datetime as dt
 import math
+import re
 
 from rackforge.scenario.model import parse_iso_week
-from rackforge.scenario.schema import Column, ColumnType
+from rackforge.scenario.schema import MAX_MONEY, MAX_QUANTITY, Column, ColumnType
+
+#: Ids are printed, keyed and exported everywhere: a plain character set keeps them from being
+#: read as markup, emoji codes, spreadsheet formulas or path parts. ``/`` and ``>`` join the
+#: parts of a composite target (``site/resource``, ``from_site>to_site``).
+ID_PATTERN = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.\-/>]{0,99}")
+ID_RULE = "an id is 1 to 100 letters, digits and _ . - / >, starting with a letter or digit"
 
 _TRUE = {"true", "yes", "1", "y", "t"}
 _FALSE = {"false", "no", "0", "n", "f"}
@@ -22,6 +29,8 @@ def parse_cell(text: str, column: Column, start: dt.date | None, horizon: int | 
     if kind in (ColumnType.ID, ColumnType.TEXT):
         if kind is ColumnType.ID and text != text.strip():
             raise CellError(f"id {text!r} has leading or trailing spaces")
+        if kind is ColumnType.ID and not ID_PATTERN.fullmatch(text):
+            raise CellError(f"id {text!r}: {ID_RULE}")
         if column.choices and text not in column.choices:
             raise CellError(f"{text!r} is not one of {', '.join(column.choices)}")
         return text
@@ -55,11 +64,15 @@ def _parse_number(text: str, integral: bool) -> float:
 
 def _check_bounds(value: float, column: Column) -> None:
     lo, hi = column.minimum, column.maximum
+    if hi is None and not math.isinf(value):  # an unlimited column's inf is "no limit"
+        hi = MAX_MONEY if "currency" in column.unit else MAX_QUANTITY
     if lo is not None and (value < lo or (column.exclusive_minimum and value == lo)):
         relation = ">" if column.exclusive_minimum else ">="
         raise CellError(f"{value:g} must be {relation} {lo:g}")
     if hi is not None and value > hi:
         raise CellError(f"{value:g} must be <= {hi:g}")
+    if lo is None and hi is not None and value < -hi:
+        raise CellError(f"{value:g} must be >= {-hi:g}")
 
 
 def _parse_week(text: str, start: dt.date | None, horizon: int | None) -> int:

@@ -7,7 +7,13 @@ from typing import Any
 
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Automation, ScenarioConfig, SolverConfig, parse_iso_week
-from rackforge.scenario.schema import ResourceKind
+from rackforge.scenario.schema import (
+    MAX_HOLDING_RATE,
+    MAX_HORIZON_WEEKS,
+    MAX_TARIFF,
+    MAX_TIME_LIMIT_S,
+    ResourceKind,
+)
 
 _KNOWN = {
     "name",
@@ -90,15 +96,20 @@ def parse_config(
             start = None
     horizon = data.get("horizon_weeks")
     if "horizon_weeks" in data and (
-        isinstance(horizon, bool) or not isinstance(horizon, int) or horizon < 1
+        isinstance(horizon, bool)
+        or not isinstance(horizon, int)
+        or not 1 <= horizon <= MAX_HORIZON_WEEKS
     ):
-        r.fail("horizon_weeks", f"must be a whole number >= 1, got {horizon!r}")
+        r.fail(
+            "horizon_weeks",
+            f"must be a whole number from 1 to {MAX_HORIZON_WEEKS}, got {horizon!r}",
+        )
         horizon = None
     description = data.get("description", "") or ""
     if not isinstance(description, str):
         r.fail("description", "must be text")
     currency = r.text(data.get("currency", "USD"), "currency")
-    holding = r.number(data.get("holding_rate", 0.25), "holding_rate", 0.0)
+    holding = r.number(data.get("holding_rate", 0.25), "holding_rate", 0.0, MAX_HOLDING_RATE)
     backlog = data.get("backlog", True)
     if not isinstance(backlog, bool):
         r.fail("backlog", f"must be true or false, got {backlog!r}")
@@ -111,7 +122,7 @@ def parse_config(
 
     tariffs: dict[str, float] = {}
     for country, rate in r.mapping(data.get("tariffs"), "tariffs").items():
-        value = r.number(rate, f"tariffs.{country}", 0.0)
+        value = r.number(rate, f"tariffs.{country}", 0.0, MAX_TARIFF)
         if not (isinstance(country, str) and len(country) == 2 and country.isupper()):
             r.fail(f"tariffs.{country}", "country must be an ISO 3166 alpha-2 code like TW")
         elif value is not None:
@@ -123,7 +134,11 @@ def parse_config(
         if key not in ("time_limit_s", "mip_gap"):
             r.fail(f"solver.{key}", "unknown setting (time_limit_s, mip_gap)")
     time_limit = r.number(
-        solver_data.get("time_limit_s", 60.0), "solver.time_limit_s", 0.0, lo_open=True
+        solver_data.get("time_limit_s", 60.0),
+        "solver.time_limit_s",
+        0.0,
+        MAX_TIME_LIMIT_S,
+        lo_open=True,
     )
     gap = r.number(solver_data.get("mip_gap", 0.001), "solver.mip_gap", 0.0, 1.0)
 

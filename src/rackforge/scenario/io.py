@@ -12,6 +12,7 @@ import io
 import math
 import os
 import shutil
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any
@@ -19,11 +20,18 @@ from typing import Any
 import yaml
 
 from rackforge._atomic import atomic_target
+from rackforge._xlsx import keep_text
 from rackforge.scenario.cells import format_cell
 from rackforge.scenario.config import dump_config, parse_config
 from rackforge.scenario.errors import Problem, ScenarioError
 from rackforge.scenario.model import Scenario
-from rackforge.scenario.schema import SCHEMAS, ColumnType
+from rackforge.scenario.schema import (
+    MAX_FILE_BYTES,
+    MAX_ROWS,
+    MAX_YAML_DEPTH,
+    SCHEMAS,
+    ColumnType,
+)
 from rackforge.scenario.validate import RawTable, build_scenario
 
 BUNDLED_DIR = Path(__file__).parent / "bundled"
@@ -84,12 +92,67 @@ def _decode(data: bytes, file: str, problems: list[Problem]) -> str | None:
         return None
 
 
+def read_input(path: Path, folder: Path, problems: list[Problem]) -> bytes | None:
+    """The bytes of one input file, or ``None`` and a problem: it must be a regular file
+    (not a directory, a pipe or a device; a link only to a file inside ``folder``) of at most
+    :data:`MAX_FILE_BYTES`."""
+    name = path.name
+    try:
+        real = path.resolve(strict=True)
+        info = real.stat()
+    except (OSError, RuntimeError):
+        problems.append(Problem(name, "cannot be read (a broken link or no access)"))
+        return None
+    if not real.is_relative_to(folder.resolve()):
+        problems.append(Problem(name, "links outside the scenario folder"))
+        return None
+    if not stat.S_ISREG(info.st_mode):
+        problems.append(Problem(name, "is not a regular file"))
+        return None
+    if info.st_size > MAX_FILE_BYTES:
+        problems.append(Problem(name, f"is over {MAX_FILE_BYTES // 2**20} MiB"))
+        return None
+    try:
+        return real.read_bytes()
+    except OSError as exc:
+        problems.append(Problem(name, f"cannot be read ({exc.strerror})"))
+        return None
+
+
+class _Loader(yaml.SafeLoader):
+    """YAML without aliases and at most :data:`MAX_YAML_DEPTH` levels deep: settings are a
+    few plain keys, and an alias or a deep nest only serves to exhaust memory or the stack."""
+
+    depth = 0
+
+    def compose_node(self, parent: Any, index: Any) -> Any:
+        event = self.peek_event()  # type: ignore[no-untyped-call]
+        mark: Any = event.start_mark
+        if isinstance(event, yaml.AliasEvent):
+            raise yaml.composer.ComposerError(None, None, "aliases (*name) are not allowed", mark)
+        self.depth += 1
+        try:
+            if self.depth > MAX_YAML_DEPTH:
+                raise yaml.composer.ComposerError(
+                    None, None, f"nested deeper than {MAX_YAML_DEPTH} levels", mark
+                )
+            return super().compose_node(parent, index)
+        finally:
+            self.depth -= 1
+
+
+def parse_yaml(text: str) -> Any:
+    """``text`` read as settings YAML (:class:`_Loader`); raises ``yaml.YAMLError``."""
+    return yaml.load(text, Loader=_Loader)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
-    text = _decode(path.read_bytes(), path.name, problems)
+    data = read_input(path, path.parent, problems)
+    text = None if data is None else _decode(data, path.name, problems)
     if text is None:
         return None
     try:
-        return yaml.safe_load(text)
+        return parse_yaml(text)
     except yaml.YAMLError as exc:
         mark = getattr(exc, "problem_mark", None)
         line = mark.line + 1 if mark is not None else None
@@ -108,6 +171,9 @@ def parse_csv_text(text: str, file: str, problems: list[Problem]) -> RawTable | 
                 continue
             if header is None:
                 header = cells
+            elif len(rows) == MAX_ROWS:
+                problems.append(Problem(file, f"more than {MAX_ROWS:,} rows", reader.line_num))
+                return None
             else:
                 rows.append((reader.line_num, cells))
     except csv.Error as exc:
@@ -122,16 +188,17 @@ def parse_csv_text(text: str, file: str, problems: list[Problem]) -> RawTable | 
 def _load_folder(folder: Path) -> Scenario:
     problems: list[Problem] = []
     config_path = folder / CONFIG_FILE
-    if not config_path.is_file():
+    if not config_path.exists():
         raise ScenarioError([Problem(str(folder), f"no {CONFIG_FILE} in this folder")])
     config, config_problems = parse_config(_read_yaml(config_path, problems))
     problems.extend(config_problems)
     roadmap = (
-        _read_yaml(folder / ROADMAP_FILE, problems) if (folder / ROADMAP_FILE).is_file() else None
+        _read_yaml(folder / ROADMAP_FILE, problems) if (folder / ROADMAP_FILE).exists() else None
     )
     raw: dict[str, RawTable] = {}
     for path in sorted(folder.glob("*.csv")):
-        text = _decode(path.read_bytes(), path.name, problems)
+        data = read_input(path, folder, problems)
+        text = None if data is None else _decode(data, path.name, problems)
         table = None if text is None else parse_csv_text(text, path.name, problems)
         if table is not None:
             raw[path.stem] = table
@@ -156,25 +223,48 @@ def _cell_text(value: object) -> str:
 
 
 def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
-    """Every sheet as rows of text; any damage to the file becomes one located problem."""
+    """Every sheet as rows of text; any damage to the file becomes one located problem. Rows
+    are read whatever the sheet's (possibly stale) dimension tag says; a formula is a problem
+    at its cell (its cached value may be stale or missing: a scenario holds values)."""
     from openpyxl import load_workbook
+    from openpyxl.utils import get_column_letter
 
+    problems: list[Problem] = []
+    if read_input(path, path.parent, problems) is None:
+        raise ScenarioError(problems)
     try:
-        book = load_workbook(path, read_only=True, data_only=True)
+        book = load_workbook(path, read_only=True, data_only=False)
         try:
-            return [
-                (
-                    sheet.title,
-                    [[_cell_text(v) for v in row] for row in sheet.iter_rows(values_only=True)],
-                )
-                for sheet in book.worksheets
-            ]
+            sheets = []
+            for sheet in book.worksheets:
+                sheet.reset_dimensions()
+                rows: list[list[str]] = []
+                for n, row in enumerate(sheet.iter_rows(), start=1):
+                    if n > MAX_ROWS + 1:
+                        problems.append(
+                            Problem(f"{path.name}[{sheet.title}]", f"more than {MAX_ROWS:,} rows")
+                        )
+                        break
+                    for i, cell in enumerate(row, start=1):
+                        if getattr(cell, "data_type", "") == "f":
+                            problems.append(
+                                Problem(
+                                    f"{path.name}[{sheet.title}]",
+                                    f"cell {get_column_letter(i)}{n} is a formula; enter its value",
+                                    n,
+                                )
+                            )
+                    rows.append([_cell_text(getattr(c, "value", None)) for c in row])
+                sheets.append((sheet.title, rows))
         finally:
             book.close()
     except Exception as exc:  # openpyxl raises many types (zip, XML, KeyError) for damaged files
         raise ScenarioError(
             [Problem(path.name, f"not a readable .xlsx workbook ({type(exc).__name__}: {exc})")]
         ) from None
+    if problems:
+        raise ScenarioError(problems)
+    return sheets
 
 
 def _load_workbook(path: Path) -> Scenario:
@@ -310,6 +400,7 @@ def save_workbook(scenario: Scenario, path: str | os.PathLike[str]) -> Path:
             # numbers as numbers (a planner sums and sorts them); the rest as the CSV's text,
             # which the validator parses as it parses a CSV cell
             sheet.append([_sheet_value(t, k) for t, k in zip(row, kinds, strict=True)])
+        keep_text(sheet)
     with atomic_target(target) as tmp:
         book.save(tmp)
     return target
@@ -330,3 +421,4 @@ def _write_settings_sheet(sheet: Any, data: dict[str, Any]) -> None:
     for key, value in data.items():
         text = yaml.safe_dump(value, default_flow_style=True, width=10_000)
         sheet.append([key, text.strip().removesuffix("...").strip()])
+    keep_text(sheet)

@@ -101,6 +101,26 @@ class TableSchema:
 
 
 INF = math.inf
+
+# Limits that keep every engine within memory and time; a cell beyond them is refused where it
+# is read (docs/scenario-format.md, "Limits"). Numbers without a stated maximum are bounded by
+# MAX_QUANTITY, or MAX_MONEY for currency.
+MAX_HORIZON_WEEKS = 520  # ten years of weeks
+MAX_QUANTITY = 1e9  # units, hours or counts in one cell
+MAX_MONEY = 1e12  # currency in one cell
+MAX_WEEKS = 520  # a lead time, a recovery time or an event's length
+MAX_UNITS = 5_000  # parallel units of one resource: the twin tracks each one
+MAX_OPERATION_HOURS = 10_000.0
+MAX_CV = 10.0
+MIN_YIELD = 0.01  # a lower yield releases over 100 units per good one
+MIN_MTBF_H = 1.0  # shorter breakdown cycles swamp the twin with events
+MAX_EVENT_FACTOR = 100.0
+MAX_HOLDING_RATE = 10.0  # a year's holding cost as a share of value
+MAX_TARIFF = 10.0
+MAX_TIME_LIMIT_S = 86_400.0
+MAX_ROWS = 200_000  # rows in one table
+MAX_FILE_BYTES = 64 * 2**20  # one input file (a table, a settings file or a workbook)
+MAX_YAML_DEPTH = 20  # nesting of scenario.yaml and roadmap.yaml
 ID, T, N, F, B, W = (
     ColumnType.ID,
     ColumnType.TEXT,
@@ -137,6 +157,7 @@ TABLES: tuple[TableSchema, ...] = (
                 F,
                 default=math.nan,
                 minimum=0,
+                maximum=MAX_HOLDING_RATE,
                 description="annual fraction; blank = the scenario's holding_rate",
             ),
             Column("generation", T, default=""),
@@ -161,7 +182,7 @@ TABLES: tuple[TableSchema, ...] = (
         (
             Column("site", ID, True, ref="sites.site"),
             Column("item", ID, True, ref="items.item"),
-            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("lead_weeks", N, True, minimum=0, maximum=MAX_WEEKS, unit="weeks"),
             Column("cost", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("max_per_week", F, default=INF, minimum=0, unit="units/week"),
         ),
@@ -174,10 +195,10 @@ TABLES: tuple[TableSchema, ...] = (
             Column("site", ID, True, ref="sites.site"),
             Column("resource", ID, True),
             Column("kind", T, True, choices=_values(ResourceKind)),
-            Column("units", N, True, minimum=0),
+            Column("units", N, True, minimum=0, maximum=MAX_UNITS),
             Column("hours_per_week", F, True, minimum=0, maximum=168, unit="hours/unit/week"),
             Column("efficiency", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
-            Column("mtbf_h", F, default=math.nan, minimum=0, exclusive_minimum=True, unit="h"),
+            Column("mtbf_h", F, default=math.nan, minimum=MIN_MTBF_H, unit="h"),
             Column("mttr_h", F, default=math.nan, minimum=0, unit="h"),
         ),
         key=("site", "resource"),
@@ -191,13 +212,13 @@ TABLES: tuple[TableSchema, ...] = (
             Column("item", ID, True, ref="items.item"),
             Column("step", N, True, minimum=0),
             Column("resource", ID, True),
-            Column("hours", F, True, minimum=0, unit="h/unit"),
+            Column("hours", F, True, minimum=0, maximum=MAX_OPERATION_HOURS, unit="h/unit"),
             Column("operation", T, default=""),
             Column(
                 "dist", T, default="fixed", choices=("fixed", "exponential", "lognormal", "gamma")
             ),
-            Column("cv", F, default=0.0, minimum=0),
-            Column("yield", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
+            Column("cv", F, default=0.0, minimum=0, maximum=MAX_CV),
+            Column("yield", F, default=1.0, minimum=MIN_YIELD, maximum=1),
             Column("rework_to", N, default=-1, minimum=0, description="step; blank = scrap"),
             Column("batch", N, default=1, minimum=1),
             Column("inspection", B, default=False),
@@ -223,7 +244,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("supplier", ID, True, ref="suppliers.supplier"),
             Column("item", ID, True, ref="items.item"),
             Column("site", ID, True, ref="sites.site", description="ship-to site"),
-            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("lead_weeks", N, True, minimum=0, maximum=MAX_WEEKS, unit="weeks"),
             Column("price", F, True, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
             Column("moq", F, default=0.0, minimum=0, unit="units"),
@@ -241,6 +262,7 @@ TABLES: tuple[TableSchema, ...] = (
                 F,
                 default=math.nan,
                 minimum=0,
+                maximum=MAX_TARIFF,
                 description="ad-valorem rate; blank = the supplier country's rate",
             ),
         ),
@@ -252,7 +274,7 @@ TABLES: tuple[TableSchema, ...] = (
         (
             Column("from_site", ID, True, ref="sites.site"),
             Column("to_site", ID, True, ref="sites.site"),
-            Column("lead_weeks", N, True, minimum=0, unit="weeks"),
+            Column("lead_weeks", N, True, minimum=0, maximum=MAX_WEEKS, unit="weeks"),
             Column("item", ID, default="", ref="items.item", description="blank = every item"),
             Column("cost_per_unit", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
@@ -330,7 +352,7 @@ TABLES: tuple[TableSchema, ...] = (
         "risk",
         (
             Column("target", ID, True, description="a supplier, a site, or from_site>to_site"),
-            Column("ttr_weeks", F, default=4.0, minimum=0, unit="weeks"),
+            Column("ttr_weeks", F, default=4.0, minimum=0, maximum=MAX_WEEKS, unit="weeks"),
             Column(
                 "annual_prob",
                 F,
@@ -371,6 +393,7 @@ TABLES: tuple[TableSchema, ...] = (
                 N,
                 default=0,
                 minimum=0,
+                maximum=MAX_WEEKS,
                 unit="weeks",
                 description="how long it lasts; 0 = to the end of the horizon (clipped there)",
             ),
@@ -379,6 +402,7 @@ TABLES: tuple[TableSchema, ...] = (
                 F,
                 True,
                 minimum=0,
+                maximum=MAX_EVENT_FACTOR,
                 description="share of the capacity kept: 0 = stopped, 1.3 = an expansion",
             ),
         ),

@@ -123,7 +123,7 @@ def _parse_table(
         if name not in seen:
             found.append(Problem(table.file, "required column is missing", 1, name))
     position = {h: i for i, h in enumerate(header)}
-    extras = [h for h in header if h.startswith("x_")]
+    extras = list(dict.fromkeys(h for h in header if h.startswith("x_")))
     columns: dict[str, list[object]] = {c.name: [] for c in schema.columns}
     columns.update({x: [] for x in extras})
     lines: list[int] = []

@@ -1,0 +1,60 @@
+"""A killed command leaves its output folder as it was or as the finished run leaves it, never
+a mix of the two (every folder is staged beside it and swapped into place in one step)."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pandas as pd
+import pytest
+
+COMMANDS = {
+    "plan": ["plan", "tiny", "--no-ceiling"],
+    "run": ["run", "tiny", "--scenarios", "64", "--replications", "1", "--twin-weeks", "1"],
+}
+KILLS = {"plan": (0.3, 0.6, 0.9, 0.97), "run": (0.5, 0.95)}  # shares of a run's time
+
+
+def rackforge(args: list[str]) -> subprocess.Popen[bytes]:
+    code = "from rackforge.cli import main; main()"
+    return subprocess.Popen(
+        [sys.executable, "-c", code, *args],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+
+def snapshot(folder: Path) -> dict[str, bytes]:
+    return {p.name: p.read_bytes() for p in sorted(folder.iterdir())}
+
+
+@pytest.mark.parametrize("command", list(COMMANDS))
+def test_a_kill_leaves_the_old_output_or_the_new(command: str, tmp_path: Path) -> None:
+    out = tmp_path / "out"
+    args = [*COMMANDS[command], "--out", str(out)]
+    started = time.perf_counter()
+    first = rackforge(args)
+    assert first.wait(timeout=600) == 0
+    took = time.perf_counter() - started
+    old = snapshot(out)
+    for name in old:
+        if name.endswith(".csv"):
+            pd.read_csv(out / name)  # complete files
+    for fraction in KILLS[command]:
+        victim = rackforge(args)
+        time.sleep(took * fraction)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=60)
+        after = snapshot(out)
+        assert set(after) == set(old), fraction  # never a half-written or mixed folder
+        leftovers = [p.name for p in tmp_path.iterdir() if p.name != "out"]
+        assert all(name.startswith(".out.partial-") for name in leftovers)
+    finished = rackforge(args)
+    assert finished.wait(timeout=600) == 0
+    assert [p.name for p in tmp_path.iterdir()] == ["out"]  # stale stagings are cleared
+    assert os.listdir(out)
