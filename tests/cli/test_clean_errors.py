@@ -166,3 +166,32 @@ def test_text_is_exported_as_text_and_input_formulas_are_refused(tmp_path: Path)
     assert [str(p) for p in err.value.problems] == [
         "f.xlsx[sites]:2: -: cell D2 is a formula; enter its value"
     ]
+
+
+def test_one_pass_and_one_hint(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    # A bad cell does not hide a BOM cycle in the same file, nor a reference elsewhere; a
+    # semicolon-separated table is one problem, not one per reference to it.
+    folder = tiny_copy(tmp_path)
+    bom = (folder / "bom.csv").read_text(encoding="utf-8").splitlines()
+    parent, child = bom[1].split(",")[:2]
+    bom.append(f"{child},{parent},1,,0")  # child needs parent: a cycle
+    bom[2] = bom[2].replace(",1,", ",-5,", 1)  # a bad cell in another row
+    (folder / "bom.csv").write_text("\n".join(bom) + "\n", encoding="utf-8")
+    rewrite("demand.csv", "rack-t,dc-1", "rack-t,dc-9")(folder)
+    lanes = folder / "lanes.csv"
+    lanes.write_text(lanes.read_text(encoding="utf-8").replace(",", ";"), encoding="utf-8")
+    assert exit_status(["validate", str(folder)]) == 2
+    err = capsys.readouterr().err
+    assert "bom.csv:3: qty: -5 must be > 0" in err
+    assert "cycle" in err
+    assert "demand.csv:2: site: unknown site 'dc-9'" in err
+    assert "lanes.csv:1: -: the header is split by ';', not commas: save it as CSV" in err
+    assert err.count("lanes.csv") == 1
+
+
+def test_validate_checks_the_roadmap(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    folder = tmp_path / "racks"
+    shutil.copytree(bundled_path("us-ai-racks"), folder)
+    rewrite("roadmap.yaml", "pue: 1.", "pue: -5 #")(folder)
+    assert exit_status(["validate", str(folder)]) == 2
+    assert "roadmap.yaml: pue: must be in [1, 10], got -5" in capsys.readouterr().err

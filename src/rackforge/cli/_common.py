@@ -55,11 +55,16 @@ def check_out_or_exit(out: Path) -> None:
 
 
 def load_or_exit(path: str | None) -> Scenario:
-    """Load a scenario, or print its problems on stderr and exit with status 2."""
+    """Load a scenario (and check its roadmap, so that every command refuses a bad one before
+    any work), or print its problems on stderr and exit with status 2."""
+    from rackforge.roadmap.parse import scenario_roadmap
+
     try:
-        return load_scenario(path)
+        scenario = load_scenario(path)
+        scenario_roadmap(scenario)
     except ScenarioError as exc:
         raise fail(exc) from None
+    return scenario
 
 
 def progress(label: str) -> Progress:

@@ -34,6 +34,7 @@ from rackforge.plan.orders import supplier_summary
 from rackforge.scenario.automation import AutomationChoice, with_levers
 
 DEFAULT_OUT = Path("rackforge-out") / "plan"
+_EXCEPTIONS_SHOWN = 25
 
 
 def plan(
@@ -252,12 +253,18 @@ def _print_mrp(result: MrpResult) -> None:
     if not result.exceptions:
         console.print("no exceptions")
         return
+    shown = result.exceptions[:_EXCEPTIONS_SHOWN]
     ex = Table(title=f"Exceptions ({len(result.exceptions)})")
     for col in ("kind", "site", "item", "week", "qty", "message"):
         ex.add_column(col)
-    for e in result.exceptions[:25]:
+    for e in shown:
         ex.add_row(e.kind.value, e.site, e.item, str(e.week), f"{e.qty:,.6g}", e.message)
     console.print(ex)
+    if len(result.exceptions) > len(shown):
+        console.print(
+            f"{len(result.exceptions) - len(shown):,} more exceptions not shown; all are in "
+            "the JSON (--json)"
+        )
 
 
 def register(app: typer.Typer) -> None:

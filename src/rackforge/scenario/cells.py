@@ -7,7 +7,13 @@ import math
 import re
 
 from rackforge.scenario.model import parse_iso_week
-from rackforge.scenario.schema import MAX_MONEY, MAX_QUANTITY, Column, ColumnType
+from rackforge.scenario.schema import (
+    MAX_MONEY,
+    MAX_QUANTITY,
+    MIN_MAGNITUDE,
+    Column,
+    ColumnType,
+)
 
 #: Ids are printed, keyed and exported everywhere: a plain character set keeps them from being
 #: read as markup, emoji codes, spreadsheet formulas or path parts. ``/`` and ``>`` join the
@@ -73,6 +79,8 @@ def _check_bounds(value: float, column: Column) -> None:
         raise CellError(f"{value:g} must be <= {hi:g}")
     if lo is None and hi is not None and value < -hi:
         raise CellError(f"{value:g} must be >= {-hi:g}")
+    if 0 < abs(value) < MIN_MAGNITUDE:
+        raise CellError(f"{value:g} is too near 0: use 0 or at least {MIN_MAGNITUDE:g}")
 
 
 def _parse_week(text: str, start: dt.date | None, horizon: int | None) -> int:

@@ -66,7 +66,14 @@ def resolve(path: str | os.PathLike[str] | None) -> Path:
     if str(path) in bundled_names():
         return bundled_path(str(path))
     raise ScenarioError(
-        [Problem(str(path), "no such file or folder, and no bundled scenario of that name")]
+        [
+            Problem(
+                str(path),
+                "no such file or folder, and no bundled scenario of that name (bundled: "
+                + ", ".join(bundled_names())
+                + ")",
+            )
+        ]
     )
 
 
@@ -182,7 +189,17 @@ def parse_csv_text(text: str, file: str, problems: list[Problem]) -> RawTable | 
     if header is None:
         problems.append(Problem(file, "the file is empty (expected a header row)", 1))
         return None
+    if len(header) == 1 and (sep := _other_delimiter(header[0])):
+        problems.append(
+            Problem(file, f"the header is split by {sep!r}, not commas: save it as CSV", 1)
+        )
+        return None
     return RawTable(file, header, rows)
+
+
+def _other_delimiter(header: str) -> str:
+    """The separator a one-column header seems to use instead of commas ("" if none)."""
+    return next((sep for sep in (";", "\t", "|") if sep in header), "")
 
 
 def _load_folder(folder: Path) -> Scenario:
@@ -203,7 +220,8 @@ def _load_folder(folder: Path) -> Scenario:
         if table is not None:
             raw[path.stem] = table
         elif path.stem in SCHEMAS:
-            raw[path.stem] = RawTable(path.name, list(SCHEMAS[path.stem].column_names))
+            columns = list(SCHEMAS[path.stem].column_names)
+            raw[path.stem] = RawTable(path.name, columns, unreadable=True)
     if config is None:
         raise ScenarioError(problems)
     return build_scenario(config, raw, roadmap=roadmap, source=str(folder), problems=problems)

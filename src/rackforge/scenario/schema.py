@@ -108,6 +108,7 @@ INF = math.inf
 MAX_HORIZON_WEEKS = 520  # ten years of weeks
 MAX_QUANTITY = 1e9  # units, hours or counts in one cell
 MAX_MONEY = 1e12  # currency in one cell
+MIN_MAGNITUDE = 1e-9  # a non-zero number nearer 0 only upsets the solvers' scaling
 MAX_WEEKS = 520  # a lead time, a recovery time or an event's length
 MAX_UNITS = 5_000  # parallel units of one resource: the twin tracks each one
 MAX_OPERATION_HOURS = 10_000.0

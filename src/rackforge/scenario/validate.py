@@ -35,6 +35,7 @@ class RawTable:
     file: str  # how problems name it: ``demand.csv`` or ``book.xlsx[demand]``
     header: list[str]
     rows: list[tuple[int, list[str]]] = field(default_factory=list)
+    unreadable: bool = False  # stands in for a file that could not be read (already reported)
 
 
 @dataclass
@@ -42,6 +43,15 @@ class _Parsed:
     frame: pd.DataFrame
     lines: list[int]  # source line of each row, for cross-table problems
     file: str
+    bad: list[bool] = field(default_factory=list)  # rows with a problem already reported
+    broken: bool = False  # a required column is missing: its ids are unknown
+
+    def clean(self) -> _Parsed:
+        """The rows without a reported problem (checked further without follow-on noise)."""
+        keep = [not b for b in self.bad] if self.bad else [True] * len(self.lines)
+        lines = [n for n, k in zip(self.lines, keep, strict=True) if k]
+        rows = self.frame.loc[pd.Series(keep, index=self.frame.index, dtype=bool)]
+        return _Parsed(rows.reset_index(drop=True), lines, self.file)
 
 
 def build_scenario(
@@ -64,8 +74,11 @@ def build_scenario(
                 found.append(Problem(f"{schema.name}.csv", "required table is missing"))
             table = RawTable(f"{schema.name}.csv", list(schema.column_names))
         parsed[schema.name] = _parse_table(schema, table, config, found)
+    # References and the BOM's cycles are checked on every row without a problem of its own,
+    # whatever else is wrong; the other cross-table checks need the tables whole.
+    _check_references(parsed, found)
+    _check_bom_cycle(parsed["bom"].clean(), found)
     if not found:
-        _check_references(parsed, found)
         _check_cross_tables(parsed, found)
     if found:
         raise ScenarioError(found)
@@ -119,14 +132,17 @@ def _parse_table(
             found.append(
                 Problem(table.file, "unknown column (annotations must start with x_)", 1, h)
             )
+    broken = False
     for name in schema.required_columns:
         if name not in seen:
             found.append(Problem(table.file, "required column is missing", 1, name))
+            broken = True
     position = {h: i for i, h in enumerate(header)}
     extras = list(dict.fromkeys(h for h in header if h.startswith("x_")))
     columns: dict[str, list[object]] = {c.name: [] for c in schema.columns}
     columns.update({x: [] for x in extras})
     lines: list[int] = []
+    bad: list[bool] = []
     for line, cells in table.rows:
         if len(cells) != len(header):
             found.append(
@@ -134,6 +150,7 @@ def _parse_table(
             )
             continue
         lines.append(line)
+        before = len(found)
         for column in schema.columns:
             i = position.get(column.name)
             text = "" if i is None else cells[i]
@@ -151,11 +168,12 @@ def _parse_table(
                 columns[column.name].append(_placeholder(column))
         for x in extras:
             columns[x].append(cells[position[x]])
+        bad.append(len(found) > before)
     frame = pd.DataFrame(columns)
     for column in schema.columns:
         frame[column.name] = frame[column.name].astype(_DTYPES[column.type])
     _check_keys(schema, frame, lines, table.file, found)
-    return _Parsed(frame, lines, table.file)
+    return _Parsed(frame, lines, table.file, bad, broken or table.unreadable)
 
 
 def _placeholder(column: Column) -> object:
@@ -199,14 +217,17 @@ def _check_keys(
 
 
 def _check_references(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+    """Every reference of a row without problems names an id of its table (skipped where that
+    table's header is broken, so one bad header is one problem)."""
     ids = {
         f"{name}.{col}": set(parsed[name].frame[col])
         for name, col in (("items", "item"), ("sites", "site"), ("suppliers", "supplier"))
+        if not parsed[name].broken
     }
     for schema in SCHEMAS.values():
-        p = parsed[schema.name]
+        p = parsed[schema.name].clean()
         for column in schema.columns:
-            if column.ref is None:
+            if column.ref is None or column.ref not in ids:
                 continue
             valid = ids[column.ref]
             target = column.ref.split(".")[0][:-1]
@@ -219,7 +240,6 @@ def _check_references(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
 
 def _check_cross_tables(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
     _check_codes(parsed, found)
-    _check_bom_cycle(parsed["bom"], found)
     _check_operations(parsed, found)
     _check_lanes_and_risk(parsed, found)
     _check_sourced(parsed, found)

@@ -32,6 +32,9 @@ from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError
 
+#: Units one run may release: each is an object in memory and a few events.
+MAX_JOBS = 5_000_000
+
 
 def _outages(factors: np.ndarray, units: int) -> tuple[tuple[float, float, int], ...]:
     """The planned down times of a station from its weekly event factors: each run of weeks
@@ -182,7 +185,15 @@ def line_from_scenario(
     spec = LineSpec(tuple(stations), tuple(routes), availability=options.availability)
     auto = levers_applied(scenario.config.automation, options.levers)
     spec = spec.with_levers(auto.touch_time_reduction, auto.inspection_detect_rate)
-    if not math.isfinite(sum(r.release.per_week() for r in routes)):
+    per_week = sum(r.release.per_week() for r in routes)
+    if not math.isfinite(per_week):
         raise TwinError(["releases must be finite"])
+    if per_week * options.weeks > MAX_JOBS:
+        raise TwinError(
+            [
+                f"the run releases {per_week * options.weeks:,.0f} units in {options.weeks:g} "
+                f"weeks; the twin simulates at most {MAX_JOBS:,} (fewer weeks or sites)"
+            ]
+        )
     spec.validate()
     return spec, notes

@@ -283,12 +283,13 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     gap: float | None = None
     if mip and math.isfinite(bound):
         gap = max(0.0, (objective - bound) / max(abs(objective), 1e-9))
-    dual_ok = dual_ok and h.getInfo().dual_solution_status == 2
+    row_dual = np.asarray(h.getSolution().row_dual, float)
+    dual_ok = (
+        dual_ok and h.getInfo().dual_solution_status == 2 and row_dual.size == lp.scaling.row.size
+    )
     primal = _scatter(col, vlabels, n_var)
     dual = (
-        _scatter(lp.scaling.dual(np.asarray(h.getSolution().row_dual, float)), clabels, n_con)
-        if dual_ok
-        else np.full(n_con, np.nan)
+        _scatter(lp.scaling.dual(row_dual), clabels, n_con) if dual_ok else np.full(n_con, np.nan)
     )
     return Solution(
         status,
