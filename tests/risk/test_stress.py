@@ -115,9 +115,9 @@ scenario_st = st.fixed_dictionaries(
         "per_rack": st.integers(1, 3),
         "capacity": st.integers(5, 40),
         "lead": st.integers(0, 3),
-        "prob": st.floats(0.0, 1.0),
+        "prob": st.floats(0.0, 1.0).map(lambda v: round(v, 6)),  # cells: 0 or >= 1e-9
         "ttr": st.floats(0.5, 10.0),
-        "factor": st.floats(0.0, 1.0),
+        "factor": st.floats(0.0, 1.0).map(lambda v: round(v, 6)),
         "backlog": st.booleans(),
     }
 )

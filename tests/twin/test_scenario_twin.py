@@ -207,3 +207,11 @@ def test_a_stopped_plant_makes_nothing_and_other_events_are_noted(tiny: Scenario
     assert noted.throughput_of(["rack-t"]).mean == base.throughput_of(["rack-t"]).mean
     assert any("line-1: an expansion event is not simulated" in n for n in noted.notes)
     assert any("on sup-tw: the twin takes material as available" in n for n in noted.notes)
+
+
+def test_a_run_too_large_to_simulate_is_refused(tiny: Scenario) -> None:
+    # 1e9 racks of demand validate (the planner takes them), but a week's level plan would
+    # release over 1e8 units: the twin refuses before building anything.
+    huge = tiny.with_tables(demand=tiny.demand.assign(qty=1e9))
+    with pytest.raises(TwinError, match="the twin simulates at most 5,000,000"):
+        simulate_scenario(huge, replace(EVENT_RUN, weeks=1))

@@ -24,10 +24,10 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from enum import Enum
+from statistics import NormalDist
 
 import numpy as np
 import pandas as pd
-from scipy.stats import norm
 
 from rackforge.inventory.model import Arc, GSMError, GSMNetwork, Stage
 from rackforge.inventory.results import GSMResult
@@ -146,7 +146,7 @@ def network_from_scenario(
     options = options or ScenarioGSMOptions()
     if not 0.0 < options.service_level < 1.0:
         raise GSMError([f"service_level must lie in (0, 1), not {options.service_level}"])
-    z = float(norm.ppf(options.service_level))
+    z = float(NormalDist().inv_cdf(options.service_level))
     variability = options.variability or demand_variability(scenario)
     stats = _weekly_stats(scenario, variability)
     sources = Sourcing(scenario)

@@ -10,7 +10,7 @@ destination). Conventions used here (those of the data set and of Humair & Wille
   guaranteed-service model having deterministic processing times;
 * ``stageCost`` is the cost added at the stage;
 * a stage with ``avgDemand`` is a demand stage: ``avgDemand`` and ``stdDevDemand`` are per
-  day, ``z = Phi^-1(serviceLevel)`` (``scipy.stats.norm.ppf``) and ``maxServiceTime`` (blank:
+  day, ``z = Phi^-1(serviceLevel)`` (``statistics.NormalDist().inv_cdf``) and ``maxServiceTime`` (blank:
   0) bounds its outbound service time;
 * internal stages pool the demand stages' ``z_d sigma_d`` (square root of the sum of squares).
 """
@@ -21,8 +21,7 @@ import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
-
-from scipy.stats import norm
+from statistics import NormalDist
 
 from rackforge.inventory._csv import Cells, rows
 from rackforge.inventory.model import Arc, GSMDataError, GSMError, GSMNetwork, Stage
@@ -58,7 +57,7 @@ def _stage(line: int, cell: dict[str, str], book: Cells) -> Stage | None:
         if not 0.0 < level < 1.0:
             book.add(line, "serviceLevel", f"{level:g} must lie strictly between 0 and 1")
         else:
-            z = float(norm.ppf(level))
+            z = float(NormalDist().inv_cdf(level))
     if len(book.problems) > before or cost is None or time is None:
         return None
     return Stage(

@@ -14,7 +14,6 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats as _st
 
 
 @dataclass(frozen=True)
@@ -49,7 +48,9 @@ def _num(x: float) -> float | None:
 
 def t_quantile(n: int, level: float = 0.95) -> float:
     """``t_{n-1, (1+level)/2}``, the two-sided Student-t quantile for ``n`` observations."""
-    return float(_st.t.ppf(0.5 + level / 2.0, n - 1))
+    from scipy import stats  # here: scipy.stats is slow to import
+
+    return float(stats.t.ppf(0.5 + level / 2.0, n - 1))
 
 
 def estimate(values: Sequence[float]) -> Estimate:

@@ -4,14 +4,17 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import Enum
+from typing import TYPE_CHECKING
 
-import linopy
 import numpy as np
 import pandas as pd
 
 from rackforge.plan.lp.terms import RowFamily, Terms
 from rackforge.plan.network import Network
 from rackforge.plan.options import Family, PlanOptions
+
+if TYPE_CHECKING:  # linopy is imported where a model is built: it is slow to load
+    import linopy
 
 
 class CostPart(Enum):

@@ -12,8 +12,7 @@ import time
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-
-import linopy
+from typing import TYPE_CHECKING
 
 from rackforge.plan.lp.context import Build, CostPart
 from rackforge.plan.lp.flows import (
@@ -37,10 +36,15 @@ from rackforge.plan.lp.terms import Terms, objective_expression
 from rackforge.plan.network import Network
 from rackforge.plan.options import Family, PlanOptions
 
+if TYPE_CHECKING:
+    import linopy
+
 
 @contextmanager
 def linopy_v1() -> Iterator[None]:
     """linopy's v1 arithmetic semantics for the duration of the block (restored after)."""
+    import linopy
+
     with linopy.options:
         linopy.options.set_value(semantics="v1")
         yield
@@ -106,6 +110,8 @@ def build_model(
     ``objective``: the last block, the least-cost objective unless another is asked for)."""
     start = time.perf_counter()
     with linopy_v1():
+        import linopy
+
         build = Build(linopy.Model(), net, options, elastic)
         for block in BLOCKS[:-1]:
             block(build)

@@ -23,14 +23,17 @@ import math
 import time
 from dataclasses import dataclass
 from enum import Enum, StrEnum
+from typing import TYPE_CHECKING
 
 import highspy
-import linopy
 import numpy as np
 from scipy import sparse
 
 from rackforge._highs import quiet_highs
 from rackforge._scaling import Scaling, equilibrate
+
+if TYPE_CHECKING:  # linopy is imported where a model is built: it is slow to load
+    import linopy
 
 
 class SolveStatus(Enum):

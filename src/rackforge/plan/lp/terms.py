@@ -11,12 +11,15 @@ linopy constraint labels, so duals read back as one array per family.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
-import linopy
 import numpy as np
 import xarray as xr
 
 from rackforge.plan.options import Family
+
+if TYPE_CHECKING:
+    import linopy
 
 TERM_DIM = "_term"
 
@@ -99,6 +102,8 @@ def _expression(
         {"vars": ((dim, TERM_DIM), v), "coeffs": ((dim, TERM_DIM), c)},
         coords={dim: np.arange(len(uniq))},
     )
+    import linopy
+
     return linopy.LinearExpression(data, model), uniq
 
 
@@ -161,4 +166,6 @@ def objective_expression(model: linopy.Model, terms: Terms) -> linopy.LinearExpr
             "coeffs": ((TERM_DIM,), coeffs),
         }
     )
+    import linopy
+
     return linopy.LinearExpression(data, model)
