@@ -215,3 +215,15 @@ def test_a_run_too_large_to_simulate_is_refused(tiny: Scenario) -> None:
     huge = tiny.with_tables(demand=tiny.demand.assign(qty=1e9))
     with pytest.raises(TwinError, match="the twin simulates at most 5,000,000"):
         simulate_scenario(huge, replace(EVENT_RUN, weeks=1))
+
+
+def test_rack_cycle_time_has_its_interval(tiny: Scenario) -> None:
+    # The rack cycle time is each replication's mean over its completed racks; its interval is
+    # Student's t over the replications, as for throughput.
+    result = simulate_scenario(tiny, EVENT_RUN)
+    cycle = result.cycle_time_estimate(["rack-t"])
+    rack = [i.item for i in result.items].index("rack-t")
+    per_run = [float(run.route_cycle[rack].mean()) for run in result.runs]
+    assert cycle.mean == pytest.approx(sum(per_run) / len(per_run))
+    assert 0 < cycle.ci95 < cycle.mean
+    assert result.cycle_time_of(["rack-t"]) == cycle.mean

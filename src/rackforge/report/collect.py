@@ -112,14 +112,15 @@ def twin_rows(job: JobResult) -> pd.DataFrame:
         for case, result in (("today", job.twin.today), ("automated", job.twin.automated)):
             for site, totals in result.sites.items():
                 made = result.throughput_of(racks, site)
+                cycle = result.cycle_time_estimate(racks, site)
                 rows.append(
                     {
                         "site": site,
                         "case": case,
                         "racks": made.mean,
                         "racks_ci95": made.ci95,
-                        "cycle_time_h": result.cycle_time_of(racks, site),
-                        "cycle_time_ci95": math.nan,
+                        "cycle_time_h": cycle.mean,
+                        "cycle_time_ci95": cycle.ci95,
                         "bottleneck": totals.bottleneck.resource if totals.bottleneck else "",
                     }
                 )

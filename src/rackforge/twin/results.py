@@ -8,6 +8,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
+import numpy as np
+
 from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.twin.repstats import RepStats
 from rackforge.twin.stats import Estimate, estimate
@@ -184,15 +186,19 @@ class TwinResult:
         return estimate(self.completed_per_week(items, site))
 
     def cycle_time_of(self, items: Collection[str], site: str | None = None) -> float:
-        """Mean cycle time in hours of the units of ``items`` completed (at ``site``), each
-        item's mean weighted by its throughput; NaN where none was completed."""
-        done = [
-            (i.throughput_per_week.mean, i.cycle_time_h.mean.mean)
-            for i in self.items
-            if i.item in items and site in (None, i.site)
-        ]
-        total = sum(n for n, _ in done)
-        return sum(n * h for n, h in done) / total if total > 0 else math.nan
+        """Mean cycle time in hours of the units of ``items`` completed (at ``site``)."""
+        return self.cycle_time_estimate(items, site).mean
+
+    def cycle_time_estimate(self, items: Collection[str], site: str | None = None) -> Estimate:
+        """Cycle time in hours of the units of ``items`` completed (at ``site``): each
+        replication's mean over its completed units, and the 95% interval over replications
+        (NaN where none was completed)."""
+        routes = [r for r, i in enumerate(self.items) if i.item in items and site in (None, i.site)]
+        per_run = []
+        for run in self.runs:
+            done = [run.route_cycle[r] for r in routes if len(run.route_cycle[r])]
+            per_run.append(float(np.concatenate(done).mean()) if done else math.nan)
+        return estimate(per_run)
 
     def utilization(self) -> dict[str, float]:
         """Mean utilisation by resource (``site/resource`` when several sites were run)."""
