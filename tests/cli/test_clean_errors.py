@@ -195,3 +195,12 @@ def test_validate_checks_the_roadmap(tmp_path: Path, capsys: pytest.CaptureFixtu
     rewrite("roadmap.yaml", "pue: 1.", "pue: -5 #")(folder)
     assert exit_status(["validate", str(folder)]) == 2
     assert "roadmap.yaml: pue: must be in [1, 10], got -5" in capsys.readouterr().err
+
+
+def test_hidden_files_are_not_tables(tmp_path: Path) -> None:
+    # A temporary file an interrupted write left (``.demand-x1y2.csv``) is not read.
+    from rackforge import load_scenario
+
+    folder = tiny_copy(tmp_path)
+    (folder / ".demand-x1y2.csv").write_text("demand,item\nhalf-writ", encoding="utf-8")
+    assert len(load_scenario(folder).demand) == len(load_scenario("tiny").demand)

@@ -4,6 +4,7 @@ a mix of the two (every folder is staged beside it and swapped into place in one
 from __future__ import annotations
 
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -12,6 +13,9 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+
+from rackforge import load_scenario
+from rackforge.scenario.io import bundled_path
 
 COMMANDS = {
     "plan": ["plan", "tiny", "--no-ceiling"],
@@ -58,3 +62,20 @@ def test_a_kill_leaves_the_old_output_or_the_new(command: str, tmp_path: Path) -
     assert finished.wait(timeout=600) == 0
     assert [p.name for p in tmp_path.iterdir()] == ["out"]  # stale stagings are cleared
     assert os.listdir(out)
+
+
+def test_a_killed_write_into_a_scenario_leaves_it_valid(tmp_path: Path) -> None:
+    # roadmap --write-demand replaces demand.csv through a hidden temporary file beside it: a
+    # kill leaves the old or the new table, and a leftover temporary file is not read.
+    folder = tmp_path / "racks"
+    shutil.copytree(bundled_path("us-ai-racks"), folder)
+    args = ["roadmap", str(folder), "--write-demand"]
+    started = time.perf_counter()
+    assert rackforge(args).wait(timeout=600) == 0
+    took = time.perf_counter() - started
+    for fraction in (0.5, 0.8, 0.95):
+        victim = rackforge(args)
+        time.sleep(took * fraction)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=60)
+        load_scenario(folder)  # raises if a table is half-written or a temporary one is read

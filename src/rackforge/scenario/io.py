@@ -214,6 +214,8 @@ def _load_folder(folder: Path) -> Scenario:
     )
     raw: dict[str, RawTable] = {}
     for path in sorted(folder.glob("*.csv")):
+        if path.name.startswith("."):
+            continue  # hidden: an editor's or an interrupted write's temporary file
         data = read_input(path, folder, problems)
         text = None if data is None else _decode(data, path.name, problems)
         table = None if text is None else parse_csv_text(text, path.name, problems)
