@@ -204,3 +204,16 @@ def test_hidden_files_are_not_tables(tmp_path: Path) -> None:
     folder = tiny_copy(tmp_path)
     (folder / ".demand-x1y2.csv").write_text("demand,item\nhalf-writ", encoding="utf-8")
     assert len(load_scenario(folder).demand) == len(load_scenario("tiny").demand)
+
+
+def test_flags_show_no_value_type_in_help() -> None:
+    from typer.testing import CliRunner
+
+    from rackforge.cli import app
+
+    commands = ["", "run", "validate", "show", "plan", "compare", "roadmap", "twin", "risk"]
+    for command in commands:
+        result = CliRunner().invoke(app, [*command.split(), "--help"], env={"COLUMNS": "200"})
+        assert result.exit_code == 0, command
+        typed = [line for line in result.output.splitlines() if "<bool>" in line]
+        assert all("--help" in line for line in typed), (command, typed)

@@ -12,7 +12,7 @@ import sys
 
 import typer
 
-from rackforge.cli._common import EXIT_ERROR, EXIT_INVALID, EXIT_NO_PLAN
+from rackforge.cli._common import EXIT_ERROR, EXIT_INVALID, EXIT_NO_PLAN, flag
 
 app = typer.Typer(
     name="rackforge",
@@ -31,7 +31,7 @@ for _name in COMMAND_MODULES:
 
 @app.callback()
 def _options(
-    debug: bool = typer.Option(
+    debug: bool = flag(
         False, "--debug", help="On an unexpected error, show its traceback (any position)."
     ),
 ) -> None:

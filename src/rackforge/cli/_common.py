@@ -6,6 +6,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
+from typing import Any
 
 import typer
 from rich.console import Console
@@ -34,6 +35,11 @@ AutomationOption = typer.Option(
     help="The automation levers of scenario.yaml: off (today), on (the default of every "
     "command) or compare (both, and what the levers change).",
 )
+
+
+def flag(default: bool, *names: str, help: str) -> Any:
+    """A plain on/off option, shown in ``--help`` without a value type (a flag takes none)."""
+    return typer.Option(default, *names, metavar="", help=help)
 
 
 def fail(error: ScenarioError) -> typer.Exit:

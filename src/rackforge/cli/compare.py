@@ -13,6 +13,7 @@ from rackforge.cli._common import (
     check_out_or_exit,
     console,
     err_console,
+    flag,
     load_or_exit,
     progress_bar,
 )
@@ -32,7 +33,7 @@ def compare_command(
         help="Two or more scenarios (folders, .xlsx workbooks or bundled names); the first "
         "is the base the others are compared with.",
     ),
-    full: bool = typer.Option(
+    full: bool = flag(
         False,
         "--full",
         help="Run the whole job on each (twin, stress, safety stock), not only "

@@ -16,6 +16,7 @@ from rackforge.cli._common import (
     check_out_or_exit,
     console,
     err_console,
+    flag,
     load_or_exit,
 )
 from rackforge.cli.compare import print_levers_effect
@@ -39,7 +40,7 @@ _EXCEPTIONS_SHOWN = 25
 
 def plan(
     path: str | None = PathArg,
-    mrp: bool = typer.Option(False, "--mrp", help="Uncapacitated MRP planned orders instead."),
+    mrp: bool = flag(False, "--mrp", help="Uncapacitated MRP planned orders instead."),
     out: Path = typer.Option(DEFAULT_OUT, "--out", help="Folder for the CSV tables."),
     json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
     time_limit: float | None = typer.Option(
@@ -48,10 +49,10 @@ def plan(
     target_weeks: int = typer.Option(
         8, "--target-weeks", min=1, help="Final weeks compared in the rack-target check."
     ),
-    must_meet: bool = typer.Option(
+    must_meet: bool = flag(
         False, "--must-meet-demand", help="Require every demand on time (else: infeasible)."
     ),
-    with_ceiling: bool = typer.Option(
+    with_ceiling: bool = flag(
         True,
         "--ceiling/--no-ceiling",
         help="Also solve the ceiling: sustainable racks a week and the edits that lift it.",

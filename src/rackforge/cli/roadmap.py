@@ -13,6 +13,7 @@ from rackforge.cli._common import (
     console,
     err_console,
     fail,
+    flag,
     load_or_exit,
 )
 from rackforge.documents import DocumentKind, write_document
@@ -39,7 +40,7 @@ def roadmap(
         min=1,
         help="Spread each training run's racks over this many weeks (overrides the file).",
     ),
-    write: bool = typer.Option(
+    write: bool = flag(
         False, "--write-demand", help="Replace the roadmap rows of the folder's demand.csv."
     ),
     json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),

@@ -17,6 +17,7 @@ from rackforge.cli._common import (
     console,
     err_console,
     fail,
+    flag,
     load_or_exit,
     progress,
 )
@@ -47,7 +48,7 @@ def run(
     ),
     seed: int = typer.Option(_JOB.seed, help="Random seed (same seed, same report)."),
     workers: int | None = typer.Option(None, min=1, help="Processes (default: one per core)."),
-    roadmap_demand: bool = typer.Option(
+    roadmap_demand: bool = flag(
         False, help="Plan on the roadmap's rack demand in place of earlier roadmap rows."
     ),
     automation: AutomationChoice = AutomationOption,

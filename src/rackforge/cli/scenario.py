@@ -16,6 +16,7 @@ from rackforge.cli._common import (
     console,
     err_console,
     fail,
+    flag,
     load_or_exit,
 )
 from rackforge.plan.ceiling import ceiling
@@ -47,7 +48,7 @@ def validate(path: str | None = PathArg) -> None:
 def show(
     path: str | None = PathArg,
     every: int = typer.Option(4, help="Show every Nth week (and the last)."),
-    with_ceiling: bool = typer.Option(
+    with_ceiling: bool = flag(
         True, "--ceiling/--no-ceiling", help="Also solve the sustainable racks a week (an LP)."
     ),
 ) -> None:
