@@ -18,12 +18,11 @@ from rackforge.roadmap.model import Generation, InferenceFleet, Precision, Roadm
 from rackforge.roadmap.reader import PRECISIONS, Reader, join, precision_of
 from rackforge.scenario.errors import ScenarioError
 from rackforge.scenario.model import Scenario
-from rackforge.scenario.schema import ItemKind, SiteKind
+from rackforge.scenario.schema import MAX_WEEKS, ItemKind, SiteKind
 
 DEFAULT_PUE = 1.2
 DEFAULT_LEAD_WEEKS = 4
 DEFAULT_DELIVERY_WEEKS = 1
-MAX_WEEKS = 520  # longest lead time, delivery window or ramp accepted, in weeks
 #: A workload implying more GPUs than this is refused as a typo (the world had a few million).
 MAX_GPUS = 1e12
 

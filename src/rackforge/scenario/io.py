@@ -153,9 +153,15 @@ def parse_yaml(text: str) -> Any:
     return yaml.load(text, Loader=_Loader)
 
 
+def _read_text(path: Path, folder: Path, problems: list[Problem]) -> str | None:
+    """One input file as UTF-8 text (:func:`read_input`, then decoded), or ``None`` and a
+    problem."""
+    data = read_input(path, folder, problems)
+    return None if data is None else _decode(data, path.name, problems)
+
+
 def _read_yaml(path: Path, problems: list[Problem]) -> Any:
-    data = read_input(path, path.parent, problems)
-    text = None if data is None else _decode(data, path.name, problems)
+    text = _read_text(path, path.parent, problems)
     if text is None:
         return None
     try:
@@ -216,8 +222,7 @@ def _load_folder(folder: Path) -> Scenario:
     for path in sorted(folder.glob("*.csv")):
         if path.name.startswith("."):
             continue  # hidden: an editor's or an interrupted write's temporary file
-        data = read_input(path, folder, problems)
-        text = None if data is None else _decode(data, path.name, problems)
+        text = _read_text(path, folder, problems)
         table = None if text is None else parse_csv_text(text, path.name, problems)
         if table is not None:
             raw[path.stem] = table
@@ -250,10 +255,11 @@ def _read_sheets(path: Path) -> list[tuple[str, list[list[str]]]]:
     from openpyxl.utils import get_column_letter
 
     problems: list[Problem] = []
-    if read_input(path, path.parent, problems) is None:
+    data = read_input(path, path.parent, problems)
+    if data is None:
         raise ScenarioError(problems)
     try:
-        book = load_workbook(path, read_only=True, data_only=False)
+        book = load_workbook(io.BytesIO(data), read_only=True, data_only=False)
         try:
             sheets = []
             for sheet in book.worksheets:

@@ -76,8 +76,9 @@ def build_scenario(
         parsed[schema.name] = _parse_table(schema, table, config, found)
     # References and the BOM's cycles are checked on every row without a problem of its own,
     # whatever else is wrong; the other cross-table checks need the tables whole.
-    _check_references(parsed, found)
-    _check_bom_cycle(parsed["bom"].clean(), found)
+    clean = {name: p.clean() for name, p in parsed.items()}
+    _check_references(parsed, clean, found)
+    _check_bom_cycle(clean["bom"], found)
     if not found:
         _check_cross_tables(parsed, found)
     if found:
@@ -216,16 +217,19 @@ def _check_keys(
             first[key] = line
 
 
-def _check_references(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
-    """Every reference of a row without problems names an id of its table (skipped where that
-    table's header is broken, so one bad header is one problem)."""
+def _check_references(
+    parsed: dict[str, _Parsed], clean: dict[str, _Parsed], found: list[Problem]
+) -> None:
+    """Every reference of a ``clean`` row (one without problems) names an id of its table in
+    ``parsed`` (skipped where that table's header is broken, so one bad header is one
+    problem)."""
     ids = {
         f"{name}.{col}": set(parsed[name].frame[col])
         for name, col in (("items", "item"), ("sites", "site"), ("suppliers", "supplier"))
         if not parsed[name].broken
     }
     for schema in SCHEMAS.values():
-        p = parsed[schema.name].clean()
+        p = clean[schema.name]
         for column in schema.columns:
             if column.ref is None or column.ref not in ids:
                 continue

@@ -59,13 +59,11 @@ def _event_notes(scenario: Scenario, factors: np.ndarray, res: pd.DataFrame) -> 
             notes.append(
                 f"{row.site}/{row.resource}: an expansion event is not simulated (units fixed)"
             )
-    resource_targets = set(res["site"].astype(str)) | set(
+    simulated = set(scenario.sites["site"].astype(str)) | set(
         res["site"].astype(str) + "/" + res["resource"].astype(str)
-    )
+    )  # a site or one of its resources; anything else is a supplier or a lane
     for ev in scenario.events.itertuples(index=False):
-        if str(ev.target) not in resource_targets and str(ev.target) not in set(
-            scenario.sites["site"]
-        ):
+        if str(ev.target) not in simulated:
             notes.append(
                 f"event {ev.event} on {ev.target}: the twin takes material as available; "
                 "not simulated"

@@ -7,6 +7,8 @@ like :attr:`LineSpec.routes` (``route_*``), :attr:`LineSpec.stations` (``station
 
 from __future__ import annotations
 
+import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
@@ -140,3 +142,15 @@ class JobLog:
             times = np.clip(times[order], warmup_h, horizon_h)
             areas.append(float(np.sum(level[:-1] * np.diff(times))) if times.size else 0.0)
         return areas
+
+
+def cycle_times(runs: Sequence[RepStats], routes: Sequence[int]) -> list[npt.NDArray[np.float64]]:
+    """Per replication, the release-to-exit hours of the units of ``routes`` completed."""
+    return [
+        np.concatenate([run.route_cycle[r] for r in routes]) if routes else np.empty(0)
+        for run in runs
+    ]
+
+
+def mean_or_nan(x: npt.NDArray[np.float64]) -> float:
+    return float(x.mean()) if x.size else math.nan

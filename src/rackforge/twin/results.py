@@ -8,10 +8,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-import numpy as np
-
 from rackforge.scenario.derived import HOURS_PER_WEEK
-from rackforge.twin.repstats import RepStats
+from rackforge.twin.repstats import RepStats, cycle_times, mean_or_nan
 from rackforge.twin.stats import Estimate, estimate
 
 
@@ -171,10 +169,14 @@ class TwinResult:
         """Events per CPU second of the event loops (the speed of one core)."""
         return self.events / self.sim_s if self.sim_s > 0 else math.nan
 
+    def routes_of(self, items: Collection[str], site: str | None = None) -> list[int]:
+        """The routings of ``items`` (at ``site``, or every site)."""
+        return [r for r, i in enumerate(self.items) if i.item in items and site in (None, i.site)]
+
     def completed_per_week(self, items: Collection[str], site: str | None = None) -> list[float]:
         """Good units of ``items`` (at ``site``, or every site) completed a week, one value per
         replication (the per-run values behind :meth:`throughput_of`, for paired comparisons)."""
-        routes = [r for r, i in enumerate(self.items) if i.item in items and site in (None, i.site)]
+        routes = self.routes_of(items, site)
         return [
             sum(run.route_completed[r] for r in routes) / (run.window_h / HOURS_PER_WEEK)
             for run in self.runs
@@ -193,12 +195,8 @@ class TwinResult:
         """Cycle time in hours of the units of ``items`` completed (at ``site``): each
         replication's mean over its completed units, and the 95% interval over replications
         (NaN where none was completed)."""
-        routes = [r for r, i in enumerate(self.items) if i.item in items and site in (None, i.site)]
-        per_run = []
-        for run in self.runs:
-            done = [run.route_cycle[r] for r in routes if len(run.route_cycle[r])]
-            per_run.append(float(np.concatenate(done).mean()) if done else math.nan)
-        return estimate(per_run)
+        pooled = cycle_times(self.runs, self.routes_of(items, site))
+        return estimate([mean_or_nan(x) for x in pooled])
 
     def utilization(self) -> dict[str, float]:
         """Mean utilisation by resource (``site/resource`` when several sites were run)."""

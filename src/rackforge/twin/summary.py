@@ -8,7 +8,7 @@ from dataclasses import replace
 
 import numpy as np
 
-from rackforge.twin.repstats import RepStats
+from rackforge.twin.repstats import RepStats, cycle_times, mean_or_nan
 from rackforge.twin.results import (
     Bottleneck,
     CycleTime,
@@ -27,17 +27,13 @@ SATURATED = 0.95
 
 
 def _cycle(runs: Sequence[RepStats], routes: Sequence[int]) -> CycleTime:
-    per_run = []
-    pooled = []
-    for run in runs:
-        x = np.concatenate([run.route_cycle[r] for r in routes]) if routes else np.empty(0)
-        per_run.append(float(x.mean()) if x.size else math.nan)
-        pooled.append(x)
+    pooled = cycle_times(runs, routes)
+    per_run = estimate([mean_or_nan(x) for x in pooled])
     allx = np.concatenate(pooled) if pooled else np.empty(0)
     if allx.size == 0:
-        return CycleTime(estimate(per_run), math.nan, math.nan)
+        return CycleTime(per_run, math.nan, math.nan)
     p50, p95 = np.percentile(allx, [50.0, 95.0])
-    return CycleTime(estimate(per_run), float(p50), float(p95))
+    return CycleTime(per_run, float(p50), float(p95))
 
 
 def _resources(spec: LineSpec, runs: Sequence[RepStats]) -> list[ResourceResult]:
