@@ -4,8 +4,8 @@ every one that passes validation runs through every engine without a traceback o
 Each example takes the bundled ``tiny`` scenario, writes one cell of one table to an extreme
 or malformed value (the limits of its column, beyond them, odd text, markup, formulas), loads
 the folder and, if it validates, runs the whole job (roadmap, plan, twin for a week, risk,
-stress, safety stock) under an alarm. The only exceptions allowed are the typed ones the
-command line reports with exit 2 or 3.
+stress, safety stock) under an alarm and a memory cap. The only exceptions allowed are the
+typed ones the command line reports with exit 2 or 3.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from __future__ import annotations
 import csv
 import math
 import os
+import resource
 import shutil
 import signal
 from collections.abc import Iterator
@@ -92,6 +93,25 @@ def alarm(seconds: int) -> Iterator[None]:
         signal.signal(signal.SIGALRM, previous)
 
 
+#: Memory one example may add to the process (virtual, so thread stacks and arenas count).
+EXTRA_MEMORY = 4 << 30
+
+
+@contextmanager
+def memory_cap(extra: int) -> Iterator[None]:
+    """Cap this process's address space at its present size plus ``extra`` bytes: a value
+    inside the limits that needs more fails the example with MemoryError, not the machine."""
+    soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+    with open("/proc/self/statm", encoding="ascii") as fh:
+        size = int(fh.read().split()[0]) * resource.getpagesize()
+    cap = size + extra if hard == resource.RLIM_INFINITY else min(size + extra, hard)
+    resource.setrlimit(resource.RLIMIT_AS, (cap, hard))
+    try:
+        yield
+    finally:
+        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))
+
+
 def corrupt(folder: Path, table: str, line: int, column: str, value: str) -> None:
     path = folder / f"{table}.csv"
     with open(path, encoding="utf-8", newline="") as fh:
@@ -125,7 +145,7 @@ def test_a_corrupted_cell_is_refused_or_runs_everywhere(
             assert problem.file.endswith((".csv", ".yaml")), problem
         return
     try:
-        with alarm(120):
+        with alarm(120), memory_cap(EXTRA_MEMORY):
             run_job(scenario, JOB)
     except TYPED as exc:
         assert str(exc)

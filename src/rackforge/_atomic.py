@@ -14,10 +14,14 @@ from pathlib import Path
 
 @contextmanager
 def atomic_target(path: str | os.PathLike[str]) -> Iterator[Path]:
-    """Yield a temporary path beside ``path``; on success it replaces ``path``, else vanishes."""
+    """Yield a temporary path beside ``path``; on success it replaces ``path``, else vanishes.
+    Temporaries of ``path`` that a killed run left behind are removed first."""
     target = Path(path)
     target.parent.mkdir(parents=True, exist_ok=True)
-    fd, name = tempfile.mkstemp(suffix=target.suffix, prefix=f".{target.stem}-", dir=target.parent)
+    prefix = f".{target.name}.partial-"
+    for stale in target.parent.glob(prefix + "*"):
+        stale.unlink(missing_ok=True)
+    fd, name = tempfile.mkstemp(suffix=target.suffix, prefix=prefix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
     try:
@@ -69,11 +73,7 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
     vanishes. After a crash or a kill the folder holds the old output or the new, never a
     mix; stagings a killed run left behind are removed the next time."""
     target = check_output_folder(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.partial-"
-    for stale in target.parent.glob(prefix + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    staging = Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+    staging = staging_folder(target)
     try:
         yield staging
         staging.chmod(0o755)
@@ -87,6 +87,16 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
             staging.rename(target)
     finally:
         shutil.rmtree(staging, ignore_errors=True)
+
+
+def staging_folder(target: Path) -> Path:
+    """A new empty folder beside ``target`` to write it in, after removing the stagings of
+    ``target`` that a killed run left behind."""
+    target.parent.mkdir(parents=True, exist_ok=True)
+    prefix = f".{target.name}.partial-"
+    for stale in target.parent.glob(prefix + "*"):
+        shutil.rmtree(stale, ignore_errors=True)
+    return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
 
 
 def _exchange(a: Path, b: Path) -> bool:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from enum import StrEnum
 
 import pandas as pd
 
@@ -21,62 +20,19 @@ from rackforge.inventory.from_scenario import (
     demand_variability,
     network_from_scenario,
 )
+from rackforge.job_options import JobOptions as JobOptions
+from rackforge.job_options import Step as Step
 from rackforge.plan import PlanOptions, PlanResult, plan
 from rackforge.risk import RiskOptions, RiskReport, StressOptions, StressResult, assess
 from rackforge.risk import stress_test as run_stress
 from rackforge.roadmap import RoadmapResult, plan_roadmap, with_roadmap_demand
 from rackforge.scenario import ItemKind, Scenario
 from rackforge.scenario.automation import (
-    DEFAULT_AUTOMATION,
     AutomationChoice,
     Levers,
     with_levers,
 )
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
-
-
-class Step(StrEnum):
-    """The steps of the job, in the order they run."""
-
-    ROADMAP = "roadmap"
-    PLAN = "plan"
-    TWIN = "twin"
-    RISK = "risk"
-    STRESS = "stress"
-    INVENTORY = "inventory"
-
-
-@dataclass(frozen=True)
-class JobOptions:
-    """How much work each step does.
-
-    Attributes:
-        twin_weeks: weeks of the plan the twin simulates: the window with the highest planned
-            rack output (the weeks that test the plants hardest).
-        twin_replications: replications of the twin, each run today and automated.
-        stress_scenarios: Monte-Carlo disruption scenarios.
-        seed: seed of every random step (same seed, same report).
-        workers: processes for the twin and the risk LPs (None: one per core).
-        roadmap_demand: plan on the scenario's demand with the roadmap's rack demand in place
-            of earlier roadmap rows (otherwise the roadmap is reported beside the demand).
-        inventory_time_limit_s: wall-clock limit of the safety-stock search.
-        steps: the steps to run (the others are left out, their results None).
-        automation: the levers the plan, risk, stress and safety stock answer for (``on``,
-            the default of every command; ``compare`` also plans today, in ``plan_today``).
-            The twin step always measures today beside automated: it is the job's measure of
-            what the levers change.
-    """
-
-    twin_weeks: float = 3.0
-    twin_replications: int = 3  # three, not two: a 95% CI on two has t = 12.7
-    stress_scenarios: int = 4096
-    seed: int = 0
-    workers: int | None = None
-    roadmap_demand: bool = False
-    inventory_time_limit_s: float = 30.0
-    steps: frozenset[Step] = frozenset(Step)
-    automation: AutomationChoice = DEFAULT_AUTOMATION
-
 
 StepProgress = Callable[[Step, int, int], None]
 

@@ -79,3 +79,37 @@ def test_a_killed_write_into_a_scenario_leaves_it_valid(tmp_path: Path) -> None:
         victim.send_signal(signal.SIGKILL)
         victim.wait(timeout=60)
         load_scenario(folder)  # raises if a table is half-written or a temporary one is read
+
+
+CREATORS = {
+    "new": lambda target: ["new", str(target), "--from", "tiny"],
+    "whatif": lambda target: ["whatif", "tiny", str(target), "--event", "plant-a:2026-W03:2:0"],
+    "export": lambda target: ["export", "tiny", "--xlsx", str(target)],
+}
+
+
+@pytest.mark.parametrize("command", list(CREATORS))
+def test_a_killed_new_scenario_is_whole_or_absent(command: str, tmp_path: Path) -> None:
+    # new, whatif and export create a scenario (a folder or a workbook) in one step: after a
+    # kill at any moment the target is absent or loads, and only hidden stagings are left.
+    def target(i: int) -> Path:
+        return tmp_path / (f"copy{i}.xlsx" if command == "export" else f"copy{i}")
+
+    started = time.perf_counter()
+    assert rackforge(CREATORS[command](target(0))).wait(timeout=600) == 0
+    took = time.perf_counter() - started
+    load_scenario(target(0))
+    for i, fraction in enumerate((0.4, 0.7, 0.85, 0.95), start=1):
+        victim = rackforge(CREATORS[command](target(i)))
+        time.sleep(took * fraction)
+        victim.send_signal(signal.SIGKILL)
+        victim.wait(timeout=60)
+        if target(i).exists():
+            load_scenario(target(i))  # whole, never a partial copy
+        visible = sorted(p.name for p in tmp_path.iterdir() if not p.name.startswith("."))
+        assert visible == sorted(target(j).name for j in range(i + 1) if target(j).exists())
+        if not target(i).exists():  # the command can be run again, and clears its staging
+            assert rackforge(CREATORS[command](target(i))).wait(timeout=600) == 0
+            load_scenario(target(i))
+            stale = [p.name for p in tmp_path.iterdir() if p.name.startswith(f".copy{i}")]
+            assert not stale, stale

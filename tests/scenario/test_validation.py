@@ -89,10 +89,18 @@ CASES = [
 ]
 
 
+@pytest.mark.parametrize("beside_a_bad_cell", [False, True])
 @pytest.mark.parametrize(("table", "old", "new", "expected"), CASES)
-def test_located_problem(folder: Path, table: str, old: str, new: str, expected: str) -> None:
+def test_located_problem(
+    folder: Path, table: str, old: str, new: str, expected: str, beside_a_bad_cell: bool
+) -> None:
+    # Every rule is checked in one pass: a bad cell in another table hides none of them.
     edit(folder, table, old, new)
+    if beside_a_bad_cell:
+        edit(folder, "inventory", "plant-a,gpu-t,100,0", "plant-a,gpu-t,lots,0")
     found = problems(folder)
+    if beside_a_bad_cell:
+        assert "inventory.csv:2: on_hand: 'lots' is not a number" in found, found
     if expected.startswith("sites.csv:1: x_note"):  # a new column makes every data row ragged
         assert any("sites.csv:2: -: row has 7 cells, header has 8" in p for p in found), found
     else:

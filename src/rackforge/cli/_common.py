@@ -6,15 +6,21 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from rackforge._atomic import OutputFolderError, check_output_folder
-from rackforge.scenario import Scenario, ScenarioError, load_scenario
 from rackforge.scenario.automation import DEFAULT_AUTOMATION
+from rackforge.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from rackforge.scenario import Scenario
+
+# The command modules import the engines inside their commands, so that ``--help`` and a
+# command's start-up pay only for what it runs (bench/startup.py).
 
 # No emoji codes (``demand.csv:100:`` is a location, not an emoji) and no wrapping of a
 # problem's location on stderr, whatever the terminal.
@@ -64,6 +70,7 @@ def load_or_exit(path: str | None) -> Scenario:
     """Load a scenario (and check its roadmap, so that every command refuses a bad one before
     any work), or print its problems on stderr and exit with status 2."""
     from rackforge.roadmap.parse import scenario_roadmap
+    from rackforge.scenario import load_scenario
 
     try:
         scenario = load_scenario(path)

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.table import Table
@@ -17,12 +17,11 @@ from rackforge.cli._common import (
     load_or_exit,
     progress_bar,
 )
-from rackforge.compare import Comparison, compare, compare_jobs
-from rackforge.documents import DocumentKind, write_document
-from rackforge.job import JobOptions, JobResult, Step
-from rackforge.report.compare_page import kpi_rows, write_compare_html
-from rackforge.scenario import Scenario
-from rackforge.scenario.automation import AutomationChoice, with_levers
+
+if TYPE_CHECKING:
+    from rackforge.compare import Comparison
+    from rackforge.job_options import Step
+    from rackforge.scenario import Scenario
 
 SHOWN = 5  # binding limits shown per scenario, the largest shadow prices first
 
@@ -47,6 +46,10 @@ def compare_command(
     ),
 ) -> None:
     """Plan two or more scenarios and show their KPIs, inputs and answers side by side."""
+    from rackforge.compare import compare
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.report.compare_page import write_compare_html
+
     if len(paths) < 2:
         err_console.print("compare needs at least two scenarios (the first is the base)")
         raise typer.Exit(EXIT_INVALID)
@@ -67,6 +70,8 @@ def compare_command(
 def print_kpis(found: Comparison, title: str) -> None:
     """The KPI table: one column per scenario (A, B, ...; A the base), deltas against A;
     KPIs no step computed are left out."""
+    from rackforge.report.compare_page import kpi_rows
+
     letters = [chr(ord("A") + i) if i < 26 else str(i + 1) for i in range(len(found.names))]
     for letter, name, job in zip(letters, found.names, found.jobs, strict=True):
         role = " (the base)" if letter == "A" else ""
@@ -84,6 +89,10 @@ def print_kpis(found: Comparison, title: str) -> None:
 def print_levers_effect(scenario: Scenario, step: Step, results: list[Any]) -> None:
     """What ``--automation compare`` adds to a command: the KPIs of its results (one per lever
     setting of ``compare``: today, then automated) side by side."""
+    from rackforge.compare import compare_jobs
+    from rackforge.job import JobOptions, JobResult
+    from rackforge.scenario.automation import AutomationChoice, with_levers
+
     jobs = [
         JobResult(with_levers(scenario, lv), JobOptions(), **{step.value: result})
         for lv, result in zip(AutomationChoice.COMPARE.levers, results, strict=True)

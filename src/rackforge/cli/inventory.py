@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.box import SIMPLE
@@ -10,25 +11,13 @@ from rich.markup import escape
 from rich.table import Table
 
 from rackforge.cli._common import EXIT_INVALID, console, err_console, fail, load_or_exit
-from rackforge.documents import DocumentKind, write_document
-from rackforge.inventory import (
-    GSMError,
-    GSMNetwork,
-    GSMOptions,
-    GSMResult,
-    Method,
-    SolveStatus,
-    TimeRounding,
-    optimize,
-    read_textbook,
-    read_willems,
-)
-from rackforge.inventory.from_scenario import (
-    ScenarioGSMOptions,
-    inventory_with_safety_stock,
-    network_from_scenario,
-)
-from rackforge.scenario import ScenarioError
+from rackforge.inventory.model import GSMError
+from rackforge.inventory.problem import TimeRounding
+from rackforge.inventory.results import Method
+from rackforge.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from rackforge.inventory import GSMNetwork, GSMResult
 
 #: Holding rate for the Willems chains and textbook files, which carry none.
 DEFAULT_FILE_HOLDING_RATE = 0.25
@@ -67,6 +56,14 @@ def inventory(
     """Where to hold safety stock: the guaranteed-service model (Graves & Willems 2000).
 
     Optimises a scenario, a Willems (2008) chain or a GSM text file."""
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.inventory import GSMOptions, optimize, read_textbook, read_willems
+    from rackforge.inventory.from_scenario import (
+        ScenarioGSMOptions,
+        inventory_with_safety_stock,
+        network_from_scenario,
+    )
+
     sources = [x for x in (path, willems, gsm) if x is not None]
     if len(sources) > 1:
         err_console.print("[red]give one of PATH, --willems or --gsm[/]")
@@ -112,6 +109,8 @@ def inventory(
 
 
 def _print(result: GSMResult, rows: int) -> None:
+    from rackforge.inventory import SolveStatus
+
     unit = result.time_unit
     table = Table(
         title=f"Safety stock of {escape(result.network or 'the network')} (times in {unit}s)",

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.markup import escape
@@ -20,19 +21,11 @@ from rackforge.cli._common import (
     load_or_exit,
 )
 from rackforge.cli.compare import print_levers_effect
-from rackforge.documents import DocumentKind, write_document
-from rackforge.job import Step
-from rackforge.plan import (
-    MrpResult,
-    PlanOptions,
-    PlanResult,
-    run_mrp,
-    write_mrp_tables,
-    write_plan_tables,
-)
-from rackforge.plan import plan as make_plan
-from rackforge.plan.orders import supplier_summary
-from rackforge.scenario.automation import AutomationChoice, with_levers
+from rackforge.job_options import Step
+from rackforge.scenario.automation import AutomationChoice
+
+if TYPE_CHECKING:
+    from rackforge.plan import MrpResult, PlanResult
 
 DEFAULT_OUT = Path("rackforge-out") / "plan"
 _EXCEPTIONS_SHOWN = 25
@@ -60,6 +53,11 @@ def plan(
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.plan import PlanOptions, run_mrp, write_mrp_tables, write_plan_tables
+    from rackforge.plan import plan as make_plan
+    from rackforge.scenario.automation import with_levers
+
     check_out_or_exit(out)
     scenario = load_or_exit(path)
     if mrp:
@@ -174,6 +172,8 @@ def _print_bottlenecks(result: PlanResult, top: int = 8) -> None:
 
 
 def _print_suppliers(result: PlanResult, currency: str, top: int = 8) -> None:
+    from rackforge.plan.orders import supplier_summary
+
     summary = supplier_summary(result)
     if summary.empty:
         return

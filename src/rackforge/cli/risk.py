@@ -7,6 +7,7 @@ import math
 import os
 from collections.abc import Callable
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.box import SIMPLE
@@ -23,23 +24,13 @@ from rackforge.cli._common import (
     progress_bar,
 )
 from rackforge.cli.compare import print_levers_effect
-from rackforge.documents import DocumentKind, write_document
-from rackforge.job import Step
-from rackforge.risk import (
-    Backend,
-    BackendUnavailable,
-    DurationModel,
-    NodeStatus,
-    RiskOptions,
-    RiskReport,
-    StressOptions,
-    StressResult,
-    assess,
-    stress_test,
-)
-from rackforge.risk.stress import STRESS_POLICY, run_local
-from rackforge.risk.ttr import RISK_POLICY
-from rackforge.scenario.automation import AutomationChoice, with_levers
+from rackforge.job_options import Step
+from rackforge.risk.backend import Backend, BackendUnavailable
+from rackforge.risk.options import DurationModel, RiskOptions, StressOptions
+from rackforge.scenario.automation import AutomationChoice
+
+if TYPE_CHECKING:
+    from rackforge.risk import RiskReport, StressResult
 
 _STRESS = StressOptions()  # the defaults, declared once there
 
@@ -68,6 +59,10 @@ def risk(
     """Time to survive vs time to recover of every supplier, plant and lane.
 
     Nodes are ranked by the rack demand lost while each is down."""
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.risk.ttr import assess
+    from rackforge.scenario.automation import with_levers
+
     scenario = load_or_exit(path)
     try:
         start = scenario.week_offset(start_week) if start_week else 0
@@ -92,10 +87,11 @@ def _from(week: int | None, week_label: Callable[[int], str]) -> str:
     return "" if week is None else f" from {week_label(week)}"
 
 
-_STYLE = {NodeStatus.EXPOSED: "red", NodeStatus.COVERED_WITH_LOSS: "yellow"}
-
-
 def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str]) -> None:
+    from rackforge.risk.ttr import RISK_POLICY, NodeStatus
+
+    colour = {NodeStatus.EXPOSED: "red", NodeStatus.COVERED_WITH_LOSS: "yellow"}
+
     table = Table(
         title=f"Resilience of {escape(report.scenario)}: nodes ranked by impact, each down from "
         f"{week_label(report.start_week)}",
@@ -115,7 +111,7 @@ def _print_report(report: RiskReport, rows: int, week_label: Callable[[int], str
             ttr,
             f"{node.impact_units:,.0f}",
             node.limited_by,
-            style=_STYLE.get(node.status, ""),
+            style=colour.get(node.status, ""),
         )
     console.print(table)
     console.print(f"policy: {RISK_POLICY}")
@@ -170,6 +166,10 @@ def stress(
     """Simulate random disruptions from the risk table: fill rate and who causes the losses.
 
     Reports the distribution of delivered racks and fill rate over the scenarios."""
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.risk.stress import run_local, stress_test
+    from rackforge.scenario.automation import with_levers
+
     scenario = load_or_exit(path)
     options = StressOptions(
         scenarios=scenarios, seed=seed, backend=backend, duration=duration, chunk_size=chunk_size
@@ -199,6 +199,8 @@ def stress(
 
 
 def _print_stress(result: StressResult) -> None:
+    from rackforge.risk.stress import STRESS_POLICY
+
     table = Table(title=f"{result.scenarios:,} disruption scenarios, seed {result.seed}")
     for col in ("", "p5", "p50", "p95", "mean", "CVaR 5%"):
         table.add_column(col, justify="right")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import typer
 from rich.table import Table
@@ -16,18 +17,11 @@ from rackforge.cli._common import (
     flag,
     load_or_exit,
 )
-from rackforge.documents import DocumentKind, write_document
-from rackforge.roadmap import (
-    DemandWriteError,
-    Objective,
-    RoadmapOptions,
-    RoadmapResult,
-    WorkloadKind,
-    WorkloadStatus,
-    plan_roadmap,
-    write_demand,
-)
-from rackforge.scenario import ScenarioError
+from rackforge.roadmap.results import Objective
+from rackforge.scenario.errors import ScenarioError
+
+if TYPE_CHECKING:
+    from rackforge.roadmap import RoadmapResult
 
 
 def roadmap(
@@ -46,6 +40,10 @@ def roadmap(
     json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
 ) -> None:
     """Translate roadmap.yaml (training runs, inference fleets) into GPUs, racks, MW and demand."""
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.roadmap.plan import RoadmapOptions, plan_roadmap
+    from rackforge.roadmap.writeback import DemandWriteError, write_demand
+
     scenario = load_or_exit(path)
     if scenario.roadmap is None:
         err_console.print(f"{scenario.source or scenario.config.name} has no roadmap.yaml")
@@ -95,6 +93,9 @@ def _numbers(gpus: int, racks: int, it: float, facility: float, cost: float) -> 
 
 
 def _print_runs(result: RoadmapResult, currency: str) -> None:
+    from rackforge.roadmap.model import WorkloadKind
+    from rackforge.roadmap.results import WorkloadStatus
+
     numeric = ["GPUs", "racks", "IT MW", "fac. MW", f"M {currency}"]
     rows = [
         [

@@ -21,13 +21,11 @@ from rackforge.cli._common import (
     load_or_exit,
     progress,
 )
-from rackforge.inventory import GSMError
-from rackforge.job import JobOptions, Step, run_job
-from rackforge.report.collect import summary
-from rackforge.report.output import write_outputs
-from rackforge.scenario import ScenarioError
+from rackforge.inventory.model import GSMError
+from rackforge.job_options import JobOptions, Step
 from rackforge.scenario.automation import AutomationChoice
-from rackforge.twin import TwinError
+from rackforge.scenario.errors import ScenarioError
+from rackforge.twin.spec import TwinError
 
 _JOB = JobOptions()  # the defaults, declared once there
 
@@ -54,6 +52,10 @@ def run(
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """The whole job: roadmap, plan, twin, risk, stress and safety stock, with a report."""
+    from rackforge.job import run_job
+    from rackforge.report.collect import summary
+    from rackforge.report.output import write_outputs
+
     check_out_or_exit(out)
     scenario = load_or_exit(path)
     options = JobOptions(

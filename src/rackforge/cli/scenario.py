@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 from rich.table import Table
 
+from rackforge._atomic import atomic_folder
 from rackforge.cli._common import (
     EXIT_INVALID,
     PathArg,
@@ -19,21 +20,14 @@ from rackforge.cli._common import (
     flag,
     load_or_exit,
 )
-from rackforge.plan.ceiling import ceiling
-from rackforge.scenario import (
-    ScenarioError,
-    bundled_names,
-    bundled_path,
-    save_scenario,
-    save_workbook,
-)
-from rackforge.scenario.derived import value_warnings
-from rackforge.scenario.summary import summarize
-from rackforge.scenario.whatif import CELL_SPEC, EVENT_SPEC, CellEdit, EventEdit, what_if
+from rackforge.scenario.edits import CELL_SPEC, EVENT_SPEC
+from rackforge.scenario.errors import ScenarioError
 
 
 def validate(path: str | None = PathArg) -> None:
     """Check a scenario and report every problem at once (exit 2 if any)."""
+    from rackforge.scenario.derived import value_warnings
+
     scenario = load_or_exit(path)
     rows = sum(len(t) for t in scenario.tables.values())
     console.print(
@@ -53,6 +47,9 @@ def show(
     ),
 ) -> None:
     """A readable summary: counts, horizon, demand vs nominal capacity by week and plant."""
+    from rackforge.plan.ceiling import ceiling
+    from rackforge.scenario.summary import summarize
+
     scenario = load_or_exit(path)
     summary = summarize(scenario)
     cfg = scenario.config
@@ -106,17 +103,18 @@ def new(
     source: str = typer.Option("us-ai-racks", "--from", help="Bundled scenario to copy."),
 ) -> None:
     """Copy a bundled scenario into FOLDER to edit."""
+    from rackforge.scenario.io import bundled_names, bundled_path
+
     if source not in bundled_names():
         err_console.print(
             f"no bundled scenario {source!r}; choose one of {', '.join(bundled_names())}"
         )
         raise typer.Exit(EXIT_INVALID)
-    if folder.exists() and any(folder.iterdir()):
-        err_console.print(f"{folder} exists and is not empty; nothing written")
+    if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
+        err_console.print(f"{folder} exists and is not an empty folder; nothing written")
         raise typer.Exit(EXIT_INVALID)
-    if folder.exists():
-        folder.rmdir()
-    shutil.copytree(bundled_path(source), folder)
+    with atomic_folder(folder) as staging:  # a killed copy leaves no partial folder
+        shutil.copytree(bundled_path(source), staging, dirs_exist_ok=True)
     console.print(f"created {folder} from {source}; check it with `rackforge validate {folder}`")
 
 
@@ -138,6 +136,10 @@ def whatif(
     name: str | None = typer.Option(None, help="Name of the copy (default: BASE's name-whatif)."),
 ) -> None:
     """Write a what-if copy of BASE with dated events and cell edits applied, then validated."""
+    from rackforge.scenario.edits import CellEdit, EventEdit
+    from rackforge.scenario.io import save_scenario
+    from rackforge.scenario.whatif import what_if
+
     if folder.exists() and (not folder.is_dir() or any(folder.iterdir())):
         err_console.print(f"{folder} exists and is not an empty folder; nothing written")
         raise typer.Exit(EXIT_INVALID)
@@ -162,6 +164,8 @@ def export(
     xlsx: Path = typer.Option(..., "--xlsx", help="Workbook to write (one sheet per table)."),
 ) -> None:
     """Write a scenario as one .xlsx workbook."""
+    from rackforge.scenario.io import save_workbook
+
     scenario = load_or_exit(path)
     save_workbook(scenario, xlsx)
     console.print(f"wrote {xlsx}")

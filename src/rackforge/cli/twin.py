@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import pandas as pd
 import typer
 from rich.table import Table
 
@@ -18,21 +18,12 @@ from rackforge.cli._common import (
     load_or_exit,
     progress_bar,
 )
-from rackforge.documents import DocumentKind, write_document
-from rackforge.scenario import ItemKind
 from rackforge.scenario.automation import AutomationChoice, Levers
-from rackforge.twin import (
-    AutomationComparison,
-    Availability,
-    Estimate,
-    ReleaseMode,
-    TwinError,
-    TwinOptions,
-    TwinResult,
-    TwinStatus,
-    compare_automation,
-    simulate_scenario,
-)
+from rackforge.twin.options import ReleaseMode, TwinOptions
+from rackforge.twin.spec import Availability, TwinError
+
+if TYPE_CHECKING:
+    from rackforge.twin import AutomationComparison, Estimate, TwinResult
 
 _TWIN = TwinOptions()  # the defaults, declared once there
 
@@ -68,6 +59,8 @@ def _pm(e: Estimate, fmt: str = ",.1f") -> str:
 
 
 def _print_result(result: TwinResult, title: str) -> None:
+    from rackforge.twin.results import TwinStatus
+
     table = Table(title=f"{title}: {result.replications} replication(s) of {result.weeks:g} weeks")
     for col in ("site", "units/week", "cycle h", "p50 h", "p95 h", "WIP", "scrap", "rework"):
         table.add_column(col, justify="left" if col == "site" else "right")
@@ -194,6 +187,13 @@ def twin(
     json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
 ) -> None:
     """Simulate the plants' lines: throughput, cycle time, WIP, utilisation, bottleneck."""
+
+    import pandas as pd
+
+    from rackforge.documents import DocumentKind, write_document
+    from rackforge.scenario import ItemKind
+    from rackforge.twin.api import compare_automation, simulate_scenario
+
     scenario = load_or_exit(path)
     mode, rate = parse_release(release)
     plan = None

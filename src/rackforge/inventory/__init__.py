@@ -15,25 +15,32 @@
 ('optimal', 33.1)
 """
 
-from rackforge.inventory.model import (
-    DEFAULT_Z,
-    Arc,
-    GSMDataError,
-    GSMError,
-    GSMNetwork,
-    Stage,
-)
-from rackforge.inventory.problem import TimeRounding
-from rackforge.inventory.results import (
-    GSMOptions,
-    GSMResult,
-    Method,
-    SolveStatus,
-    StageResult,
-)
-from rackforge.inventory.solve import optimize
-from rackforge.inventory.textbook import read_textbook
-from rackforge.inventory.willems import read_willems
+from typing import TYPE_CHECKING
+
+from rackforge._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from rackforge.inventory.model import (
+        DEFAULT_Z,
+        Arc,
+        GSMDataError,
+        GSMError,
+        GSMNetwork,
+        Stage,
+    )
+    from rackforge.inventory.problem import TimeRounding
+    from rackforge.inventory.results import (
+        GSMOptions,
+        GSMResult,
+        Method,
+        SolveStatus,
+        StageResult,
+    )
+    from rackforge.inventory.solve import optimize
+    from rackforge.inventory.textbook import read_textbook
+    from rackforge.inventory.willems import read_willems
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "DEFAULT_Z",

@@ -9,10 +9,13 @@ the demand bound over that time.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: not at start-up
+    import networkx as nx
+
 import math
 from dataclasses import dataclass, field
-
-import networkx as nx
 
 from rackforge.scenario import Problem, ScenarioError
 
@@ -121,10 +124,14 @@ class GSMNetwork:
     def is_tree(self) -> bool:
         """True when the undirected graph of stages and arcs has no cycle (a spanning tree or
         a forest): the case of Graves & Willems's dynamic program."""
+        import networkx as nx
+
         components = int(nx.number_connected_components(self.graph().to_undirected()))
         return len(self.arcs) == len(self.stages) - components
 
     def graph(self) -> nx.DiGraph:
+        import networkx as nx
+
         g: nx.DiGraph = nx.DiGraph()
         g.add_nodes_from(s.name for s in self.stages)
         g.add_edges_from((a.upstream, a.downstream) for a in self.arcs)
@@ -158,6 +165,8 @@ def _check_stage(s: Stage) -> list[str]:
 
 
 def _check(network: GSMNetwork) -> list[str]:
+    import networkx as nx
+
     problems: list[str] = []
     if not network.stages:
         problems.append("the network has no stages")

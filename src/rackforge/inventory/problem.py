@@ -9,12 +9,16 @@ integer). Other times are rounded as :class:`TimeRounding` says, and the result 
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: not at start-up
+    import networkx as nx
+
 import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
 
-import networkx as nx
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
@@ -181,6 +185,8 @@ def exact_step(network: GSMNetwork) -> float:
 def prepare(network: GSMNetwork, step: float | None, rounding: TimeRounding) -> GridProblem:
     """Put ``network`` on a grid of ``step`` time units (``None``: :func:`exact_step`) and
     compute the derived arrays."""
+    import networkx as nx
+
     if step is None:
         step = exact_step(network)
     if not (math.isfinite(step) and step > 0):

@@ -7,29 +7,35 @@
 ('optimal', 1.0)
 """
 
-from rackforge.plan.explain import Bottleneck, Cause, CauseKind, LateDemand
-from rackforge.plan.io import write_mrp_tables, write_plan_tables
-from rackforge.plan.lp.diagnose import Conflict
-from rackforge.plan.mrp import (
-    ExceptionKind,
-    MrpException,
-    MrpResult,
-    MrpStatus,
-    OrderType,
-    mrp,
-    run_mrp,
-)
-from rackforge.plan.network import Network, build_network
-from rackforge.plan.options import DomesticScope, Family, PlanOptions, SafetyStock
-from rackforge.plan.planner import plan
-from rackforge.plan.result import (
-    Kpis,
-    PlanError,
-    PlanInfeasibleError,
-    PlanResult,
-    PlanStatus,
-)
-from rackforge.plan.target import TargetCheck, TargetWeek, target_check
+from typing import TYPE_CHECKING
+
+from rackforge._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from rackforge.plan.explain import Bottleneck, Cause, CauseKind, LateDemand
+    from rackforge.plan.io import write_mrp_tables, write_plan_tables
+    from rackforge.plan.lp.diagnose import Conflict
+    from rackforge.plan.mrp import (
+        ExceptionKind,
+        MrpException,
+        MrpResult,
+        MrpStatus,
+        OrderType,
+        run_mrp,
+    )
+    from rackforge.plan.network import Network, build_network
+    from rackforge.plan.options import DomesticScope, Family, PlanOptions, SafetyStock
+    from rackforge.plan.planner import plan
+    from rackforge.plan.result import (
+        Kpis,
+        PlanError,
+        PlanInfeasibleError,
+        PlanResult,
+        PlanStatus,
+    )
+    from rackforge.plan.target import TargetCheck, TargetWeek, target_check
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "Bottleneck",
@@ -55,7 +61,6 @@ __all__ = [
     "TargetCheck",
     "TargetWeek",
     "build_network",
-    "mrp",
     "plan",
     "run_mrp",
     "target_check",

@@ -11,26 +11,33 @@ stress test of random disruptions on an array backend, locally or on Dask.
 True
 """
 
-from rackforge.risk.backend import (
-    ArrayOps,
-    Backend,
-    BackendUnavailable,
-    array_ops,
-    installed_backends,
-)
-from rackforge.risk.baseline import Baseline, BaselineError, plan_baseline
-from rackforge.risk.build import build_network
-from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel, weekly_hazard
-from rackforge.risk.network import DEFAULT_TTR_WEEKS, ArcKind, Network, NodeKind, RiskNode
-from rackforge.risk.stress import (
-    Contributor,
-    Distribution,
-    StressOptions,
-    StressResult,
-    StressStatus,
-    stress_test,
-)
-from rackforge.risk.ttr import NodeRisk, NodeStatus, RiskOptions, RiskReport, assess
+from typing import TYPE_CHECKING
+
+from rackforge._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from rackforge.risk.backend import (
+        ArrayOps,
+        Backend,
+        BackendUnavailable,
+        array_ops,
+        installed_backends,
+    )
+    from rackforge.risk.baseline import Baseline, BaselineError, plan_baseline
+    from rackforge.risk.build import build_network
+    from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel, weekly_hazard
+    from rackforge.risk.network import DEFAULT_TTR_WEEKS, ArcKind, Network, NodeKind, RiskNode
+    from rackforge.risk.options import RiskOptions, StressOptions
+    from rackforge.risk.stress import (
+        Contributor,
+        Distribution,
+        StressResult,
+        StressStatus,
+        stress_test,
+    )
+    from rackforge.risk.ttr import NodeRisk, NodeStatus, RiskReport, assess
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "BLOCK",

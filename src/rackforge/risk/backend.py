@@ -13,9 +13,10 @@ from __future__ import annotations
 import importlib
 import importlib.util
 from enum import Enum
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import numpy as np
+if TYPE_CHECKING:
+    import numpy as np
 
 
 class Backend(Enum):
@@ -72,11 +73,15 @@ class ArrayOps:
         return self.xp.where(cond, a, b)
 
     def to_numpy(self, a: Any) -> np.ndarray:
+        import numpy as np
+
         return np.asarray(a, dtype=np.float64)
 
 
 class _CupyOps(ArrayOps):
     def to_numpy(self, a: Any) -> np.ndarray:
+        import numpy as np
+
         return np.asarray(self.xp.asnumpy(a), dtype=np.float64)
 
 
@@ -93,6 +98,8 @@ class _TorchOps(ArrayOps):
         return self.xp.full_like(like, float(value))
 
     def asarray(self, values: np.ndarray) -> Any:
+        import numpy as np
+
         return self.xp.as_tensor(
             np.asarray(values, dtype=np.float64), dtype=self.xp.float64, device=self.device
         )
@@ -111,6 +118,8 @@ class _TorchOps(ArrayOps):
         return self.xp.where(cond, self._t(a, like), self._t(b, like))
 
     def to_numpy(self, a: Any) -> np.ndarray:
+        import numpy as np
+
         return np.asarray(a.detach().cpu().numpy(), dtype=np.float64)
 
 
@@ -121,7 +130,7 @@ def array_ops(backend: Backend) -> ArrayOps:
             f"backend {backend.value!r} needs the {_MODULE[backend]!r} package, not installed"
         )
     if backend is Backend.NUMPY:
-        return ArrayOps(backend, np)
+        return ArrayOps(backend, importlib.import_module("numpy"))
     if backend is Backend.CUPY:
         return _CupyOps(backend, importlib.import_module("cupy"))
     if backend is Backend.JAX:

@@ -24,23 +24,16 @@ are grouped into chunks, so the answer depends on the seed only.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
 
 import numpy as np
 from numpy.typing import NDArray
 
 from rackforge.risk.network import FloatArray, IntArray
-from rackforge.scenario.derived import WEEKS_PER_YEAR
+from rackforge.risk.options import BLOCK as BLOCK
+from rackforge.risk.options import DurationModel as DurationModel
+from rackforge.scenario.schema import WEEKS_PER_YEAR
 
 BoolArray = NDArray[np.bool_]
-
-#: Scenarios sharing one random stream; chunks are whole numbers of blocks.
-BLOCK = 1024
-
-
-class DurationModel(Enum):
-    GEOMETRIC = "geometric"
-    FIXED = "fixed"
 
 
 def weekly_hazard(annual_rate: FloatArray) -> FloatArray:

@@ -15,8 +15,9 @@ import contextlib
 from collections.abc import Iterator
 from typing import Any
 
+from rackforge.risk.options import StressOptions
 from rackforge.risk.simulate import ChunkOutcome, SimModel
-from rackforge.risk.stress import ChunkRunner, ChunkSpec, Progress, StressOptions, simulate_chunk
+from rackforge.risk.stress import ChunkRunner, ChunkSpec, Progress, simulate_chunk
 
 #: The address that means "start a LocalCluster here".
 LOCAL = "local"

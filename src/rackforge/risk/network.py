@@ -27,12 +27,10 @@ from enum import Enum
 import numpy as np
 from numpy.typing import NDArray
 
+from rackforge.risk.options import DEFAULT_TTR_WEEKS as DEFAULT_TTR_WEEKS
+
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]
-
-#: Time to recover of a node without a row in the risk table: the risk table's own default
-#: for a blank ``ttr_weeks`` (``rackforge.scenario.schema``), so both gaps read the same.
-DEFAULT_TTR_WEEKS = 4.0
 
 
 class ArcKind(Enum):

@@ -35,6 +35,7 @@ from rackforge.risk.baseline import Baseline, plan_baseline
 from rackforge.risk.build import build_network
 from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel
 from rackforge.risk.network import FloatArray, Network
+from rackforge.risk.options import StressOptions
 from rackforge.risk.simulate import ChunkOutcome, SimModel, build_model, run_chunk
 from rackforge.scenario import Scenario
 
@@ -50,24 +51,6 @@ Progress = Callable[[int, int], None]
 class StressStatus(Enum):
     OK = "ok"
     NO_RISK = "no_risk"  # no node has a disruption probability: every scenario is the plan
-
-
-@dataclass(frozen=True)
-class StressOptions:
-    scenarios: int = 10_000
-    seed: int = 0
-    backend: Backend = Backend.NUMPY
-    duration: DurationModel = DurationModel.GEOMETRIC
-    # Scenarios per chunk (rounded up to whole blocks). 8192 keeps each float64 state vector at
-    # 64 KiB, under glibc's 128 KiB mmap threshold, which Dask workers pin by setting
-    # MALLOC_TRIM_THRESHOLD_: larger vectors there cost an mmap and page faults each (8x slower).
-    chunk_size: int = 8 * BLOCK
-    reroute: bool = True  # order what a disrupted supplier owes from its alternates
-    top: int = 10  # contributors reported
-
-    @property
-    def blocks_per_chunk(self) -> int:
-        return max(1, math.ceil(self.chunk_size / BLOCK))
 
 
 @dataclass(frozen=True)

@@ -53,7 +53,8 @@ from rackforge.risk.baseline import (
 )
 from rackforge.risk.build import build_network
 from rackforge.risk.lp import LpInput, LpStatus, Objective, WarmLp, new_highs, solve
-from rackforge.risk.network import DEFAULT_TTR_WEEKS, Network, NodeKind
+from rackforge.risk.network import Network, NodeKind
+from rackforge.risk.options import RiskOptions
 from rackforge.scenario import Scenario
 
 Progress = Callable[[int, int], None]
@@ -74,15 +75,6 @@ class NodeStatus(Enum):
     COVERED_WITH_LOSS = "covered_with_loss"  # TTS >= TTR, yet demand is lost later (below)
     EXPOSED = "exposed"  # TTS < TTR
     FAILED = "failed"  # an LP could not be solved
-
-
-@dataclass(frozen=True)
-class RiskOptions:
-    default_ttr_weeks: float = DEFAULT_TTR_WEEKS
-    # processes solving node LPs in parallel (1 = in this process, None = one per core)
-    workers: int | None = 1
-    # the week (offset from the scenario start) every outage begins; TTS counts from it
-    start_week: int = 0
 
 
 @dataclass(frozen=True)

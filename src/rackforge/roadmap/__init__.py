@@ -10,45 +10,52 @@ written into a scenario's ``demand.csv``.
     >>> result = plan_roadmap(load_scenario("us-ai-racks"))  # doctest: +SKIP
 """
 
-from rackforge.roadmap.compute import (
-    facility_mw,
-    gpu_seconds,
-    inference_flops_per_token,
-    inference_gpus,
-    it_mw,
-    rack_cost,
-    racks_needed,
-    training_flops,
-    training_gpus,
-)
-from rackforge.roadmap.model import (
-    Generation,
-    InferenceFleet,
-    Precision,
-    Roadmap,
-    TrainingRun,
-    WorkloadKind,
-)
-from rackforge.roadmap.parse import parse_roadmap, scenario_roadmap
-from rackforge.roadmap.plan import DEMAND_PREFIX, RoadmapOptions, choose, plan_roadmap, spread
-from rackforge.roadmap.results import (
-    Candidate,
-    Delivery,
-    DemandRow,
-    Objective,
-    RoadmapResult,
-    RoadmapStatus,
-    WorkloadResult,
-    WorkloadStatus,
-)
-from rackforge.roadmap.writeback import (
-    DemandWrite,
-    DemandWriteError,
-    demand_frame,
-    is_bundled,
-    with_roadmap_demand,
-    write_demand,
-)
+from typing import TYPE_CHECKING
+
+from rackforge._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from rackforge.roadmap.compute import (
+        facility_mw,
+        gpu_seconds,
+        inference_flops_per_token,
+        inference_gpus,
+        it_mw,
+        rack_cost,
+        racks_needed,
+        training_flops,
+        training_gpus,
+    )
+    from rackforge.roadmap.model import (
+        Generation,
+        InferenceFleet,
+        Precision,
+        Roadmap,
+        TrainingRun,
+        WorkloadKind,
+    )
+    from rackforge.roadmap.parse import parse_roadmap, scenario_roadmap
+    from rackforge.roadmap.plan import DEMAND_PREFIX, RoadmapOptions, choose, plan_roadmap, spread
+    from rackforge.roadmap.results import (
+        Candidate,
+        Delivery,
+        DemandRow,
+        Objective,
+        RoadmapResult,
+        RoadmapStatus,
+        WorkloadResult,
+        WorkloadStatus,
+    )
+    from rackforge.roadmap.writeback import (
+        DemandWrite,
+        DemandWriteError,
+        demand_frame,
+        is_bundled,
+        with_roadmap_demand,
+        write_demand,
+    )
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "DEMAND_PREFIX",

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 from dataclasses import replace
 from enum import StrEnum
+from typing import TYPE_CHECKING
 
-from rackforge.scenario.model import Automation, Scenario
+if TYPE_CHECKING:  # the model needs pandas; the command line reads these enums at start-up
+    from rackforge.scenario.model import Automation, Scenario
 
 
 class Levers(StrEnum):
@@ -48,10 +50,10 @@ def levers_applied(automation: Automation, levers: Levers) -> Automation:
     if levers is Levers.ON:
         return automation
     today = automation.inspection_detect_rate_today
-    return Automation(
+    return replace(
+        automation,
         touch_time_reduction={},
         inspection_detect_rate=automation.inspection_detect_rate if today is None else today,
-        inspection_detect_rate_today=today,
     )
 
 

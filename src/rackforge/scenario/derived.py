@@ -37,11 +37,9 @@ import pandas as pd
 
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Scenario
+from rackforge.scenario.schema import HOURS_PER_WEEK as HOURS_PER_WEEK
+from rackforge.scenario.schema import WEEKS_PER_YEAR as WEEKS_PER_YEAR
 from rackforge.scenario.schema import ItemKind
-
-#: Weeks in the planning year (holding rates are annual), hours in a calendar week.
-WEEKS_PER_YEAR = 52.0
-HOURS_PER_WEEK = 168.0
 
 _LOAD_COLUMNS = ["site", "item", "resource", "hours"]
 

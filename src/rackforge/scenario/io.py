@@ -13,13 +13,12 @@ import math
 import os
 import shutil
 import stat
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import yaml
 
-from rackforge._atomic import atomic_target
+from rackforge._atomic import atomic_target, staging_folder
 from rackforge._xlsx import keep_text
 from rackforge.scenario.cells import format_cell
 from rackforge.scenario.config import dump_config, parse_config
@@ -376,8 +375,7 @@ def save_scenario(
     target = Path(folder)
     if target.exists() and any(target.iterdir()) and not overwrite:
         raise FileExistsError(f"{target} exists and is not empty")
-    target.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=".rackforge-", dir=target.parent))
+    staging = staging_folder(target)
     try:
         with open(staging / CONFIG_FILE, "w", encoding="utf-8") as fh:
             yaml.safe_dump(dump_config(scenario.config), fh, sort_keys=False, allow_unicode=True)

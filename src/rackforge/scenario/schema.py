@@ -102,6 +102,10 @@ class TableSchema:
 
 INF = math.inf
 
+#: Weeks in the planning year (holding rates are annual), hours in a calendar week.
+WEEKS_PER_YEAR = 52.0
+HOURS_PER_WEEK = 168.0
+
 # Limits that keep every engine within memory and time; a cell beyond them is refused where it
 # is read (docs/scenario-format.md, "Limits"). Numbers without a stated maximum are bounded by
 # MAX_QUANTITY, or MAX_MONEY for currency.

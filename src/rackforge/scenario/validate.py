@@ -6,12 +6,12 @@ Both readers (CSV folder, xlsx workbook) and :func:`scenario_from_tables` turn t
 
 from __future__ import annotations
 
+import graphlib
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-import networkx as nx
 import pandas as pd
 
 from rackforge.scenario.cells import CellError, format_cell, parse_cell
@@ -74,13 +74,12 @@ def build_scenario(
                 found.append(Problem(f"{schema.name}.csv", "required table is missing"))
             table = RawTable(f"{schema.name}.csv", list(schema.column_names))
         parsed[schema.name] = _parse_table(schema, table, config, found)
-    # References and the BOM's cycles are checked on every row without a problem of its own,
-    # whatever else is wrong; the other cross-table checks need the tables whole.
+    # The checks across tables look at every row without a problem of its own, whatever else
+    # is wrong, against the ids of the whole tables: one pass reports everything.
     clean = {name: p.clean() for name, p in parsed.items()}
     _check_references(parsed, clean, found)
     _check_bom_cycle(clean["bom"], found)
-    if not found:
-        _check_cross_tables(parsed, found)
+    _check_cross_tables(clean, parsed, found)
     if found:
         raise ScenarioError(found)
     _fill_penalties(parsed)
@@ -242,11 +241,26 @@ def _check_references(
                     found.append(Problem(p.file, f"unknown {target} {value!r}", line, column.name))
 
 
-def _check_cross_tables(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
-    _check_codes(parsed, found)
-    _check_operations(parsed, found)
-    _check_lanes_and_risk(parsed, found)
-    _check_sourced(parsed, found)
+def _check_cross_tables(
+    clean: dict[str, _Parsed], whole: dict[str, _Parsed], found: list[Problem]
+) -> None:
+    """The rows of ``clean`` checked against the ids in ``whole``; a check that needs the
+    ids of a table whose header is broken (already reported) is skipped."""
+    _check_codes(clean, found)
+    _check_operations(clean, whole, found)
+    _check_lanes_and_risk(clean, whole, found)
+    _check_sourced(clean, whole, found)
+
+
+def _known(whole: dict[str, _Parsed], name: str, *cols: str) -> set[Any] | None:
+    """The values (tuples for several columns) of ``cols`` in table ``name``; None where its
+    header is broken, so that its ids are unknown."""
+    p = whole[name]
+    if p.broken:
+        return None
+    if len(cols) == 1:
+        return set(p.frame[cols[0]])
+    return set(zip(*(p.frame[c] for c in cols), strict=True))
 
 
 def _rows(p: _Parsed, *cols: str) -> Iterable[tuple[Any, ...]]:
@@ -268,35 +282,42 @@ def _check_codes(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
 
 
 def _check_bom_cycle(bom: _Parsed, found: list[Problem]) -> None:
-    graph = nx.DiGraph()
+    parents: dict[str, set[str]] = {}  # graphlib reads each node's predecessors
     line_of: dict[tuple[str, str], int] = {}
     for line, parent, child in _rows(bom, "parent", "child"):
-        graph.add_edge(parent, child)
+        parents.setdefault(child, set()).add(parent)
         line_of.setdefault((parent, child), line)
     try:
-        cycle = nx.find_cycle(graph)
-    except nx.NetworkXNoCycle:
-        return
-    path = " -> ".join([str(u) for u, _ in cycle] + [str(cycle[0][0])])
-    found.append(Problem(bom.file, f"the BOM has a cycle: {path}", line_of[cycle[0][:2]], "child"))
+        graphlib.TopologicalSorter(parents).prepare()
+    except graphlib.CycleError as exc:
+        cycle = [str(node) for node in exc.args[1]]  # each a parent of the next; closed
+        found.append(
+            Problem(
+                bom.file,
+                f"the BOM has a cycle: {' -> '.join(cycle)}",
+                line_of[(cycle[0], cycle[1])],
+                "child",
+            )
+        )
 
 
-def _check_operations(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
-    ops = parsed["operations"]
-    resources = set(
-        zip(parsed["resources"].frame["site"], parsed["resources"].frame["resource"], strict=True)
-    )
+def _check_operations(
+    clean: dict[str, _Parsed], whole: dict[str, _Parsed], found: list[Problem]
+) -> None:
+    ops = clean["operations"]
+    resources = _known(whole, "resources", "site", "resource")
     steps: dict[tuple[str, str], set[int]] = {}
-    for _, site, item, step in _rows(ops, "site", "item", "step"):
+    for site, item, step in _known(whole, "operations", "site", "item", "step") or ():
         steps.setdefault((site, item), set()).add(step)
     for line, site, item, step, resource, rework in _rows(
         ops, "site", "item", "step", "resource", "rework_to"
     ):
-        if (site, resource) not in resources:
+        if resources is not None and (site, resource) not in resources:
             found.append(
                 Problem(ops.file, f"no resource {resource!r} at site {site!r}", line, "resource")
             )
-        if rework >= 0 and (rework not in steps[(site, item)] or rework > step):
+        routing = steps.get((site, item), {rework})  # unknown where the table is broken
+        if rework >= 0 and (rework not in routing or rework > step):
             found.append(
                 Problem(
                     ops.file,
@@ -307,23 +328,28 @@ def _check_operations(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
             )
 
 
-def _check_lanes_and_risk(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
-    lanes = parsed["lanes"]
+def _check_lanes_and_risk(
+    clean: dict[str, _Parsed], whole: dict[str, _Parsed], found: list[Problem]
+) -> None:
+    lanes = clean["lanes"]
     for line, a, b in _rows(lanes, "from_site", "to_site"):
         if a == b:
             found.append(
                 Problem(lanes.file, "a lane must join two different sites", line, "to_site")
             )
-    targets = set(parsed["sites"].frame["site"]) | set(parsed["suppliers"].frame["supplier"])
-    targets |= {
-        f"{a}>{b}" for a, b in zip(lanes.frame["from_site"], lanes.frame["to_site"], strict=True)
-    }
-    _check_targets(parsed["risk"], targets, "supplier, site or lane (from_site>to_site)", found)
-    res = parsed["resources"].frame
-    targets |= {f"{a}/{b}" for a, b in zip(res["site"], res["resource"], strict=True)}
+    _check_risk_rates(clean["risk"], found)
+    sites, suppliers = _known(whole, "sites", "site"), _known(whole, "suppliers", "supplier")
+    arcs = _known(whole, "lanes", "from_site", "to_site")
+    if sites is None or suppliers is None or arcs is None:
+        return
+    targets = sites | suppliers | {f"{a}>{b}" for a, b in arcs}
+    _check_targets(clean["risk"], targets, "supplier, site or lane (from_site>to_site)", found)
+    stations = _known(whole, "resources", "site", "resource")
+    if stations is None:
+        return
+    targets |= {f"{a}/{b}" for a, b in stations}
     what = "supplier, site, lane (from_site>to_site) or site/resource"
-    _check_targets(parsed["events"], targets, what, found)
-    _check_risk_rates(parsed["risk"], found)
+    _check_targets(clean["events"], targets, what, found)
 
 
 def _check_risk_rates(risk: _Parsed, found: list[Problem]) -> None:
@@ -350,14 +376,19 @@ def _check_targets(p: _Parsed, targets: set[str], what: str, found: list[Problem
             found.append(Problem(p.file, f"{target!r} is no {what}", line, "target"))
 
 
-def _check_sourced(parsed: dict[str, _Parsed], found: list[Problem]) -> None:
+def _check_sourced(
+    clean: dict[str, _Parsed], whole: dict[str, _Parsed], found: list[Problem]
+) -> None:
     """Every demanded item is made or bought somewhere; every made item has its inputs."""
-    sourced = set(parsed["make"].frame["item"]) | set(parsed["supply"].frame["item"])
-    demand = parsed["demand"]
+    made, bought = _known(whole, "make", "item"), _known(whole, "supply", "item")
+    if made is None or bought is None:
+        return
+    sourced = made | bought
+    demand = clean["demand"]
     for line, item in _rows(demand, "item"):
         if item not in sourced:
             found.append(Problem(demand.file, f"nobody makes or buys item {item!r}", line, "item"))
-    bom = parsed["bom"]
+    bom = clean["bom"]
     for line, child in _rows(bom, "child"):
         if child not in sourced:
             found.append(

@@ -14,37 +14,44 @@ Typical use::
     result.totals.throughput_per_week, result.totals.bottleneck
 """
 
-from rackforge.scenario.automation import Levers
-from rackforge.twin.api import AutomationComparison, compare_automation, simulate_scenario
-from rackforge.twin.build import line_from_scenario
-from rackforge.twin.calendar import finish_time, open_hours
-from rackforge.twin.kernel import Kernel
-from rackforge.twin.line import run_replication
-from rackforge.twin.options import DEFAULT_WARMUP_SHARE, ReleaseMode, TwinOptions
-from rackforge.twin.releases import level_plan, nominal_capacity, normalize_plan
-from rackforge.twin.repstats import RepStats, TraceRecord
-from rackforge.twin.results import (
-    Bottleneck,
-    CycleTime,
-    ItemResult,
-    ResourceResult,
-    Totals,
-    TwinResult,
-    TwinStatus,
-)
-from rackforge.twin.runner import run_replications, simulate
-from rackforge.twin.spec import (
-    Availability,
-    Dist,
-    LineSpec,
-    Release,
-    ReleaseKind,
-    Route,
-    Station,
-    Step,
-    TwinError,
-)
-from rackforge.twin.stats import Estimate, estimate, paired
+from typing import TYPE_CHECKING
+
+from rackforge._lazy import lazy_exports
+
+if TYPE_CHECKING:
+    from rackforge.scenario.automation import Levers
+    from rackforge.twin.api import AutomationComparison, compare_automation, simulate_scenario
+    from rackforge.twin.build import line_from_scenario
+    from rackforge.twin.calendar import finish_time, open_hours
+    from rackforge.twin.kernel import Kernel
+    from rackforge.twin.line import run_replication
+    from rackforge.twin.options import DEFAULT_WARMUP_SHARE, ReleaseMode, TwinOptions
+    from rackforge.twin.releases import level_plan, nominal_capacity, normalize_plan
+    from rackforge.twin.repstats import RepStats, TraceRecord
+    from rackforge.twin.results import (
+        Bottleneck,
+        CycleTime,
+        ItemResult,
+        ResourceResult,
+        Totals,
+        TwinResult,
+        TwinStatus,
+    )
+    from rackforge.twin.runner import run_replications, simulate
+    from rackforge.twin.spec import (
+        Availability,
+        Dist,
+        LineSpec,
+        Release,
+        ReleaseKind,
+        Route,
+        Station,
+        Step,
+        TwinError,
+    )
+    from rackforge.twin.stats import Estimate, estimate, paired
+
+__getattr__, __dir__ = lazy_exports(__name__)
 
 __all__ = [
     "DEFAULT_WARMUP_SHARE",

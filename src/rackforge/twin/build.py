@@ -26,8 +26,8 @@ import pandas as pd
 
 from rackforge.scenario import Scenario
 from rackforge.scenario.automation import levers_applied
-from rackforge.scenario.derived import HOURS_PER_WEEK
 from rackforge.scenario.events import Limit, capacity_factors
+from rackforge.scenario.schema import HOURS_PER_WEEK
 from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError

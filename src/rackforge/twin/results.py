@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from rackforge.scenario.derived import HOURS_PER_WEEK
+from rackforge.scenario.schema import HOURS_PER_WEEK
 from rackforge.twin.repstats import RepStats, cycle_times, mean_or_nan
 from rackforge.twin.stats import Estimate, estimate
 

@@ -11,7 +11,7 @@ import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
 
-from rackforge.scenario.derived import HOURS_PER_WEEK as HOURS_PER_WEEK
+from rackforge.scenario.schema import HOURS_PER_WEEK as HOURS_PER_WEEK
 
 
 class TwinError(ValueError):
