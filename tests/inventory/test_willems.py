@@ -108,16 +108,30 @@ def _solve(chain: str) -> GSMResult:
     return optimize(read_willems(WILLEMS / chain))
 
 
+def _proven(chain: str, result: GSMResult) -> None:
+    """Optimal for the data as given: proven where every time is on the day grid; where some
+    are not, the gap to the exact times' optimum is stated (rounded up, bounded from below by
+    the times rounded down) and the answer is not called optimal unless it closes."""
+    if result.rounded_stages == 0:
+        assert result.status is SolveStatus.OPTIMAL, chain
+        assert result.gap <= 1e-6, chain
+    else:
+        assert result.status is SolveStatus.FEASIBLE, chain
+        assert 0 < result.gap < 0.2, chain
+        assert "optimum for the exact times" in result.message, chain
+
+
 @pytest.mark.slow
 def test_every_chain_to_proven_optimality() -> None:
-    """All 38 chains (and the toy 00) proven optimal within the default 60-second limit,
-    one process per core (docs/inventory.md has the table with the time of each)."""
+    """All 38 chains (and the toy 00) within the default 60-second limit, one process per
+    core (docs/inventory.md has the table with the time and gap of each): the 21 with whole-day
+    times proven optimal, the 18 with fractional times bounded against their exact optimum."""
     context = multiprocessing.get_context("spawn")  # HiGHS threads must not be forked
     with ProcessPoolExecutor(os.cpu_count() or 1, mp_context=context) as pool:
         results = dict(zip(CHAINS, pool.map(_solve, CHAINS), strict=True))
+    assert sum(r.rounded_stages > 0 for r in results.values()) == 18
     for chain, result in results.items():
-        assert result.status is SolveStatus.OPTIMAL, chain
-        assert result.gap <= 1e-6, chain
+        _proven(chain, result)
         _check(chain, result)
 
 
@@ -130,12 +144,15 @@ QUICK = ["01", "02", "03", "04", "05", "06", "07", "09", "10", "13", "15", "17"]
 def test_branch_and_bound_mip_and_pair_model_agree(chain: str) -> None:
     network = read_willems(WILLEMS / chain)
     costs = []
+    bounds = []
     for method in (Method.BRANCH_AND_BOUND, Method.MIP, Method.PAIRS):
         result = optimize(network, GSMOptions(method=method))
-        assert result.status is SolveStatus.OPTIMAL, method
+        _proven(chain, result)
         costs.append(result.total_cost)
+        bounds.append(result.lower_bound)
     assert costs[1] == pytest.approx(costs[0], rel=1e-5)
     assert costs[2] == pytest.approx(costs[0], rel=1e-9)
+    assert bounds[1] == pytest.approx(bounds[0], rel=1e-5)  # the same bound on the exact optimum
 
 
 def test_chain_19_by_the_pair_model_and_the_branch_and_bound() -> None:
@@ -153,11 +170,11 @@ def test_chain_19_by_the_pair_model_and_the_branch_and_bound() -> None:
 
 @pytest.mark.slow
 def test_largest_chain_to_proven_optimality() -> None:
-    """Chain 38: 2,025 stages, 16,225 arcs, not a tree; proven optimal within the default
+    """Chain 38: 2,025 stages, 16,225 arcs, not a tree, 717 stages with fractional times;
+    optimal on the day grid and bounded against the exact optimum within the default
     60-second limit."""
     result = optimize(read_willems(WILLEMS / "38"))
-    assert result.status is SolveStatus.OPTIMAL
-    assert result.gap <= 1e-6
+    _proven("38", result)
     _check("38", result)
 
 

@@ -50,6 +50,13 @@ def plan(
         "--ceiling/--no-ceiling",
         help="Also solve the ceiling: sustainable racks a week and the edits that lift it.",
     ),
+    expand_to: float | None = typer.Option(
+        None,
+        "--expand-to",
+        min=0,
+        help="Racks a week the cheapest-expansion plan aims for (rows with expand_cost; "
+        "default: the demand in the ceiling's window).",
+    ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
@@ -73,6 +80,7 @@ def plan(
         target_weeks=target_weeks,
         must_meet_demand=must_meet,
         ceiling=with_ceiling,
+        expand_to=expand_to,
     )
     results = [make_plan(with_levers(scenario, lv), options) for lv in automation.levers]
     result = results[-1]  # automated with compare: the plan the tables and JSON hold
@@ -106,6 +114,9 @@ def _print_plan(result: PlanResult, currency: str) -> None:
     _print_target(result)
     if result.ceiling is not None:
         console.print(f"ceiling: {result.ceiling.sentence()}", markup=False, highlight=False)
+        if result.ceiling.expansion is not None:
+            text = result.ceiling.expansion.sentence(currency)
+            console.print(f"expansion: {text}", markup=False, highlight=False)
     k = result.kpis
     if k is not None:
         console.print(

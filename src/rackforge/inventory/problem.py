@@ -36,10 +36,13 @@ class TimeRounding(Enum):
 
     ``UP``: processing and external inbound service times are rounded up and maximum service
     times down, so a solution is feasible (and its stock sufficient) for the exact times.
-    ``NEAREST``: every time to the nearest grid point.
+    ``DOWN``: the other way round, a relaxation: its optimum is a lower bound on the optimum
+    for the exact times (:func:`rackforge.inventory.optimize` uses it to bound an ``UP``
+    answer). ``NEAREST``: every time to the nearest grid point.
     """
 
     UP = "up"
+    DOWN = "down"
     NEAREST = "nearest"
 
 
@@ -127,6 +130,14 @@ class GridProblem:
         return float(np.sum(self.coef * np.sqrt(self.nrt(S))))
 
 
+#: How each rounding puts (processing and inbound times, maximum service times) on the grid.
+_MODES = {
+    TimeRounding.UP: ("up", "down"),
+    TimeRounding.DOWN: ("down", "up"),
+    TimeRounding.NEAREST: ("nearest", "nearest"),
+}
+
+
 def _to_grid(values: FloatArray, step: float, mode: str) -> IntArray:
     x = values / step
     if mode == "up":
@@ -206,12 +217,12 @@ def prepare(network: GSMNetwork, step: float | None, rounding: TimeRounding) -> 
     sbar_raw = np.array(
         [math.inf if s.max_service_time is None else s.max_service_time for s in stages]
     )
-    up = rounding is TimeRounding.UP
-    T = _to_grid(t_raw, step, "up" if up else "nearest")
-    ext_in = _to_grid(in_raw, step, "up" if up else "nearest")
+    times, limits = _MODES[rounding]
+    T = _to_grid(t_raw, step, times)
+    ext_in = _to_grid(in_raw, step, times)
     finite = np.isfinite(sbar_raw)
     sbar = np.full(n, np.iinfo(np.int64).max // 4, dtype=np.int64)
-    sbar[finite] = _to_grid(sbar_raw[finite], step, "down" if up else "nearest")
+    sbar[finite] = _to_grid(sbar_raw[finite], step, limits)
     off = _off_grid(t_raw, step) | _off_grid(in_raw, step)
     off[finite] |= _off_grid(sbar_raw[finite], step)
 

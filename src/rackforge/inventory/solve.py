@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -12,7 +12,7 @@ from rackforge.inventory.bnb import branch_and_bound
 from rackforge.inventory.mip import MipOutcome, solve_mip
 from rackforge.inventory.model import GSMError, GSMNetwork
 from rackforge.inventory.pairs import pair_count, solve_pairs
-from rackforge.inventory.problem import GridProblem, IntArray, prepare
+from rackforge.inventory.problem import GridProblem, IntArray, TimeRounding, prepare
 from rackforge.inventory.results import GSMOptions, GSMResult, Method, SolveStatus, build_result
 from rackforge.inventory.tree_dp import Bounds, solve_forest, tree_forest
 
@@ -42,10 +42,54 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     ``sum_j h_j z_j sigma_j sqrt(SI_j + T_j - S_j)`` with ``SI_j >= S_i`` for every arc
     ``(i, j)`` (Graves & Willems 2000, problem P; Humair & Willems 2011 for general acyclic
     networks). See :class:`GSMOptions` for the algorithms and the time grid.
+
+    With times off the grid and ``TimeRounding.UP``, the answer's gap is to the optimum for the
+    exact times, not the rounded ones: the rounded-up policy is feasible for the exact times
+    and costs at least as much there, and the optimum with times rounded down (a relaxation:
+    shorter times and longer maximum service times never cost more) bounds the exact optimum
+    from below. ``status`` is optimal only when that gap is within ``options.gap``.
     """
     options = options or GSMOptions()
     started = time.monotonic()
+    deadline = started + options.time_limit_s
     problem = prepare(network, options.time_step, options.rounding)
+    result = _optimize_grid(problem, options, started, deadline)
+    if not (problem.rounded_stages and options.rounding is TimeRounding.UP):
+        return result
+    relaxed = prepare(network, problem.step, TimeRounding.DOWN)
+    remaining = max(deadline - time.monotonic(), 1.0)
+    lower = _optimize_grid(
+        relaxed, replace(options, time_limit_s=remaining), time.monotonic(), deadline
+    )
+    return exact_bound(result, lower.lower_bound, options.gap, time.monotonic() - started)
+
+
+def exact_bound(result: GSMResult, lower: float, gap: float, seconds: float) -> GSMResult:
+    """``result`` with ``lower`` (a lower bound on the exact optimum) as its bound."""
+    bound = min(result.lower_bound, lower)
+    total = result.total_cost
+    exact_gap = 0.0 if total <= 0 else max(0.0, (total - bound) / total)
+    proven = result.status is SolveStatus.OPTIMAL and exact_gap <= gap
+    note = (
+        f"{result.rounded_stages} stage(s) have times off the {result.time_step:g}-step grid: "
+        f"rounded up, within {exact_gap:.2%} of the optimum for the exact times (bound from "
+        "the times rounded down)"
+    )
+    return replace(
+        result,
+        status=SolveStatus.OPTIMAL if proven else SolveStatus.FEASIBLE,
+        lower_bound=bound,
+        gap=exact_gap,
+        message="; ".join(m for m in (result.message, note) if m),
+        solve_seconds=seconds,
+    )
+
+
+def _optimize_grid(
+    problem: GridProblem, options: GSMOptions, started: float, deadline: float
+) -> GSMResult:
+    """The optimum on the grid (the rounded times), by the method ``options`` asks for."""
+    network = problem.network
     method = options.method
     if method is Method.AUTO:
         if network.is_tree:
@@ -61,7 +105,6 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
         return _tree(problem, started)
     zeros = np.zeros(problem.n, dtype=np.int64)
     best = _Best(zeros, problem.cost(zeros), 0.0, 0, False, method, [])
-    deadline = started + options.time_limit_s
     # AUTO: when the first method has not proven its answer by its share of the time, the
     # second goes on from it for the rest.
     auto = options.method is Method.AUTO
@@ -69,7 +112,7 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     if auto:
         bnb_first = method is Method.BRANCH_AND_BOUND
         share = AUTO_SEARCH_SHARE if bnb_first else 1.0 - AUTO_SEARCH_SHARE
-    first_deadline = started + share * options.time_limit_s
+    first_deadline = started + share * (deadline - started)
     if method is Method.BRANCH_AND_BOUND:
         _search(problem, options, first_deadline, best)
         if auto and not best.proven:

@@ -26,38 +26,40 @@ ceiling again with the edit applied; lifts are reported by the racks a week they
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 import pandas as pd
 
 from rackforge.plan.explain import Bottleneck, bottlenecks
 from rackforge.plan.lp.context import Build
-from rackforge.plan.lp.model import build_model
+from rackforge.plan.lp.model import PlanModel, build_model
 from rackforge.plan.lp.readout import binding
-from rackforge.plan.lp.solve import SolverSettings, SolveStatus, solve
+from rackforge.plan.lp.solve import Solution, SolverSettings, SolveStatus, solve
 from rackforge.plan.lp.terms import Terms, add_rows, objective_expression
-from rackforge.plan.network import build_network
+from rackforge.plan.network import Network, build_network
 from rackforge.plan.options import Family, PlanOptions
 from rackforge.scenario import Scenario
-from rackforge.scenario.derived import available_hours, rack_generations
+from rackforge.scenario.derived import hours_per_unit, rack_generations
+
+if TYPE_CHECKING:
+    from rackforge.plan.expansion import ExpansionPlan
 
 #: Relative step of a proposed capacity edit.
 STEP = 0.25
 
 
 @dataclass(frozen=True)
-class Lift:
-    """A scenario edit and the sustainable racks a week with it applied (re-solved)."""
+class CellChange:
+    """A scenario edit a planner can make: ``column`` of the ``table`` row ``key``."""
 
     table: str
     key: dict[str, str]
     column: str
     old: float
     new: float
-    racks_per_week_after: float
-    marginal: float  # racks a week per unit of the limit, from the duals (before the edit)
 
     @property
     def where(self) -> str:
@@ -71,9 +73,23 @@ class Lift:
             "column": self.column,
             "from": self.old,
             "to": self.new,
+        }
+
+
+@dataclass(frozen=True)
+class Lift(CellChange):
+    """A scenario edit and the sustainable racks a week with it applied (re-solved)."""
+
+    racks_per_week_after: float
+    marginal: float  # racks a week per unit of the limit, from the duals (before the edit)
+    cost: float | None = None  # (new - old) x the row's expand_cost, where it has one
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            **super().to_dict(),
             "racks_per_week_after": self.racks_per_week_after,
             "racks_per_unit": self.marginal,
-            "cost": None,
+            "cost": self.cost,
         }
 
 
@@ -126,6 +142,7 @@ class Ceiling:
     mix: dict[str, float]  # share of each rack generation in the window's demand
     lifts: list[Lift] = field(default_factory=list)
     cost_drivers: list[CostDriver] = field(default_factory=list)
+    expansion: ExpansionPlan | None = None  # the cheapest expansions to a target, if asked
 
     @property
     def meets_target(self) -> bool:
@@ -150,6 +167,8 @@ class Ceiling:
                 f"; first lift: {lift.table} {lift.where} {lift.column} {lift.old:,.0f} -> "
                 f"{lift.new:,.0f} gives {lift.racks_per_week_after:,.0f} racks a week"
             )
+            if lift.cost is not None:
+                text += f" (expansion cost {lift.cost:,.0f})"
         return text
 
     def to_dict(self) -> dict[str, Any]:
@@ -160,42 +179,26 @@ class Ceiling:
             "mix": dict(self.mix),
             "lifts": [lift.to_dict() for lift in self.lifts],
             "cost_drivers": [d.to_dict() for d in self.cost_drivers],
+            "expansion": None if self.expansion is None else self.expansion.to_dict(),
         }
 
 
-def _rate_objective(window: range, shares: dict[str, float], generation: pd.Series) -> Any:
-    """The block that replaces the least-cost objective: maximise the rate r."""
+@dataclass(frozen=True)
+class RateProblem:
+    """The throughput model's data: the scenario with minimum order quantities relaxed, its
+    network, the window, each rack generation's share of it and the labels."""
 
-    def add(build: Build) -> None:
-        make = build.net.make
-        produce = build.labels("produce")
-        rate = build.model.add_variables(lower=0.0, name="rate")
-        build.variables["rate"] = rate
-        rate_label = int(np.asarray(rate.labels.values).ravel()[0])
-        gens = sorted(shares)
-        terms = Terms(len(gens))
-        gen_of = make["item"].map(generation)
-        for g, gen in enumerate(gens):
-            rows = np.flatnonzero((gen_of == gen).to_numpy())
-            for week in window:
-                start = week - make["lead"].to_numpy(int)[rows]
-                ok = start >= 0
-                terms.add(g, produce[rows[ok], start[ok]], 1.0)
-            terms.add(g, np.array([rate_label]), -shares[gen] * len(window))
-        build.rows["rate"] = add_rows(
-            build.model, "rate", terms, ">=", np.zeros(terms.n_rows), None, {}
-        )
-        goal = Terms(1)
-        goal.add(0, np.array([rate_label]), -1.0)
-        build.model.add_objective(objective_expression(build.model, goal))
-
-    return add
+    scenario: Scenario
+    net: Network
+    window: range
+    shares: dict[str, float]
+    generation: pd.Series
+    labels: tuple[str, str]
+    target: float  # racks demanded a week in the window
 
 
-def _solve_rate(
-    scenario: Scenario, weeks: int, settings: SolverSettings
-) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
-    """(racks a week, binding limits in racks per unit, window labels, target, mix)."""
+def rate_problem(scenario: Scenario, weeks: int) -> RateProblem:
+    """The ceiling's model data over the last ``weeks`` weeks (module docstring)."""
     lp = scenario.with_tables(supply=scenario.supply.assign(moq=0.0))
     net = build_network(lp)
     h = net.horizon
@@ -212,21 +215,72 @@ def _solve_rate(
         gens = sorted({str(generation[i]) for i in made}) or ["rack"]
         shares = {g: 1.0 / len(gens) for g in gens}
     labels = (scenario.week_label(window[0]), scenario.week_label(window[-1]))
-    target = total / len(window)
-    pm = build_model(
-        net, PlanOptions(explain=False), objective=_rate_objective(window, shares, generation)
-    )
+    return RateProblem(lp, net, window, shares, generation, labels, total / len(window))
+
+
+#: The objective of a rate model: terms on the model's variables, given the rate's label.
+Goal = Callable[[Build, int], Terms]
+
+
+def _most_racks(build: Build, rate_label: int) -> Terms:
+    goal = Terms(1)
+    goal.add(0, np.array([rate_label]), -1.0)
+    return goal
+
+
+def rate_block(
+    problem: RateProblem, least_rate: float = 0.0, goal: Goal = _most_racks
+) -> Callable[[Build], None]:
+    """The block that replaces the least-cost objective: the rate ``r >= least_rate`` with
+    its completion rows, and ``goal`` (by default: maximise r)."""
+    window, shares = problem.window, problem.shares
+
+    def add(build: Build) -> None:
+        make = build.net.make
+        produce = build.labels("produce")
+        rate = build.model.add_variables(lower=least_rate, name="rate")
+        build.variables["rate"] = rate
+        rate_label = int(np.asarray(rate.labels.values).ravel()[0])
+        gens = sorted(shares)
+        terms = Terms(len(gens))
+        gen_of = make["item"].map(problem.generation)
+        for g, gen in enumerate(gens):
+            rows = np.flatnonzero((gen_of == gen).to_numpy())
+            for week in window:
+                start = week - make["lead"].to_numpy(int)[rows]
+                ok = start >= 0
+                terms.add(g, produce[rows[ok], start[ok]], 1.0)
+            terms.add(g, np.array([rate_label]), -shares[gen] * len(window))
+        build.rows["rate"] = add_rows(
+            build.model, "rate", terms, ">=", np.zeros(terms.n_rows), None, {}
+        )
+        build.model.add_objective(objective_expression(build.model, goal(build, rate_label)))
+
+    return add
+
+
+def rate_of(pm: PlanModel, sol: Solution) -> float:
+    """The rate a solved rate model reached."""
+    label = int(np.asarray(pm.build.variables["rate"].labels.values).ravel()[0])
+    return max(0.0, float(sol.primal[label]))
+
+
+def solve_rate(
+    scenario: Scenario, weeks: int, settings: SolverSettings
+) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
+    """(racks a week, binding limits in racks per unit, window labels, target, mix)."""
+    problem = rate_problem(scenario, weeks)
+    labels, target, shares = problem.labels, problem.target, problem.shares
+    pm = build_model(problem.net, PlanOptions(explain=False), objective=rate_block(problem))
     sol = solve(pm.model, settings)
     if sol.status is SolveStatus.UNBOUNDED:  # no capacity, supply or lane limits the racks
         return math.inf, pd.DataFrame(), labels, target, shares
     if not sol.has_solution or sol.status is SolveStatus.INFEASIBLE:
         return 0.0, pd.DataFrame(), labels, target, shares
-    rate_label = int(np.asarray(pm.build.variables["rate"].labels.values).ravel()[0])
-    rate = max(0.0, float(sol.primal[rate_label]))
-    return rate, binding(pm, sol), labels, target, shares
+    return rate_of(pm, sol), binding(pm, sol), labels, target, shares
 
 
-def _limit_cell(b: Bottleneck) -> tuple[str, dict[str, str], str] | None:
+def limit_cell(b: Bottleneck) -> tuple[str, dict[str, str], str] | None:
     """The scenario cell a binding limit reads: (table, key of its row, column); None for a
     limit no single cell sets (domestic content)."""
     if b.kind is Family.RESOURCE:
@@ -256,18 +310,17 @@ def _candidates(
 ) -> list[tuple[str, dict[str, str], str, float, float, float]]:
     """The top limits by racks a week per unit: (table, key, column, old, new, marginal).
     A resource grows by +STEP of its units (at least one), any other limit by +STEP."""
-    hours = available_hours(scenario)
+    hours = hours_per_unit(scenario)
     out = []
     for b in bottlenecks(bind):
-        cell = _limit_cell(b)
+        cell = limit_cell(b)
         if cell is None:
             continue
         table, key, column = cell
-        frame = scenario.table(table)
-        old = float(frame.loc[_row(frame, key), column].iloc[0])
+        old = cell_value(scenario, table, key, column)
         if b.kind is Family.RESOURCE:  # the duals are per hour: per unit, its hours
             new = old + max(1.0, math.ceil(old * STEP))
-            marginal = b.total_shadow_price * float(hours[(key["site"], key["resource"])]) / old
+            marginal = b.total_shadow_price * float(hours[(key["site"], key["resource"])])
         else:
             new, marginal = math.ceil(old * (1 + STEP)), b.total_shadow_price
         out.append((table, key, column, old, new, marginal))
@@ -275,7 +328,12 @@ def _candidates(
     return out[:top]
 
 
-def _edited(
+def cell_value(scenario: Scenario, table: str, key: dict[str, str], column: str) -> float:
+    frame = scenario.table(table)
+    return float(frame.loc[_row(frame, key), column].iloc[0])
+
+
+def edited(
     scenario: Scenario, table: str, key: dict[str, str], column: str, value: float
 ) -> Scenario:
     frame = scenario.table(table).copy()
@@ -289,11 +347,13 @@ def ceiling(
     """The sustainable racks a week over the last ``weeks`` weeks, and up to ``lifts``
     confirmed edits that raise it (module docstring)."""
     settings = SolverSettings(time_limit_s=time_limit_s)
-    rate, bind, window, target, mix = _solve_rate(scenario, weeks, settings)
+    rate, bind, window, target, mix = solve_rate(scenario, weeks, settings)
     found = []
     if not bind.empty:
         for table, key, column, old, new, marginal in _candidates(scenario, bind, lifts):
-            after, *_ = _solve_rate(_edited(scenario, table, key, column, new), weeks, settings)
-            found.append(Lift(table, key, column, old, float(new), after, marginal))
+            after, *_ = solve_rate(edited(scenario, table, key, column, new), weeks, settings)
+            price = cell_value(scenario, table, key, "expand_cost")
+            cost = (new - old) * price if math.isfinite(price) else None
+            found.append(Lift(table, key, column, old, float(new), after, marginal, cost))
     found.sort(key=lambda lift: -lift.racks_per_week_after)
     return Ceiling(rate, window, target, mix, found)

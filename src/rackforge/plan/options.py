@@ -66,6 +66,9 @@ class PlanOptions:
             rack output), and the window of the ceiling.
         ceiling: also compute the ceiling (sustainable racks a week and the edits that lift
             it, :mod:`rackforge.plan.ceiling`): one more LP, plus one per lift.
+        expand_to: racks a week the cheapest-expansion plan aims for
+            (:mod:`rackforge.plan.expansion`, with the ceiling); None: the racks demanded a
+            week in the ceiling's window, planned when the scenario prices an expansion.
     """
 
     time_limit_s: float | None = None
@@ -80,3 +83,4 @@ class PlanOptions:
     threads: int | None = None
     target_weeks: int = 8
     ceiling: bool = False
+    expand_to: float | None = None

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rackforge.plan.ceiling import ceiling, cost_drivers
+from rackforge.plan.expansion import cheapest_expansion, prices_expansion
 from rackforge.plan.explain import Shadows, bottlenecks, explain_late
 from rackforge.plan.lp.context import CostPart
 from rackforge.plan.lp.diagnose import diagnose
@@ -181,6 +182,13 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
             ceiling(scenario, options.target_weeks, time_limit_s=settings.time_limit_s),
             cost_drivers=cost_drivers(result.bottlenecks, scenario.config.currency),
         )
+        if options.expand_to is not None or prices_expansion(scenario):
+            found = replace(
+                found,
+                expansion=cheapest_expansion(
+                    scenario, options.expand_to, options.target_weeks, settings.time_limit_s
+                ),
+            )
     return replace(
         result, target=target_check(result, options.target_weeks, ceiling=found), ceiling=found
     )

@@ -204,6 +204,9 @@ def summary(job: JobResult) -> list[str]:
             lines.append(f"Target: {result.target.answer}.")
         if result.ceiling is not None:
             lines.append(f"Ceiling: {result.ceiling.sentence()}.")
+            if result.ceiling.expansion is not None:
+                text = result.ceiling.expansion.sentence(money)
+                lines.append(f"Expansion: {text[0].upper()}{text[1:]}.")
         if result.kpis is not None:
             k = result.kpis
             total = sum(v for key, v in result.cost.items() if key != "total")

@@ -54,17 +54,22 @@ def availability(mtbf_h: pd.Series | np.ndarray, mttr_h: pd.Series | np.ndarray)
     return out
 
 
-def available_hours(scenario: Scenario) -> pd.Series:
-    """Hours a week each (site, resource) can work, after efficiency and breakdowns."""
+def hours_per_unit(scenario: Scenario) -> pd.Series:
+    """Hours a week one unit of each (site, resource) can work, after efficiency and
+    breakdowns: what one more unit adds."""
     r = scenario.resources
     hours = (
-        r["units"].to_numpy(float)
-        * r["hours_per_week"].to_numpy(float)
+        r["hours_per_week"].to_numpy(float)
         * r["efficiency"].to_numpy(float)
         * availability(r["mtbf_h"], r["mttr_h"])
     )
     index = pd.MultiIndex.from_frame(r[["site", "resource"]].astype(str))
     return pd.Series(hours, index=index, name="hours", dtype=float)
+
+
+def available_hours(scenario: Scenario) -> pd.Series:
+    """Hours a week each (site, resource) can work: its units times :func:`hours_per_unit`."""
+    return hours_per_unit(scenario) * scenario.resources["units"].to_numpy(float)
 
 
 def _chain(yields: np.ndarray, rework_pos: np.ndarray) -> tuple[np.ndarray, float]:

@@ -135,6 +135,18 @@ ID, T, N, F, B, W = (
     ColumnType.WEEK,
 )
 
+
+def _expansion(unit: str) -> tuple[Column, Column]:
+    """The optional price of more of a row's limit and the weeks before it is there, read by
+    the cheapest-expansion plan (blank cost: the limit cannot be expanded)."""
+    return (
+        Column("expand_cost", F, default=math.nan, minimum=0, unit=f"currency per {unit}",
+               description=f"one-off cost of one more {unit}; blank = not expandable"),
+        Column("expand_lead_weeks", N, default=0, minimum=0, maximum=MAX_WEEKS, unit="weeks",
+               description="weeks from the start before an expansion works"),
+    )  # fmt: skip
+
+
 TABLES: tuple[TableSchema, ...] = (
     TableSchema(
         "sites",
@@ -190,6 +202,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("lead_weeks", N, True, minimum=0, maximum=MAX_WEEKS, unit="weeks"),
             Column("cost", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("max_per_week", F, default=INF, minimum=0, unit="units/week"),
+            *_expansion("unit a week of max_per_week"),
         ),
         key=("site", "item"),
         description="which plant can make which item",
@@ -205,6 +218,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("efficiency", F, default=1.0, minimum=0, maximum=1, exclusive_minimum=True),
             Column("mtbf_h", F, default=math.nan, minimum=MIN_MTBF_H, unit="h"),
             Column("mttr_h", F, default=math.nan, minimum=0, unit="h"),
+            *_expansion("unit"),
         ),
         key=("site", "resource"),
         required=False,
@@ -270,6 +284,7 @@ TABLES: tuple[TableSchema, ...] = (
                 maximum=MAX_TARIFF,
                 description="ad-valorem rate; blank = the supplier country's rate",
             ),
+            *_expansion("unit a week of capacity_per_week"),
         ),
         key=("supplier", "item", "site"),
         description="purchase offers",
@@ -283,6 +298,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("item", ID, default="", ref="items.item", description="blank = every item"),
             Column("cost_per_unit", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
+            *_expansion("unit a week of capacity_per_week"),
         ),
         key=("from_site", "to_site", "item"),
         required=False,

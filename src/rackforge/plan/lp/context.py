@@ -16,6 +16,8 @@ from rackforge.plan.options import Family, PlanOptions
 if TYPE_CHECKING:  # linopy is imported where a model is built: it is slow to load
     import linopy
 
+    from rackforge.plan.lp.expand import Expandable
+
 
 class CostPart(Enum):
     """The parts of the objective; they add up to it."""
@@ -38,13 +40,15 @@ class Build:
     ``balance`` collects the stock-balance terms of every flow (row ``node * H + week``); the
     flow blocks add to it and :func:`add_inventory_balance` turns it into constraints.
     ``elastic`` lists the families that get a penalised slack (diagnosis); in that case the
-    objective is the total slack only.
+    objective is the total slack only. ``expansion`` adds integer capacity expansions to the
+    capacity rows (:mod:`.expand`).
     """
 
     model: linopy.Model
     net: Network
     options: PlanOptions
     elastic: frozenset[Family] = frozenset()
+    expansion: Expandable | None = None  # capacity that may be bought (expansion plan only)
     costs: dict[CostPart, Terms] = field(default_factory=dict)
     balance: Terms = field(init=False)
     variables: dict[str, linopy.Variable] = field(default_factory=dict)

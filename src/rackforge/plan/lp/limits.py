@@ -10,6 +10,7 @@ import pandas as pd
 import xarray as xr
 
 from rackforge.plan.lp.context import Build, CostPart
+from rackforge.plan.lp.expand import grow
 from rackforge.plan.lp.terms import Terms, add_rows
 from rackforge.plan.options import DomesticScope, Family, SafetyStock
 from rackforge.scenario.events import Limit
@@ -43,6 +44,7 @@ def add_resource_capacity(build: Build) -> None:
         loads["hours"].to_numpy(float)[:, None],
     )
     _elastic(build, Family.RESOURCE, "resource", terms, -1.0)
+    grow(build, Limit.RESOURCES, terms, np.arange(len(res)))
     cap = build.net.weekly[Limit.RESOURCES].ravel()
     all_rows = np.arange(len(res) * h)
     build.rows["resource"] = add_rows(
@@ -69,6 +71,7 @@ def add_make_capacity(build: Build) -> None:
     rows, weeks = _grid(len(finite), h)
     terms.add(rows, produce[finite], 1.0)
     _elastic(build, Family.MAKE, "make_capacity", terms, -1.0)
+    grow(build, Limit.MAKE, terms, finite)
     # weeks a row is unlimited (an event stops an unlimited row in others): the item's
     # requirement, which no week's starts need exceed
     big = build.net.requirement.reindex(make["item"]).to_numpy(float)[finite]
@@ -141,6 +144,7 @@ def add_supplier_capacity(build: Build) -> None:
         terms.add(rows[k:], y, -upper[with_moq])
         rhs[k * h :] = 0.0
     _elastic(build, Family.SUPPLIER, "supplier", terms, -1.0)
+    grow(build, Limit.SUPPLY, terms, plain)  # the first rows; a row with a MOQ keeps its cap
     finite_rows = np.isfinite(cap[capped]).ravel()
     build.rows["supplier"] = add_rows(
         build.model,
@@ -170,6 +174,7 @@ def add_lane_capacity(build: Build) -> None:
     rows, weeks = _grid(len(finite), h)
     terms.add(rows[arc_pos[on]], ship[on], 1.0)
     _elastic(build, Family.LANE, "lane", terms, -1.0)
+    grow(build, Limit.LANES, terms, finite)
     big = float(build.net.requirement.sum())  # no week ships more than everything
     cap = np.where(np.isfinite(weekly[finite]), weekly[finite], big)
     build.rows["lane"] = add_rows(

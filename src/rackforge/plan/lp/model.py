@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 from rackforge.plan.lp.context import Build, CostPart
+from rackforge.plan.lp.expand import Expandable, add_expansions
 from rackforge.plan.lp.flows import (
     add_bom_consumption,
     add_demand,
@@ -68,6 +69,7 @@ def add_objective(build: Build) -> None:
 #: add_inventory_balance turns them into constraints.
 BLOCKS: tuple[Callable[[Build], None], ...] = (
     add_stock,
+    add_expansions,
     add_production,
     add_purchases,
     add_transfers,
@@ -105,14 +107,16 @@ def build_model(
     options: PlanOptions,
     elastic: frozenset[Family] = frozenset(),
     objective: Callable[[Build], None] = add_objective,
+    expansion: Expandable | None = None,
 ) -> PlanModel:
     """Build the plan's model for ``net`` (``elastic``: families given penalised slacks;
-    ``objective``: the last block, the least-cost objective unless another is asked for)."""
+    ``objective``: the last block, the least-cost objective unless another is asked for;
+    ``expansion``: capacity that may be bought, :mod:`.expand`)."""
     start = time.perf_counter()
     with linopy_v1():
         import linopy
 
-        build = Build(linopy.Model(), net, options, elastic)
+        build = Build(linopy.Model(), net, options, elastic, expansion)
         for block in BLOCKS[:-1]:
             block(build)
         objective(build)

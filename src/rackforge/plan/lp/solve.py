@@ -11,7 +11,7 @@ values (the usual fix-and-resolve; e.g. PyPSA's ``assign_all_duals`` / Gurobi ``
 
 A MIP that ends without an incumbent (declared infeasible, an error, or out of time) is not
 taken at its word: its LP relaxation is solved (infeasible there is a proof; otherwise its
-objective is a lower bound), the binaries are rounded up wherever the relaxation uses them
+objective is a lower bound), the integers are rounded up wherever the relaxation uses them
 (an order with a minimum quantity placed wherever the relaxation buys), else all set to zero,
 the rest re-solved as an LP, and that plan handed back to branch and cut as a start for the
 time that is left. The answer is the better of the two, with its gap against the bound.
@@ -83,7 +83,7 @@ class Solution:
 
 
 _MS = highspy.HighsModelStatus
-#: A binary the relaxation sets above this is rounded up.
+#: An integer the relaxation sets above a whole number by more than this is rounded up.
 _ROUND_UP = 1e-9
 
 
@@ -212,7 +212,7 @@ def _rescue(
     bound = lp.objective(lp.columns())
     z = np.asarray(lp.h.getSolution().col_value, float)[idx]
     rounded: np.ndarray | None = None
-    for guess in ((z > _ROUND_UP).astype(float), np.zeros(idx.size)):
+    for guess in (np.maximum(np.ceil(z - _ROUND_UP), 0.0), np.zeros(idx.size)):
         if _fixed_lp(lp, guess, _remaining(settings, start)):
             rounded = np.asarray(lp.h.getSolution().col_value, float)
             break
