@@ -117,8 +117,9 @@ def tree_table(repeats: int, seed: int) -> list[str]:
 
 def chains_table(chains: list[str], time_limit: float) -> tuple[list[str], float]:
     lines = [
-        "| chain | stages | arcs | tree | status | method | cost | lower bound | gap | seconds |",
-        "|---|---:|---:|---|---|---|---:|---:|---:|---:|",
+        "| chain | stages | arcs | tree | off-grid stages | status | method | cost | lower bound "
+        "| gap | seconds |",
+        "|---|---:|---:|---|---:|---|---|---:|---:|---:|---:|",
     ]
     total = 0.0
     for chain in chains:
@@ -129,7 +130,7 @@ def chains_table(chains: list[str], time_limit: float) -> tuple[list[str], float
         total += seconds
         lines.append(
             f"| {chain} | {len(net.stages)} | {len(net.arcs)} | {'yes' if net.is_tree else 'no'} "
-            f"| {result.status.value} | {result.method.value} | {result.total_cost:,.2f} | "
+            f"| {result.rounded_stages} | {result.status.value} | {result.method.value} | {result.total_cost:,.2f} | "
             f"{result.lower_bound:,.2f} | {result.gap:.1e} | {seconds:.2f} |"
         )
         print(lines[-1], flush=True)
