@@ -17,10 +17,7 @@ def atomic_target(path: str | os.PathLike[str]) -> Iterator[Path]:
     """Yield a temporary path beside ``path``; on success it replaces ``path``, else vanishes.
     Temporaries of ``path`` that a killed run left behind are removed first."""
     target = Path(path)
-    target.parent.mkdir(parents=True, exist_ok=True)
-    prefix = f".{target.name}.partial-"
-    for stale in target.parent.glob(prefix + "*"):
-        stale.unlink(missing_ok=True)
+    prefix = _partial_prefix(target)
     fd, name = tempfile.mkstemp(suffix=target.suffix, prefix=prefix, dir=target.parent)
     os.close(fd)
     tmp = Path(name)
@@ -92,11 +89,20 @@ def atomic_folder(path: str | os.PathLike[str]) -> Iterator[Path]:
 def staging_folder(target: Path) -> Path:
     """A new empty folder beside ``target`` to write it in, after removing the stagings of
     ``target`` that a killed run left behind."""
+    return Path(tempfile.mkdtemp(prefix=_partial_prefix(target), dir=target.parent))
+
+
+def _partial_prefix(target: Path) -> str:
+    """The name prefix of ``target``'s temporaries, in its (created) parent folder; those a
+    killed run left there, files or folders, are removed."""
     target.parent.mkdir(parents=True, exist_ok=True)
     prefix = f".{target.name}.partial-"
     for stale in target.parent.glob(prefix + "*"):
-        shutil.rmtree(stale, ignore_errors=True)
-    return Path(tempfile.mkdtemp(prefix=prefix, dir=target.parent))
+        if stale.is_dir() and not stale.is_symlink():
+            shutil.rmtree(stale, ignore_errors=True)
+        else:
+            stale.unlink(missing_ok=True)
+    return prefix
 
 
 def _exchange(a: Path, b: Path) -> bool:

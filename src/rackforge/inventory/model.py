@@ -9,15 +9,14 @@ the demand bound over that time.
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
+
+from rackforge.scenario import Problem, ScenarioError
 
 if TYPE_CHECKING:  # networkx is imported where a graph is built: not at start-up
     import networkx as nx
-
-import math
-from dataclasses import dataclass, field
-
-from rackforge.scenario import Problem, ScenarioError
 
 #: Safety factor used where a demand stage gives none: the 95 % quantile of N(0, 1),
 #: ``scipy.stats.norm.ppf(0.95)``.

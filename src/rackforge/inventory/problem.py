@@ -9,21 +9,20 @@ integer). Other times are rounded as :class:`TimeRounding` says, and the result 
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:  # networkx is imported where a graph is built: not at start-up
-    import networkx as nx
-
 import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
+from typing import TYPE_CHECKING
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
 from numpy.typing import NDArray
 
 from rackforge.inventory.model import DEFAULT_Z, GSMNetwork
+
+if TYPE_CHECKING:  # networkx is imported where a graph is built: not at start-up
+    import networkx as nx
 
 FloatArray = NDArray[np.float64]
 IntArray = NDArray[np.int64]

@@ -269,7 +269,13 @@ def solve_rate(
     scenario: Scenario, weeks: int, settings: SolverSettings
 ) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
     """(racks a week, binding limits in racks per unit, window labels, target, mix)."""
-    problem = rate_problem(scenario, weeks)
+    return solve_rate_problem(rate_problem(scenario, weeks), settings)
+
+
+def solve_rate_problem(
+    problem: RateProblem, settings: SolverSettings
+) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
+    """:func:`solve_rate` on model data already built."""
     labels, target, shares = problem.labels, problem.target, problem.shares
     pm = build_model(problem.net, PlanOptions(explain=False), objective=rate_block(problem))
     sol = solve(pm.model, settings)

@@ -34,6 +34,7 @@ from rackforge.plan.ceiling import (
     rate_of,
     rate_problem,
     solve_rate,
+    solve_rate_problem,
 )
 from rackforge.plan.explain import bottlenecks
 from rackforge.plan.lp.context import Build
@@ -177,14 +178,18 @@ def cheapest_expansion(
     target: float | None = None,
     weeks: int = 8,
     time_limit_s: float = 60.0,
+    ceiling_rate: float | None = None,
 ) -> ExpansionPlan:
     """The least-cost expansions with which the plants complete ``target`` racks a week over
-    the last ``weeks`` weeks (default: the racks demanded a week there)."""
+    the last ``weeks`` weeks (default: the racks demanded a week there). ``ceiling_rate``: the
+    ceiling over the same weeks where it is known (else it is solved here)."""
     settings = SolverSettings(time_limit_s=time_limit_s)
     problem = rate_problem(scenario, weeks)
     goal = problem.target if target is None else float(target)
     offer = expandable(problem.scenario, problem.net)
-    rate, *_ = solve_rate(scenario, weeks, settings)
+    rate = ceiling_rate
+    if rate is None:
+        rate = solve_rate_problem(problem, settings)[0]
     if rate >= goal - 1e-6:
         return ExpansionPlan(ExpansionStatus.NOTHING_NEEDED, goal, [], rate, rate)
     if not offer.any:

@@ -186,7 +186,11 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
             found = replace(
                 found,
                 expansion=cheapest_expansion(
-                    scenario, options.expand_to, options.target_weeks, settings.time_limit_s
+                    scenario,
+                    options.expand_to,
+                    options.target_weeks,
+                    settings.time_limit_s,
+                    ceiling_rate=found.racks_per_week,
                 ),
             )
     return replace(

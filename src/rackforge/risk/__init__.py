@@ -25,9 +25,15 @@ if TYPE_CHECKING:
     )
     from rackforge.risk.baseline import Baseline, BaselineError, plan_baseline
     from rackforge.risk.build import build_network
-    from rackforge.risk.disruptions import BLOCK, DisruptionSampler, DurationModel, weekly_hazard
-    from rackforge.risk.network import DEFAULT_TTR_WEEKS, ArcKind, Network, NodeKind, RiskNode
-    from rackforge.risk.options import RiskOptions, StressOptions
+    from rackforge.risk.disruptions import DisruptionSampler, weekly_hazard
+    from rackforge.risk.network import ArcKind, Network, NodeKind, RiskNode
+    from rackforge.risk.options import (
+        BLOCK,
+        DEFAULT_TTR_WEEKS,
+        DurationModel,
+        RiskOptions,
+        StressOptions,
+    )
     from rackforge.risk.stress import (
         Contributor,
         Distribution,
