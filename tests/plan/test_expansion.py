@@ -138,6 +138,8 @@ def test_metamorphic_a_higher_target_later_or_dearer_never_costs_less(tiny: Scen
         resources=tiny.resources.assign(expand_cost=[500.0, 4000.0, 10000.0])
     )
     assert cheapest_expansion(cheaper, 15.0).cost <= base
+    looser = tiny.with_tables(resources=tiny.resources.assign(units=tiny.resources["units"] + 1))
+    assert cheapest_expansion(looser, 15.0).cost <= base  # more of every limit: no dearer
 
 
 def test_the_plan_document_carries_the_expansion(tiny: Scenario) -> None:
