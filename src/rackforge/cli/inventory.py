@@ -46,6 +46,9 @@ def inventory(
         None, help="Grid step of service times (default: exact for whole-number times, else 1)."
     ),
     rounding: TimeRounding = typer.Option(TimeRounding.UP.value, help="Off-grid times."),
+    exact_times: bool = typer.Option(
+        True, help="Refine an answer with off-grid times to the optimum for the exact times."
+    ),
     time_limit: float = typer.Option(60.0, help="Seconds before the search stops."),
     rows: int = typer.Option(25, help="Stages shown (largest cost first; the JSON has all)."),
     json_file: Path | None = typer.Option(None, "--json", help="Also write the result as JSON."),
@@ -75,7 +78,11 @@ def inventory(
         err_console.print("[red]--time-step and --time-limit must be > 0[/]")
         raise typer.Exit(EXIT_INVALID)
     options = GSMOptions(
-        method=method, time_step=time_step, rounding=rounding, time_limit_s=time_limit
+        method=method,
+        time_step=time_step,
+        rounding=rounding,
+        exact_times=exact_times,
+        time_limit_s=time_limit,
     )
     scenario = None
     rate = DEFAULT_FILE_HOLDING_RATE if holding_rate is None else holding_rate
@@ -147,7 +154,7 @@ def _print(result: GSMResult, rows: int) -> None:
         f"{result.method.value} in {result.solve_seconds:.2f} s"
     )
     console.print(result.message, markup=False, highlight=False)
-    if result.rounded_stages:
+    if result.rounded_stages and not options.exact_times:
         console.print(
             f"{result.rounded_stages} stage(s) have times off the {result.time_step:g}-{unit} "
             f"grid, rounded {result.rounding.value}",

@@ -13,7 +13,7 @@ import math
 from dataclasses import dataclass
 from enum import Enum
 from functools import cached_property
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
 from numpy.lib.stride_tricks import sliding_window_view
@@ -115,9 +115,7 @@ class GridProblem:
     def inbound(self, S: IntArray) -> IntArray:
         """``SI_j = max(ext_in_j, max over suppliers i of S_i)``: a stage starts as soon as its
         last input arrives (Graves & Willems 2000, constraint SI_j >= S_i)."""
-        SI = self.ext_in.copy()
-        np.maximum.at(SI, self.dst, S[self.src])
-        return SI
+        return _inbound(self.ext_in, self.src, self.dst, S)
 
     def nrt(self, S: IntArray) -> IntArray:
         """Net replenishment time ``max(SI_j + T_j - S_j, 0)`` in grid steps."""
@@ -127,6 +125,84 @@ class GridProblem:
     def cost(self, S: IntArray) -> float:
         """Total annual safety-stock holding cost of outbound service times ``S``."""
         return float(np.sum(self.coef * np.sqrt(self.nrt(S))))
+
+    @cached_property
+    def exact(self) -> ExactTimes:
+        """The network's times as given, off any grid."""
+        stages = self.network.stages
+        T = np.array([s.processing_time for s in stages], dtype=np.float64)
+        ext_in = np.array([s.inbound_service_time for s in stages], dtype=np.float64)
+        sbar = np.array(
+            [math.inf if s.max_service_time is None else s.max_service_time for s in stages]
+        )
+        M = longest_replenishment(T, ext_in, self.order, self.src, self.dst)
+        return ExactTimes(
+            src=self.src,
+            dst=self.dst,
+            order=self.order,
+            T=T,
+            ext_in=ext_in,
+            smax=np.minimum(sbar, M),
+            M=M,
+            coef=self.coef / math.sqrt(self.step),
+        )
+
+
+@dataclass(frozen=True)
+class ExactTimes:
+    """A network's times as given, in its time unit: ``T``, ``ext_in``, ``smax`` and ``M`` as
+    in :class:`GridProblem`; ``coef_j sqrt(nrt_j)`` is the annual cost for ``nrt_j`` time
+    units."""
+
+    src: IntArray
+    dst: IntArray
+    order: IntArray
+    T: FloatArray
+    ext_in: FloatArray
+    smax: FloatArray
+    M: FloatArray
+    coef: FloatArray
+
+    def inbound(self, S: FloatArray) -> FloatArray:
+        return _inbound(self.ext_in, self.src, self.dst, S)
+
+    def nrt(self, S: FloatArray) -> FloatArray:
+        return np.maximum(self.inbound(S) + self.T - S, 0.0)
+
+    def cost(self, S: FloatArray) -> float:
+        return float(np.sum(self.coef * np.sqrt(self.nrt(S))))
+
+    def feasible(self, S: FloatArray) -> FloatArray:
+        """``S`` moved into its bounds, ``0 <= S_j <= min(smax_j, SI_j + T_j)``, stage by stage
+        downstream: a solver's answer off by its tolerances becomes a policy."""
+        out = np.clip(np.asarray(S, dtype=np.float64), 0.0, self.smax)
+        in_arcs: list[list[int]] = [[] for _ in range(len(out))]
+        for a, j in enumerate(self.dst.tolist()):
+            in_arcs[j].append(a)
+        for j in self.order.tolist():
+            start = max([self.ext_in[j], *(out[self.src[a]] for a in in_arcs[j])])
+            out[j] = min(out[j], start + self.T[j])
+        return out
+
+
+def _inbound(ext_in: NDArray[Any], src: IntArray, dst: IntArray, S: NDArray[Any]) -> NDArray[Any]:
+    SI = ext_in.copy()
+    np.maximum.at(SI, dst, S[src])
+    return SI
+
+
+def longest_replenishment(
+    T: NDArray[Any], ext_in: NDArray[Any], order: IntArray, src: IntArray, dst: IntArray
+) -> NDArray[Any]:
+    """``M_j = T_j + max(ext_in_j, max over suppliers i of M_i)``: the longest time from an
+    order at ``j`` to its completion when no stage holds stock."""
+    M = np.zeros_like(T)
+    in_arcs: list[list[int]] = [[] for _ in range(len(T))]
+    for a, j in enumerate(dst.tolist()):
+        in_arcs[j].append(a)
+    for j in order.tolist():
+        M[j] = T[j] + max([ext_in[j], *(M[src[a]] for a in in_arcs[j])])
+    return M
 
 
 #: How each rounding puts (processing and inbound times, maximum service times) on the grid.
@@ -226,17 +302,11 @@ def prepare(network: GSMNetwork, step: float | None, rounding: TimeRounding) -> 
     off[finite] |= _off_grid(sbar_raw[finite], step)
 
     qty = np.array([a.qty for a in network.arcs], dtype=np.float64)
-    M = np.zeros(n, dtype=np.int64)
+    M = longest_replenishment(T, ext_in, order, src, dst)
     cum = np.array([s.cost_added for s in stages], dtype=np.float64)
-    in_arcs: list[list[int]] = [[] for _ in range(n)]
-    for a, j in enumerate(dst):
-        in_arcs[int(j)].append(a)
-    for j in order:
-        start = int(ext_in[j])
-        for a in in_arcs[int(j)]:
-            start = max(start, int(M[src[a]]))
+    for j in order.tolist():
+        for a in np.flatnonzero(dst == j).tolist():
             cum[j] += qty[a] * cum[src[a]]
-        M[j] = T[j] + start
     holding = np.array(
         [
             network.holding_rate * cum[j] if s.holding_cost is None else s.holding_cost

@@ -8,8 +8,9 @@ from enum import Enum
 from typing import Any
 
 import numpy as np
+from numpy.typing import NDArray
 
-from rackforge.inventory.problem import GridProblem, IntArray, TimeRounding
+from rackforge.inventory.problem import FloatArray, GridProblem, IntArray, TimeRounding
 
 
 class Method(Enum):
@@ -52,6 +53,9 @@ class GSMOptions:
             1. The MIP has about ``sum_j M_j / time_step`` binaries, the DP works in
             ``O(sum_j (M_j / time_step)^2)``.
         rounding: how times off the grid are rounded (see :class:`TimeRounding`).
+        exact_times: with times off the grid rounded ``UP``, refine the grid's answer to the
+            optimum for the exact times (:mod:`rackforge.inventory.exact_times`) and report it
+            at the exact times; False: report the rounded-up answer and its bound.
         time_limit_s: wall-clock limit for the search (the tree DP always finishes).
         gap: relative optimality tolerance.
         threads: threads HiGHS may use.
@@ -61,6 +65,7 @@ class GSMOptions:
     method: Method = Method.AUTO
     time_step: float | None = None
     rounding: TimeRounding = TimeRounding.UP
+    exact_times: bool = True
     time_limit_s: float = 60.0
     gap: float = 1e-6
     threads: int = 1
@@ -155,10 +160,12 @@ class GSMResult:
         }
 
 
-def _suppliers(problem: GridProblem, S: IntArray) -> list[str]:
+def _suppliers(
+    problem: GridProblem, S: NDArray[np.floating[Any]] | IntArray, ext_in: NDArray[Any]
+) -> list[str]:
     """Name of the upstream stage that sets each stage's inbound service time."""
     names = [s.name for s in problem.network.stages]
-    best = problem.ext_in.copy()
+    best = ext_in.copy()
     who = [""] * problem.n
     for i, j in zip(problem.src.tolist(), problem.dst.tolist(), strict=True):
         if S[i] > best[j] or (S[i] == best[j] and who[j] == "" and S[i] > 0):
@@ -179,29 +186,80 @@ def build_result(
 ) -> GSMResult:
     """Evaluate outbound service times ``S`` (grid steps) into a :class:`GSMResult`."""
     step = problem.step
-    SI = problem.inbound(S)
-    nrt = problem.nrt(S)
+    times = _Times(
+        T=problem.T * step,
+        SI=problem.inbound(S) * step,
+        S=S * step,
+        nrt=problem.nrt(S) * step,
+        suppliers=_suppliers(problem, S, problem.ext_in),
+    )
+    return _result(problem, times, status, method, message, lower_bound, seconds, nodes)
+
+
+def build_exact_result(
+    problem: GridProblem,
+    S: FloatArray,
+    *,
+    status: SolveStatus,
+    method: Method,
+    message: str,
+    lower_bound: float,
+    seconds: float,
+    nodes: int,
+) -> GSMResult:
+    """Evaluate outbound service times ``S`` (time units) at the network's exact times."""
+    exact = problem.exact
+    times = _Times(
+        T=exact.T,
+        SI=exact.inbound(S),
+        S=S,
+        nrt=exact.nrt(S),
+        suppliers=_suppliers(problem, S, exact.ext_in),
+    )
+    return _result(problem, times, status, method, message, lower_bound, seconds, nodes)
+
+
+@dataclass(frozen=True)
+class _Times:
+    """A policy's times per stage, in the network's time unit."""
+
+    T: NDArray[Any]
+    SI: NDArray[Any]
+    S: NDArray[Any]
+    nrt: NDArray[Any]
+    suppliers: list[str]
+
+
+def _result(
+    problem: GridProblem,
+    times: _Times,
+    status: SolveStatus,
+    method: Method,
+    message: str,
+    lower_bound: float,
+    seconds: float,
+    nodes: int,
+) -> GSMResult:
     demand = problem.demand
-    safety = demand.bound * np.sqrt(nrt * step)
+    safety = demand.bound * np.sqrt(times.nrt)
     cost = problem.holding_cost * safety
     z = demand.z
-    suppliers = _suppliers(problem, S)
     stages = tuple(
         StageResult(
             stage=s.name,
             label=s.label,
-            processing_time=float(problem.T[j] * step),
-            inbound_service_time=float(SI[j] * step),
-            service_time=float(S[j] * step),
-            nrt=float(nrt[j] * step),
+            processing_time=float(times.T[j]),
+            inbound_service_time=float(times.SI[j]),
+            service_time=float(times.S[j]),
+            nrt=float(times.nrt[j]),
             demand_mean=float(demand.mean[j]),
             demand_std=float(demand.std[j]),
             z=float(z[j]),
-            base_stock=float(demand.mean[j] * nrt[j] * step + safety[j]),
+            base_stock=float(demand.mean[j] * times.nrt[j] + safety[j]),
             safety_stock=float(safety[j]),
             unit_holding_cost=float(problem.holding_cost[j]),
             cost=float(cost[j]),
-            supplier=suppliers[j],
+            supplier=times.suppliers[j],
         )
         for j, s in enumerate(problem.network.stages)
     )
@@ -218,7 +276,7 @@ def build_result(
         gap=gap,
         stages=stages,
         time_unit=problem.network.time_unit,
-        time_step=step,
+        time_step=problem.step,
         rounding=problem.rounding,
         rounded_stages=problem.rounded_stages,
         holding_rate=problem.network.holding_rate,

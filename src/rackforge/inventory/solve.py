@@ -9,11 +9,19 @@ from dataclasses import dataclass, replace
 import numpy as np
 
 from rackforge.inventory.bnb import branch_and_bound
+from rackforge.inventory.exact_times import refine
 from rackforge.inventory.mip import MipOutcome, solve_mip
 from rackforge.inventory.model import GSMError, GSMNetwork
 from rackforge.inventory.pairs import pair_count, solve_pairs
 from rackforge.inventory.problem import GridProblem, IntArray, TimeRounding, prepare
-from rackforge.inventory.results import GSMOptions, GSMResult, Method, SolveStatus, build_result
+from rackforge.inventory.results import (
+    GSMOptions,
+    GSMResult,
+    Method,
+    SolveStatus,
+    build_exact_result,
+    build_result,
+)
 from rackforge.inventory.tree_dp import Bounds, solve_forest, tree_forest
 
 #: Largest pair model ``Method.AUTO`` builds (binaries); above it, branch and bound.
@@ -47,7 +55,9 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     exact times, not the rounded ones: the rounded-up policy is feasible for the exact times
     and costs at least as much there, and the optimum with times rounded down (a relaxation:
     shorter times and longer maximum service times never cost more) bounds the exact optimum
-    from below. ``status`` is optimal only when that gap is within ``options.gap``.
+    from below. ``status`` is optimal only when that gap is within ``options.gap``. With
+    ``options.exact_times`` (default) the answer is then refined to the exact times
+    (:mod:`rackforge.inventory.exact_times`) in the time left, and evaluated at them.
     """
     options = options or GSMOptions()
     started = time.monotonic()
@@ -61,7 +71,39 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     lower = _optimize_grid(
         relaxed, replace(options, time_limit_s=remaining), time.monotonic(), deadline
     )
-    return exact_bound(result, lower.lower_bound, options.gap, time.monotonic() - started)
+    bounded = exact_bound(result, lower.lower_bound, options.gap, time.monotonic() - started)
+    if not options.exact_times:
+        return bounded
+    return _refined(problem, bounded, options, started, deadline)
+
+
+def _refined(
+    problem: GridProblem, bounded: GSMResult, options: GSMOptions, started: float, deadline: float
+) -> GSMResult:
+    """``bounded`` (the rounded-up answer and its bound for the exact times) refined to the
+    exact times (:mod:`rackforge.inventory.exact_times`), evaluated at the exact times."""
+    incumbent = np.array([s.service_time for s in bounded.stages], dtype=np.float64)
+    out = refine(
+        problem.exact, incumbent, bounded.lower_bound, deadline, options.gap, options.threads
+    )
+    total = out.value
+    gap = 0.0 if total <= 0 else max(0.0, (total - out.lower_bound) / total)
+    note = (
+        f"{problem.rounded_stages} stage(s) have times off the {problem.step:g}-step grid: "
+        f"solved for the exact times by {out.rounds} round(s) of piecewise-linear refinement, "
+        f"within {gap:.2%} of their optimum"
+    )
+    grid_notes = bounded.message.split("; ")[:-1]  # the grid's own notes, without its bound
+    return build_exact_result(
+        problem,
+        out.S,
+        status=SolveStatus.OPTIMAL if out.finished else SolveStatus.FEASIBLE,
+        method=bounded.method,
+        message="; ".join([*grid_notes, note]),
+        lower_bound=out.lower_bound,
+        seconds=time.monotonic() - started,
+        nodes=bounded.nodes + out.nodes,
+    )
 
 
 def exact_bound(result: GSMResult, lower: float, gap: float, seconds: float) -> GSMResult:

@@ -1,0 +1,203 @@
+"""Service times for times off the grid: the optimum for the exact times, by refinement.
+
+The problem with continuous service times is the minimisation of a separable concave function
+``sum_j coef_j sqrt(tau_j)`` over a polyhedron (``tau_j = SI_j + T_j - S_j``, the constraints of
+Graves & Willems 2000). A piecewise-linear interpolation of ``sqrt`` between breakpoints lies
+below it (``sqrt`` is concave), so the MIP that picks one segment per stage and pays the chord
+
+    min   sum_j sum_k coef_j (sqrt(b_jk) z_jk + slope_jk u_jk)
+    s.t.  SI_j - S_i >= 0                                    every arc (i, j)
+          SI_j + T_j - S_j = sum_k (b_jk z_jk + u_jk)        every stage j with coef_j > 0
+          sum_k z_jk = 1,  0 <= u_jk <= (b_j,k+1 - b_jk) z_jk,  z_jk in {0, 1}
+          S_j - SI_j <= T_j                                  stages with coef_j = 0
+          0 <= S_j <= min(sbar_j, M_j),  ext_in_j <= SI_j <= M_j - T_j
+
+(the multiple-choice formulation of a piecewise-linear function, Croxton, Gendron & Magnanti
+2003, Management Science 49(9):1268-1273) has an optimum no larger than the exact one: its
+dual bound is a lower bound for the exact times. Its solution is a policy for the exact times
+whose true cost is an upper bound. Adding its net replenishment times as breakpoints makes that
+policy priced exactly in the next round, so the rounds close the gap; this successive
+refinement is the scheme of Magnanti, Shen, Shu, Simchi-Levi & Teo (2006, "Inventory placement
+in acyclic supply chain networks", Operations Research Letters 34(2):228-238).
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass
+
+import highspy
+import numpy as np
+from scipy import sparse
+
+from rackforge._highs import highs_lp
+from rackforge.inventory.mip import mip_solver, set_cutoff
+from rackforge.inventory.problem import ExactTimes, FloatArray
+
+#: Breakpoints start at every whole time unit up to ``WHOLE_UNITS`` and go on geometrically by
+#: ``RATIO`` (the chord of ``sqrt`` on ``[b, 1.25 b]`` is within 0.1% of it), so the first
+#: round's bound is already close and the model stays small on long replenishment times.
+WHOLE_UNITS = 8
+RATIO = 1.25
+#: Breakpoints closer than this (time units) are one.
+_TOL = 1e-7
+
+
+@dataclass(frozen=True)
+class Refinement:
+    """The best policy found (``S`` in time units), its exact cost, the proven lower bound on
+    the exact optimum, and the rounds and branch-and-bound nodes it took."""
+
+    S: FloatArray
+    value: float
+    lower_bound: float
+    rounds: int
+    nodes: int
+    finished: bool  # the gap closed (or nothing is left to refine)
+
+
+def initial_breakpoints(lo: float, hi: float) -> list[float]:
+    """Breakpoints covering ``[lo, hi]``: whole units, then a geometric sequence."""
+    points = {lo, hi}
+    x = 1.0
+    while x < hi:
+        if x > lo:
+            points.add(x)
+        x = x + 1.0 if x < WHOLE_UNITS else x * RATIO
+    return sorted(points)
+
+
+def _merge(points: list[float], new: float) -> list[float]:
+    if any(abs(p - new) <= _TOL for p in points):
+        return points
+    return sorted([*points, new])
+
+
+def _tau_range(exact: ExactTimes, j: int) -> tuple[float, float]:
+    lo = max(0.0, float(exact.ext_in[j] + exact.T[j] - exact.smax[j]))
+    return lo, max(lo, float(exact.M[j]))
+
+
+def _build(exact: ExactTimes, points: list[list[float]]) -> tuple[highspy.HighsLp, int]:
+    """The MIP of the module docstring with these breakpoints; returns it and its binaries."""
+    n = len(exact.T)
+    cost = [0.0] * (2 * n)
+    lower = [0.0] * n + exact.ext_in.tolist()
+    upper = exact.smax.tolist() + (exact.M - exact.T).tolist()
+    integer = [False] * (2 * n)
+    rows: list[int] = []
+    cols: list[int] = []
+    vals: list[float] = []
+    row_lo: list[float] = []
+    row_hi: list[float] = []
+
+    def row(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
+        r = len(row_lo)
+        for c, v in entries:
+            rows.append(r)
+            cols.append(c)
+            vals.append(v)
+        row_lo.append(lo)
+        row_hi.append(hi)
+
+    def column(c: float, lo: float, hi: float, is_int: bool) -> int:
+        cost.append(c)
+        lower.append(lo)
+        upper.append(hi)
+        integer.append(is_int)
+        return len(cost) - 1
+
+    for i, j in zip(exact.src.tolist(), exact.dst.tolist(), strict=True):
+        row([(n + j, 1.0), (i, -1.0)], 0.0, math.inf)
+    for j in range(n):
+        T = float(exact.T[j])
+        if exact.coef[j] <= 0.0:
+            row([(j, 1.0), (n + j, -1.0)], -math.inf, T)
+            continue
+        b = points[j]
+        roots = np.sqrt(b)
+        tau: list[tuple[int, float]] = []
+        choose: list[tuple[int, float]] = []
+        if len(b) == 1:  # tau is fixed
+            z = column(float(exact.coef[j] * roots[0]), 1.0, 1.0, False)
+            tau.append((z, -b[0]))
+            choose.append((z, 1.0))
+        for k in range(len(b) - 1):
+            length = b[k + 1] - b[k]
+            slope = float(exact.coef[j] * (roots[k + 1] - roots[k]) / length)
+            z = column(float(exact.coef[j] * roots[k]), 0.0, 1.0, True)
+            u = column(slope, 0.0, length, False)
+            row([(u, 1.0), (z, -length)], -math.inf, 0.0)
+            tau += [(z, -b[k]), (u, -1.0)]
+            choose.append((z, 1.0))
+        row([(n + j, 1.0), (j, -1.0), *tau], -T, -T)
+        row(choose, 1.0, 1.0)
+    matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(len(row_lo), len(cost)))
+    lp = highs_lp(cost, lower, upper, row_lo, row_hi, matrix, np.asarray(integer))
+    return lp, int(sum(integer))
+
+
+def refine(
+    exact: ExactTimes,
+    incumbent: FloatArray,
+    lower_bound: float,
+    deadline: float,
+    gap: float,
+    threads: int = 1,
+) -> Refinement:
+    """Close the gap between ``incumbent`` (a policy for the exact times, e.g. the grid's
+    answer with times rounded up) and ``lower_bound`` by rounds of the piecewise-linear MIP,
+    until the relative gap is within ``gap`` or ``deadline`` (``time.monotonic()``) passes."""
+    n = len(exact.T)
+    best_S = exact.feasible(incumbent)
+    best = exact.cost(best_S)
+    lower = lower_bound
+    taus = exact.nrt(best_S)
+    points = []
+    for j in range(n):
+        lo, hi = _tau_range(exact, j)
+        points.append(_merge(initial_breakpoints(lo, hi), float(np.clip(taus[j], lo, hi))))
+    rounds = nodes = 0
+    while best > 0 and lower < best * (1 - gap):
+        remaining = deadline - time.monotonic()
+        if remaining <= 0.05:
+            break
+        lp, binaries = _build(exact, points)
+        h = mip_solver(lp, threads, gap)
+        h.setOptionValue("time_limit", remaining)
+        set_cutoff(h, best)
+        h.run()
+        rounds += 1
+        info = h.getInfo()
+        nodes += int(info.mip_node_count)
+        status = h.getModelStatus()
+        proven = status in (
+            highspy.HighsModelStatus.kOptimal,
+            highspy.HighsModelStatus.kInfeasible,
+            highspy.HighsModelStatus.kObjectiveBound,
+        )
+        # without binaries HiGHS solves an LP, whose optimum is the bound
+        bound = float(info.mip_dual_bound if binaries else info.objective_function_value)
+        values = np.asarray(h.getSolution().col_value)
+        if info.primal_solution_status == 0 or len(values) < n:
+            # nothing beats the incumbent (proven) or the time ran out
+            lower = max(lower, best if proven else bound)
+            break
+        if status == highspy.HighsModelStatus.kOptimal or binaries:
+            lower = max(lower, bound)
+        S = exact.feasible(values[:n])
+        value = exact.cost(S)
+        if value < best:
+            best_S, best = S, value
+        added = False
+        for j, t in enumerate(exact.nrt(S).tolist()):
+            lo, hi = _tau_range(exact, j)
+            merged = _merge(points[j], float(np.clip(t, lo, hi)))
+            added |= merged is not points[j]
+            points[j] = merged
+        if not added:  # the next round would solve the same model
+            break
+    lower = min(lower, best)
+    finished = best <= 0 or lower >= best * (1 - gap)
+    return Refinement(best_S, best, lower, rounds, nodes, finished)
