@@ -23,7 +23,17 @@ app = typer.Typer(
 )
 
 # Each command module registers its commands; order is the order of ``--help``.
-COMMAND_MODULES = ("run", "scenario", "roadmap", "plan", "compare", "twin", "risk", "inventory")
+COMMAND_MODULES = (
+    "run",
+    "scenario",
+    "roadmap",
+    "plan",
+    "compare",
+    "twin",
+    "risk",
+    "inventory",
+    "service",
+)
 
 for _name in COMMAND_MODULES:
     importlib.import_module(f"rackforge.cli.{_name}").register(app)

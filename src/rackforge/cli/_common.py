@@ -3,6 +3,8 @@ progress bars."""
 
 from __future__ import annotations
 
+import json
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -10,7 +12,14 @@ from typing import TYPE_CHECKING, Any
 
 import typer
 from rich.console import Console
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.progress import (
+    BarColumn,
+    MofNCompleteColumn,
+    Progress,
+    TaskID,
+    TextColumn,
+    TimeElapsedColumn,
+)
 
 from rackforge._atomic import OutputFolderError, check_output_folder
 from rackforge.scenario.automation import DEFAULT_AUTOMATION
@@ -80,11 +89,31 @@ def load_or_exit(path: str | None) -> Scenario:
     return scenario
 
 
+#: Environment variable naming a file to which every progress update is also appended as a
+#: JSON line ``{"task": ..., "done": ..., "total": ...}``: how the planning service's workers
+#: follow a command they run (``rackforge.service.worker``).
+PROGRESS_FILE_ENV = "RACKFORGE_PROGRESS_FILE"
+
+
+class _Progress(Progress):
+    """A rich progress display that also appends each update to :data:`PROGRESS_FILE_ENV`."""
+
+    def update(self, task_id: TaskID, **kwargs: Any) -> None:
+        super().update(task_id, **kwargs)
+        sink = os.environ.get(PROGRESS_FILE_ENV)
+        if not sink:
+            return
+        task = self._tasks[task_id]
+        line = {"task": str(task.description), "done": task.completed, "total": task.total}
+        with open(sink, "a", encoding="utf-8") as out:
+            out.write(json.dumps(line) + "\n")
+
+
 def progress(label: str) -> Progress:
     """A transient progress display, one bar per task, labelled by ``label`` (a rich format
     string over the task). It has no refresh thread (updates refresh it), so that engines can
     fork worker processes while it is shown."""
-    return Progress(
+    return _Progress(
         TextColumn(label),
         BarColumn(),
         MofNCompleteColumn(),

@@ -154,12 +154,6 @@ def _print(result: GSMResult, rows: int) -> None:
         f"{result.method.value} in {result.solve_seconds:.2f} s"
     )
     console.print(result.message, markup=False, highlight=False)
-    if result.rounded_stages and not options.exact_times:
-        console.print(
-            f"{result.rounded_stages} stage(s) have times off the {result.time_step:g}-{unit} "
-            f"grid, rounded {result.rounding.value}",
-            markup=False,
-        )
 
 
 def register(app: typer.Typer) -> None:
