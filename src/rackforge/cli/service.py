@@ -59,13 +59,18 @@ def serve(
     command = [sys.executable, "-m", "rackforge.cli", "worker", "--lease", str(lease)]
     if db:
         command += ["--db", db]
-    procs = [subprocess.Popen(command) for _ in range(workers)]
+    from rackforge.service.worker import die_with_parent
+
+    def start() -> subprocess.Popen[bytes]:  # workers stop with the server, even on kill -9
+        return subprocess.Popen(command, preexec_fn=die_with_parent)
+
+    procs = [start() for _ in range(workers)]
 
     def supervise() -> None:  # a worker that dies is replaced; its run is reclaimed
         while not stop.wait(2.0):
             for k, proc in enumerate(procs):
                 if proc.poll() is not None:
-                    procs[k] = subprocess.Popen(command)
+                    procs[k] = start()
 
     threading.Thread(target=supervise, daemon=True).start()
     console.print(f"rackforge service on http://{host}:{port}/api/v1 ({workers} workers)")

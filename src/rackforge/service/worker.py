@@ -50,7 +50,8 @@ def environment() -> dict[str, Any]:
     return {"python": platform.python_version(), "packages": versions, "solver": "HiGHS"}
 
 
-def _die_with_parent() -> None:  # pragma: no cover - runs in the child
+def die_with_parent() -> None:  # pragma: no cover - runs in the child
+    """Have the kernel kill this (child) process when its parent dies (Linux)."""
     if sys.platform.startswith("linux"):
         ctypes.CDLL("libc.so.6", use_errno=True).prctl(1, signal.SIGKILL)  # PR_SET_PDEATHSIG
 
@@ -95,7 +96,7 @@ def execute(factory: sessionmaker[Any], run_id: int, beat_s: float = BEAT_S) -> 
                 stdout=subprocess.DEVNULL,
                 stderr=errors,
                 start_new_session=True,
-                preexec_fn=_die_with_parent,
+                preexec_fn=die_with_parent,
             )
             cancelled = False
             while child.poll() is None:
