@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
+from fastapi import Path as PathParam
 from fastapi.responses import JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from pydantic import BaseModel, Field
@@ -50,6 +51,10 @@ from rackforge.service.jobs import JOBS, OptionError, check
 from rackforge.service.store import MAX_UPLOAD_BYTES, UploadError, add_version, materialise, unpack
 
 PREFIX = "/api/v1"
+#: Ids and version numbers fit a 32-bit integer column on every backend.
+MAX_ID = 2**31 - 1
+IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
+IdField = Annotated[int, Field(ge=1, le=MAX_ID)]
 _bearer = HTTPBearer(auto_error=False)
 
 
@@ -67,7 +72,7 @@ class StoredOut(BaseModel):
 
 
 class WhatIfIn(BaseModel):
-    version: int | None = Field(None, description="Base version (default: the latest).")
+    version: IdField | None = Field(None, description="Base version (default: the latest).")
     events: list[str] = Field([], description="TARGET:START:WEEKS:FACTOR[:ITEM], as in whatif.")
     set: list[str] = Field([], description="TABLE.KEY.COLUMN=VALUE, as in whatif --set.")
     name: str | None = None
@@ -75,8 +80,8 @@ class WhatIfIn(BaseModel):
 
 
 class RunIn(BaseModel):
-    scenario_id: int
-    version: int | None = Field(None, description="Version to run (default: the latest).")
+    scenario_id: IdField
+    version: IdField | None = Field(None, description="Version to run (default: the latest).")
     job: str = Field(..., description=f"One of {', '.join(JOBS)}.")
     options: dict[str, Any] = Field({}, description="Options of the command, by Python name.")
 
@@ -87,7 +92,7 @@ class RunCreated(BaseModel):
 
 
 class CompareIn(BaseModel):
-    run_ids: list[int] = Field(..., min_length=1, max_length=50)
+    run_ids: list[IdField] = Field(..., min_length=1, max_length=50)
 
 
 class UserIn(BaseModel):
@@ -237,7 +242,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         return out
 
     @app.get(f"{PREFIX}/scenarios/{{scenario_id}}")
-    def get_scenario(scenario_id: int, _who: Viewer, session: DB) -> dict[str, Any]:
+    def get_scenario(scenario_id: IdPath, _who: Viewer, session: DB) -> dict[str, Any]:
         row = scenario_row(session, scenario_id)
         versions = session.scalars(
             select(Version).where(Version.scenario_id == scenario_id).order_by(Version.number)
@@ -263,12 +268,12 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
 
     @app.get(f"{PREFIX}/scenarios/{{scenario_id}}/tables/{{table}}")
     def get_table(
-        scenario_id: int,
+        scenario_id: IdPath,
         table: str,
         _who: Viewer,
         session: DB,
-        version: int | None = None,
-        offset: Annotated[int, Query(ge=0)] = 0,
+        version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
+        offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     ) -> dict[str, Any]:
         from rackforge.scenario import load_scenario
@@ -294,7 +299,9 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
     @app.post(
         f"{PREFIX}/scenarios/{{scenario_id}}/whatif", status_code=201, response_model=StoredOut
     )
-    def what_if_version(scenario_id: int, body: WhatIfIn, who: Planner, session: DB) -> StoredOut:
+    def what_if_version(
+        scenario_id: IdPath, body: WhatIfIn, who: Planner, session: DB
+    ) -> StoredOut:
         from rackforge.scenario import ScenarioError, load_scenario
         from rackforge.scenario.edits import CellEdit, EventEdit
         from rackforge.scenario.io import save_scenario
@@ -335,7 +342,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             return stored(make)
 
     @app.delete(f"{PREFIX}/scenarios/{{scenario_id}}", status_code=204)
-    def delete_scenario(scenario_id: int, who: Planner) -> Response:
+    def delete_scenario(scenario_id: IdPath, who: Planner) -> Response:
         with factory.begin() as session:
             row = scenario_row(session, scenario_id)
             if row.created_by != who.name and Role[who.role] < Role.admin:
@@ -404,11 +411,11 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         return [describe(session, r) for r in runs]
 
     @app.get(f"{PREFIX}/runs/{{run_id}}")
-    def get_run(run_id: int, _who: Viewer, session: DB) -> dict[str, Any]:
+    def get_run(run_id: IdPath, _who: Viewer, session: DB) -> dict[str, Any]:
         return describe(session, run_row(session, run_id))
 
     @app.get(f"{PREFIX}/runs/{{run_id}}/events", response_class=StreamingResponse)
-    def run_events(run_id: int, _who: Viewer, session: DB) -> StreamingResponse:
+    def run_events(run_id: IdPath, _who: Viewer, session: DB) -> StreamingResponse:
         run_row(session, run_id)
 
         def stream() -> Iterator[str]:
@@ -429,14 +436,14 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         return StreamingResponse(stream(), media_type="text/event-stream")
 
     @app.post(f"{PREFIX}/runs/{{run_id}}/cancel", status_code=202, response_model=RunCreated)
-    def cancel_run(run_id: int, who: Planner) -> RunCreated:
+    def cancel_run(run_id: IdPath, who: Planner) -> RunCreated:
         with factory.begin() as session:
             run = run_row(session, run_id)
             queue.cancel(session, run)
             audit(session, who, "cancel", f"run {run_id}")
             return RunCreated(id=run.id, status=run.status)
 
-    def file_bytes(session: Session, run_id: int, name: str) -> bytes:
+    def file_bytes(session: Session, run_id: IdPath, name: str) -> bytes:
         row = session.scalar(select(RunFile).where(RunFile.run_id == run_id, RunFile.name == name))
         if row is None:
             raise HTTPException(404, f"run {run_id} has no file {name!r}")
@@ -445,7 +452,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         return blob.data
 
     @app.get(f"{PREFIX}/runs/{{run_id}}/result")
-    def run_result(run_id: int, _who: Viewer, session: DB) -> Response:
+    def run_result(run_id: IdPath, _who: Viewer, session: DB) -> Response:
         run = run_row(session, run_id)
         if run.status != "succeeded":
             raise HTTPException(409, f"run {run_id} is {run.status}: no result")
@@ -453,7 +460,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         return Response(file_bytes(session, run_id, name), media_type="application/json")
 
     @app.get(f"{PREFIX}/runs/{{run_id}}/files/{{name}}")
-    def run_file(run_id: int, name: str, _who: Viewer, session: DB) -> Response:
+    def run_file(run_id: IdPath, name: str, _who: Viewer, session: DB) -> Response:
         run_row(session, run_id)
         media = mimetypes.guess_type(name)[0] or "application/octet-stream"
         return Response(file_bytes(session, run_id, name), media_type=media)
