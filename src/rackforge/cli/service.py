@@ -6,10 +6,16 @@ from __future__ import annotations
 import subprocess
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import TYPE_CHECKING, Any
 
 import typer
 
 from rackforge.cli._common import EXIT_INVALID, console, err_console
+
+if TYPE_CHECKING:
+    from sqlalchemy.orm import Session
 
 DbOption = typer.Option(
     None, "--db", help="Database URL (default: $RACKFORGE_DB, else SQLite in the data folder)."
@@ -27,6 +33,20 @@ token_app = typer.Typer(help="Bearer tokens of the service's users.", no_args_is
 
 
 def _url(db: str | None) -> str:
+    """The store's URL; first, a clear refusal when the service's packages are missing."""
+    import importlib.util
+
+    missing = [
+        name
+        for name in ("fastapi", "uvicorn", "sqlalchemy", "alembic", "multipart")
+        if importlib.util.find_spec(name) is None
+    ]
+    if missing:
+        err_console.print(
+            f"the service needs {', '.join(missing)}: pip install 'rackforge[server]'",
+            markup=False,
+        )
+        raise typer.Exit(EXIT_INVALID)
     from rackforge.service.db import default_url
 
     return db or default_url()
@@ -40,13 +60,14 @@ def serve(
     lease: float = LeaseOption,
 ) -> None:
     """Serve the planning API (/api/v1) with local workers; the schema is upgraded first."""
+    url = _url(db)
     import uvicorn
     from sqlalchemy import func, select
 
     from rackforge.service.api import create_app
     from rackforge.service.db import User, store, upgrade
+    from rackforge.service.worker import die_with_parent
 
-    url = _url(db)
     upgrade(url)
     with store(url) as factory, factory() as session:
         if not session.scalar(select(func.count()).select_from(User)):
@@ -59,7 +80,6 @@ def serve(
     command = [sys.executable, "-m", "rackforge.cli", "worker", "--lease", str(lease)]
     if db:
         command += ["--db", db]
-    from rackforge.service.worker import die_with_parent
 
     def start() -> subprocess.Popen[bytes]:  # workers stop with the server, even on kill -9
         return subprocess.Popen(command, preexec_fn=die_with_parent)
@@ -90,10 +110,10 @@ def worker(
     once: bool = typer.Option(False, "--once", help="Stop when no run is queued."),
 ) -> None:
     """Execute queued runs (on this or another machine than the server)."""
+    url = _url(db)
     from rackforge.service.db import upgrade
     from rackforge.service.worker import work
 
-    url = _url(db)
     upgrade(url)
     try:
         done = work(url, lease_s=lease, once=once)
@@ -105,10 +125,30 @@ def worker(
 @db_app.command("upgrade")
 def db_upgrade(db: str | None = DbOption) -> None:
     """Create or upgrade the schema (Alembic migrations)."""
+    url = _url(db)
     from rackforge.service.db import upgrade
 
-    upgrade(_url(db))
+    upgrade(url)
     console.print("schema up to date")
+
+
+@contextmanager
+def _audited(db: str | None, action: str, target: str) -> Iterator[tuple[Session, dict[str, Any]]]:
+    """A transaction on the (upgraded) store that ends with an audit row of ``action``; an
+    :class:`~rackforge.service.auth.AuthError` is printed and exits with status 2."""
+    url = _url(db)
+    from rackforge.service.auth import AuthError
+    from rackforge.service.db import Audit, store, upgrade
+
+    upgrade(url)
+    detail: dict[str, Any] = {}
+    try:
+        with store(url) as factory, factory.begin() as session:
+            yield session, detail
+            session.add(Audit(user="cli", action=action, target=target, detail=detail))
+    except AuthError as exc:
+        err_console.print(str(exc), markup=False)
+        raise typer.Exit(EXIT_INVALID) from None
 
 
 @user_app.command("add")
@@ -118,23 +158,14 @@ def user_add(
     db: str | None = DbOption,
 ) -> None:
     """Add a user."""
-    from rackforge.service.auth import AuthError, Role, add_user
-    from rackforge.service.db import Audit, store, upgrade
-
-    if role not in Role.__members__:
-        err_console.print(f"--role: {role!r} is not one of viewer, planner, admin")
+    if role not in ("viewer", "planner", "admin"):
+        err_console.print(f"--role: {role!r} is not one of viewer, planner, admin", markup=False)
         raise typer.Exit(EXIT_INVALID)
-    url = _url(db)
-    upgrade(url)
-    try:
-        with store(url) as factory, factory.begin() as session:
-            add_user(session, name, Role[role])
-            session.add(
-                Audit(user="cli", action="add-user", target=f"user {name}", detail={"role": role})
-            )
-    except AuthError as exc:
-        err_console.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
+    with _audited(db, "add-user", f"user {name}") as (session, detail):
+        from rackforge.service.auth import Role, add_user
+
+        add_user(session, name, Role[role])
+        detail["role"] = role
     console.print(f"added {name} ({role})", markup=False)
 
 
@@ -145,18 +176,11 @@ def token_create(
     db: str | None = DbOption,
 ) -> None:
     """Create a bearer token; it is printed once and stored hashed."""
-    from rackforge.service.auth import AuthError, create_token
-    from rackforge.service.db import Audit, store, upgrade
+    with _audited(db, "create-token", f"user {name}") as (session, detail):
+        from rackforge.service.auth import create_token
 
-    url = _url(db)
-    upgrade(url)
-    try:
-        with store(url) as factory, factory.begin() as session:
-            token = create_token(session, name, expires_days=expires)
-            session.add(Audit(user="cli", action="create-token", target=f"user {name}", detail={}))
-    except AuthError as exc:
-        err_console.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
+        token = create_token(session, name, expires_days=expires)
+        detail["expires_days"] = expires
     print(token)
 
 
@@ -166,25 +190,11 @@ def token_revoke(
     db: str | None = DbOption,
 ) -> None:
     """Revoke every token of a user."""
-    from rackforge.service.auth import AuthError, revoke_tokens
-    from rackforge.service.db import Audit, store, upgrade
+    with _audited(db, "revoke-tokens", f"user {name}") as (session, detail):
+        from rackforge.service.auth import revoke_tokens
 
-    url = _url(db)
-    upgrade(url)
-    try:
-        with store(url) as factory, factory.begin() as session:
-            count = revoke_tokens(session, name)
-            session.add(
-                Audit(
-                    user="cli",
-                    action="revoke-tokens",
-                    target=f"user {name}",
-                    detail={"count": count},
-                )
-            )
-    except AuthError as exc:
-        err_console.print(str(exc), markup=False)
-        raise typer.Exit(EXIT_INVALID) from None
+        count = revoke_tokens(session, name)
+        detail["count"] = count
     console.print(f"revoked {count} token(s) of {name}", markup=False)
 
 
