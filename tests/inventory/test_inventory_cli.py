@@ -47,7 +47,10 @@ def test_willems_chain(app: typer.Typer) -> None:
     result = runner.invoke(app, ["inventory", "--willems", str(WILLEMS / "05")])
     assert result.exit_code == 0, result.output
     assert "chain 05" in result.output
-    assert "rounded up" in result.output  # 13 stages have fractional stage times
+    # 13 stages have fractional stage times: solved for them exactly, not on the day grid
+    assert "solved for the exact times" in result.output and "optimal" in result.output
+    grid = runner.invoke(app, ["inventory", "--willems", str(WILLEMS / "05"), "--no-exact-times"])
+    assert grid.exit_code == 0 and "rounded up" in grid.output and "feasible" in grid.output
 
 
 def test_scenario_and_inventory_csv(app: typer.Typer, tmp_path: Path) -> None:
