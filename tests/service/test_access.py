@@ -38,6 +38,8 @@ MINIMUM = {
     ("POST", "/api/v1/users/{name}/tokens"): "admin",
     ("DELETE", "/api/v1/users/{name}/tokens"): "admin",
     ("GET", "/api/v1/audit"): "admin",
+    ("GET", "/api/v1/me"): "viewer",
+    ("GET", "/api/v1/jobs"): "viewer",
 }
 RANK = {"viewer": 1, "planner": 2, "admin": 3}
 VALUES = {"scenario_id": "1", "run_id": "1", "table": "demand", "name": "nobody"}

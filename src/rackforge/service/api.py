@@ -18,8 +18,9 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
-from fastapi.responses import JSONResponse, Response, StreamingResponse
+from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.staticfiles import StaticFiles
 from pydantic import BaseModel, Field
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
@@ -47,10 +48,18 @@ from rackforge.service.db import (
     sessions,
     utcnow,
 )
-from rackforge.service.jobs import JOBS, OptionError, check
-from rackforge.service.store import MAX_UPLOAD_BYTES, UploadError, add_version, materialise, unpack
+from rackforge.service.jobs import JOBS, OptionError, check, describe_jobs
+from rackforge.service.store import (
+    MAX_UPLOAD_BYTES,
+    UploadError,
+    add_version,
+    materialise,
+    unpack,
+    validate,
+)
 
 PREFIX = "/api/v1"
+WEB = Path(__file__).parent / "web"
 #: Ids and version numbers fit a 32-bit integer column on every backend.
 MAX_ID = 2**31 - 1
 IdPath = Annotated[int, PathParam(ge=1, le=MAX_ID)]
@@ -124,6 +133,13 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         redoc_url=None,
     )
 
+    app.mount("/static", StaticFiles(directory=WEB), name="static")
+
+    @app.get("/", include_in_schema=False)
+    def web_app() -> FileResponse:
+        """The planners' web app (static files over this API; nothing fetched elsewhere)."""
+        return FileResponse(WEB / "index.html", headers={"Cache-Control": "no-cache"})
+
     def db() -> Iterator[Session]:
         with factory() as session:
             yield session
@@ -191,6 +207,16 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")
+
+    @app.get(f"{PREFIX}/me")
+    def me(who: Viewer) -> dict[str, Any]:
+        """The signed-in user and role (what the web app offers depends on it)."""
+        return {"name": who.name, "role": who.role}
+
+    @app.get(f"{PREFIX}/jobs")
+    def jobs(_who: Viewer) -> list[dict[str, Any]]:
+        """Every job and the options a run may set, as its command declares them."""
+        return describe_jobs()
 
     @app.exception_handler(UploadError)
     def _bad_upload(_request: Request, exc: UploadError) -> JSONResponse:
@@ -275,6 +301,9 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         version: Annotated[int | None, Query(ge=1, le=MAX_ID)] = None,
         offset: Annotated[int, Query(ge=0, le=MAX_ID)] = 0,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+        sort: Annotated[str | None, Query(max_length=100)] = None,
+        descending: bool = False,
+        q: Annotated[str | None, Query(max_length=200, description="Rows containing it")] = None,
     ) -> dict[str, Any]:
         from rackforge.scenario import load_scenario
 
@@ -285,6 +314,14 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             )
         with tempfile.TemporaryDirectory(prefix="rackforge-table-") as scratch:
             frame = load_scenario(materialise(session, found, Path(scratch))).table(table)
+        if q:
+            text = frame.astype(str)
+            hit = text.apply(lambda col: col.str.contains(q, case=False, regex=False)).any(axis=1)
+            frame = frame[hit]
+        if sort is not None:
+            if sort not in frame.columns:
+                raise HTTPException(422, f"sort: {table} has no column {sort!r}")
+            frame = frame.sort_values(sort, ascending=not descending, kind="stable")
         page = frame.iloc[offset : offset + limit]
         return {
             "table": table,
@@ -300,7 +337,11 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         f"{PREFIX}/scenarios/{{scenario_id}}/whatif", status_code=201, response_model=StoredOut
     )
     def what_if_version(
-        scenario_id: IdPath, body: WhatIfIn, who: Planner, session: DB
+        scenario_id: IdPath,
+        body: WhatIfIn,
+        who: Planner,
+        session: DB,
+        dry_run: Annotated[bool, Query(description="Validate only; store nothing")] = False,
     ) -> StoredOut:
         from rackforge.scenario import ScenarioError, load_scenario
         from rackforge.scenario.edits import CellEdit, EventEdit
@@ -321,6 +362,9 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             except ScenarioError as exc:
                 raise UploadError([str(p) for p in exc.problems]) from None
             save_scenario(copy, root / "copy", overwrite=True)
+            if dry_run:
+                validate(root / "copy")
+                return StoredOut(id=scenario_id, version=0, content_hash="", parent=base.number)
 
             def make(session: Session) -> StoredOut:
                 out = add_version(session, root / "copy", who.name, body.message, scenario_id, base)
@@ -476,10 +520,47 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         table: dict[str, dict[str, float]] = {}
         for name, run_id, value in rows:
             table.setdefault(name, {})[str(run_id)] = value
+        base, others = runs[0], runs[1:]
         return {
             "runs": [describe(session, r) for r in runs],
             "kpis": [{"name": n, "values": v} for n, v in table.items()],
+            "inputs": [{"run_id": r.id, "tables": input_changes(session, base, r)} for r in others],
+            "limits": [{"run_id": r.id, **changed_limits(session, base, r)} for r in others],
         }
+
+    def input_changes(session: Session, base: Run, other: Run) -> list[dict[str, Any]]:
+        """What the input tables of ``other``'s version change against ``base``'s."""
+        from rackforge.scenario import load_scenario
+        from rackforge.scenario.diff import diff_scenarios
+
+        if base.version_id == other.version_id:
+            return []
+        with tempfile.TemporaryDirectory(prefix="rackforge-diff-") as scratch:
+            loaded = []
+            for k, run in enumerate((base, other)):
+                version = session.get(Version, run.version_id)
+                assert version is not None
+                loaded.append(load_scenario(materialise(session, version, Path(scratch) / str(k))))
+        return [
+            {**d.to_dict(), "sentence": d.sentence()} for d in diff_scenarios(loaded[0], loaded[1])
+        ]
+
+    def changed_limits(session: Session, base: Run, other: Run) -> dict[str, list[str]]:
+        """Binding limits of ``other``'s plan that ``base``'s plan does not have, and back."""
+
+        def limits(run: Run) -> set[str]:
+            row = session.scalar(
+                select(RunFile).where(RunFile.run_id == run.id, RunFile.name == "plan.json")
+            )
+            if row is None:
+                return set()
+            blob = session.get(Blob, row.blob_hash)
+            assert blob is not None
+            found = json.loads(blob.data).get("bottlenecks", [])
+            return {f"{b['kind']} {b['id']}" for b in found}
+
+        a, b = limits(base), limits(other)
+        return {"appeared": sorted(b - a), "vanished": sorted(a - b)}
 
     @app.get(f"{PREFIX}/users")
     def list_users(_who: Admin, session: DB) -> list[dict[str, Any]]:

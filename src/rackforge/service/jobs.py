@@ -109,6 +109,41 @@ class JobCall:
         return "summary.json" if self.job == "run" else f"{self.job}.json"
 
 
+def describe_jobs() -> list[dict[str, Any]]:
+    """Every job and the options a run may set: name, kind (flag, choice, number, text),
+    choices, default, bounds and help, as the command declares them."""
+    out = []
+    for job in JOBS:
+        command = _command(job)
+        options = []
+        for name, param in _options(command).items():
+            if name in RESERVED:
+                continue
+            descriptor = param.type_descriptor
+            choices = [getattr(c, "value", c) for c in (descriptor.choices or ())]
+            annotation = descriptor.annotation
+            kind = "flag" if param.is_flag else "choice" if choices else "text"
+            if not param.is_flag and annotation in (int, float):
+                kind = "integer" if annotation is int else "number"
+            default = getattr(param.default, "value", param.default)
+            options.append(
+                {
+                    "name": name,
+                    "option": param.opts[0],
+                    "kind": kind,
+                    "choices": [str(c) for c in choices],
+                    "default": default if isinstance(default, (int, float, str, bool)) else None,
+                    "min": param.min,
+                    "max": param.max,
+                    "help": (param.help or "").strip(),
+                }
+            )
+        out.append(
+            {"job": job, "help": (command.help or "").strip().split("\n")[0], "options": options}
+        )
+    return out
+
+
 def check(job: str, options: dict[str, Any] | None) -> JobCall:
     """Check ``options`` for ``job`` by parsing them with the job's command (:class:`OptionError`
     says what it refuses)."""
@@ -132,14 +167,20 @@ def check(job: str, options: dict[str, Any] | None) -> JobCall:
     return JobCall(job, options, None if seed is None else int(seed))
 
 
+#: Keys of the documents that time the run rather than answer it: not KPIs.
+TIMINGS = frozenset({"solver", "seconds", "solve_seconds"})
+
+
 def kpis(documents: dict[str, Any]) -> dict[str, float]:
     """Numbers of the run's JSON documents, two levels deep, named ``FILE.KEY[.KEY]``
-    (``plan.kpis.fill_rate``): what comparing runs queries."""
+    (``plan.kpis.fill_rate``), timings left out: what comparing runs queries."""
     out: dict[str, float] = {}
     for stem, document in documents.items():
         if not isinstance(document, dict):
             continue
         for key, value in document.items():
+            if key in TIMINGS:
+                continue
             if isinstance(value, dict):
                 for sub, leaf in value.items():
                     if _number(leaf):
