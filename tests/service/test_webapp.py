@@ -109,7 +109,8 @@ def test_the_planners_loop_in_the_browser(server: tuple[str, str], tmp_path: Pat
     base, token = server
     good = tmp_path / "tiny.zip"
     good.write_bytes(zipped(resolve("tiny"), "tiny/"))
-    SHOTS.mkdir(parents=True, exist_ok=True)
+    shutil.rmtree(SHOTS, ignore_errors=True)
+    SHOTS.mkdir(parents=True)
     errors: list[str] = []
     outside: list[str] = []
     with playwright.sync_playwright() as p:
