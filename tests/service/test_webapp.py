@@ -204,6 +204,14 @@ def _loop(
     page.locator("#whatif-check .problems").wait_for()  # checked as you type
     page.locator("#whatif-events").fill("sup-tw:2026-W03:2:0")
     page.get_by_text("Valid: the what-if passes every check.").wait_for()
+    # a cell edited in the grid becomes a cell edit of the what-if, checked at once
+    page.locator("#browse-table").select_option("resources")
+    units = page.locator("#main tbody tr", has_text="test-1").locator("td").nth(3)
+    units.dblclick()
+    page.get_by_label("new units of plant-a/test-1").fill("3")
+    page.get_by_label("new units of plant-a/test-1").press("Enter")
+    assert page.locator("#whatif-set").input_value() == "resources.plant-a/test-1.units=3"
+    page.get_by_text("Valid: the what-if passes every check.").wait_for()
     page.get_by_role("button", name="Create what-if version").click()
     page.locator("#run-version option[value='2']").wait_for(state="attached")
     shot("5-whatif")

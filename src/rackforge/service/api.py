@@ -306,6 +306,8 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         q: Annotated[str | None, Query(max_length=200, description="Rows containing it")] = None,
     ) -> dict[str, Any]:
         from rackforge.scenario import load_scenario
+        from rackforge.scenario.schema import SCHEMAS
+        from rackforge.scenario.whatif import row_where
 
         found = version_row(session, scenario_id, version)
         if table not in found.summary.get("tables", {}):
@@ -323,6 +325,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
                 raise HTTPException(422, f"sort: {table} has no column {sort!r}")
             frame = frame.sort_values(sort, ascending=not descending, kind="stable")
         page = frame.iloc[offset : offset + limit]
+        key = SCHEMAS[table].key if table in SCHEMAS else ()
         return {
             "table": table,
             "version": found.number,
@@ -331,6 +334,8 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             "limit": limit,
             "columns": [str(c) for c in frame.columns],
             "rows": json.loads(page.to_json(orient="records", date_format="iso")),
+            "key_columns": list(key),
+            "keys": row_where(page, key).tolist() if key else [],
         }
 
     @app.post(

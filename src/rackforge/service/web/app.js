@@ -165,6 +165,7 @@ function tableBrowser(s) {
     if (state.sort) { q.set("sort", state.sort); q.set("descending", state.descending); }
     const t = await api(`/scenarios/${s.id}/tables/${pick.value}?${q}`);
     const view = table(t.columns, t.rows.map((r) => t.columns.map((c) => r[c])));
+    if (can("planner") && t.keys.length) editable(view, t);
     view.querySelectorAll("th").forEach((th) => {
       const c = th.textContent;
       const mark = state.sort === c ? (state.descending ? " ▼" : " ▲") : "";
@@ -187,6 +188,38 @@ function tableBrowser(s) {
     h("label", { for: "browse-table", text: "Table" }), pick, " ",
     h("label", { for: "browse-version", text: "Version" }), version, " ",
     h("label", { for: "browse-filter", text: "Filter" }), filter, grid);
+}
+
+// A planner edits a cell in place (Enter or a double click, Enter to keep, Escape to drop):
+// the edit becomes a line of the what-if form, which checks it at once.
+function editable(view, t) {
+  view.querySelectorAll("tbody tr").forEach((tr, i) => {
+    [...tr.children].forEach((td, j) => {
+      const column = t.columns[j];
+      if (t.key_columns.includes(column)) return;
+      td.tabIndex = 0;
+      td.title = "Enter or double-click to edit (makes a what-if)";
+      const edit = () => {
+        const input = h("input", { value: td.textContent, size: 8, "aria-label": `new ${column} of ${t.keys[i]}` });
+        td.replaceChildren(input);
+        input.focus();
+        input.addEventListener("keydown", (e) => {
+          if (e.key === "Escape") { td.textContent = input.defaultValue; td.focus(); }
+          if (e.key !== "Enter") return;
+          e.preventDefault();
+          const box = document.getElementById("whatif-set");
+          const line = `${t.table}.${t.keys[i]}.${column}=${input.value.trim()}`;
+          box.value = [...box.value.split("\n").filter((x) => x.trim() && !x.startsWith(`${t.table}.${t.keys[i]}.${column}=`)), line].join("\n");
+          box.dispatchEvent(new Event("input"));
+          td.textContent = input.value.trim();
+          td.classList.add("edited");
+          td.focus();
+        });
+      };
+      td.addEventListener("dblclick", edit);
+      td.addEventListener("keydown", (e) => { if (e.key === "Enter" && e.target === td) edit(); });
+    });
+  });
 }
 
 function optionInput(job, o) {
