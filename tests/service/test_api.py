@@ -240,3 +240,32 @@ def test_deleting_a_scenario_cancels_its_queued_runs(
         assert session.get(Run, run_id).status == "cancelled"
     audit = client.get("/api/v1/audit", headers=auth(tokens["admin"])).json()
     assert [a["action"] for a in audit][:3] == ["delete", "run", "upload"]
+
+
+def test_tables_sort_filter_and_keys_and_whatif_dry_runs(
+    client: TestClient, tokens: dict[str, str], store_url: str, tiny_zip: bytes
+) -> None:
+    stored = upload(client, tokens["planner"], tiny_zip)
+    planner = auth(tokens["planner"])
+    base = f"/api/v1/scenarios/{stored['id']}"
+    everything = client.get(f"{base}/tables/resources", headers=planner).json()
+    found = client.get(
+        f"{base}/tables/resources?q=TEST&sort=units&descending=true", headers=planner
+    ).json()
+    assert found["total"] == sum("test" in str(r).lower() for r in everything["rows"])
+    assert found["key_columns"] == ["site", "resource"]
+    assert found["keys"] == [f"{r['site']}/{r['resource']}" for r in found["rows"]]
+    units = [r["units"] for r in everything["rows"]]
+    ordered = client.get(f"{base}/tables/resources?sort=units&descending=true", headers=planner)
+    assert [r["units"] for r in ordered.json()["rows"]] == sorted(units, reverse=True)
+    assert client.get(f"{base}/tables/resources?sort=nope", headers=planner).status_code == 422
+    before = counts(store_url)
+    good = client.post(
+        f"{base}/whatif?dry_run=true", json={"events": ["sup-tw:2026-W03:2:0"]}, headers=planner
+    )
+    bad = client.post(
+        f"{base}/whatif?dry_run=true", json={"events": ["nowhere:2026-W03:2:0"]}, headers=planner
+    )
+    assert good.status_code == 200 and bad.status_code == 422
+    assert bad.json()["problems"][0].startswith("events.csv:")
+    assert counts(store_url) == before  # a dry run stores nothing

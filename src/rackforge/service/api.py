@@ -346,6 +346,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         body: WhatIfIn,
         who: Planner,
         session: DB,
+        response: Response,
         dry_run: Annotated[bool, Query(description="Validate only; store nothing")] = False,
     ) -> StoredOut:
         from rackforge.scenario import ScenarioError, load_scenario
@@ -369,6 +370,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             save_scenario(copy, root / "copy", overwrite=True)
             if dry_run:
                 validate(root / "copy")
+                response.status_code = 200
                 return StoredOut(id=scenario_id, version=0, content_hash="", parent=base.number)
 
             def make(session: Session) -> StoredOut:
