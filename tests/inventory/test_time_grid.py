@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from inventory_helpers import reference_cost, tree_networks
 
 from rackforge.inventory import GSMOptions, optimize
-from rackforge.inventory.exact_times import RATIO, initial_breakpoints
+from rackforge.inventory.exact_times import RATIO, WHOLE_UNITS, initial_breakpoints
 from rackforge.inventory.model import Arc, GSMNetwork, Stage
 from rackforge.inventory.results import SolveStatus
 
@@ -115,7 +115,8 @@ def test_refined_day_grid_answer_is_the_quarter_grid_optimum(network: GSMNetwork
 def test_breakpoints_cover_the_range_and_start_whole() -> None:
     points = initial_breakpoints(0.5, 40.0)
     assert points[0] == 0.5 and points[-1] == 40.0 and points == sorted(set(points))
-    assert points[1:8] == [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0]
-    ratios = [b / a for a, b in itertools.pairwise(points[8:-1])]
-    assert all(r == pytest.approx(RATIO) for r in ratios)
+    whole = [float(x) for x in range(1, WHOLE_UNITS + 1)]
+    assert points[1 : 1 + WHOLE_UNITS] == whole
+    ratios = [b / a for a, b in itertools.pairwise(points[WHOLE_UNITS:-1])]
+    assert ratios and all(r == pytest.approx(RATIO) for r in ratios)
     assert initial_breakpoints(3.0, 3.0) == [3.0]
