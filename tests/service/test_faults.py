@@ -232,3 +232,15 @@ def test_the_server_killed_mid_run_loses_nothing(tokens: dict[str, str], store_u
             server.wait(15)
         except subprocess.TimeoutExpired:
             server.kill()
+
+
+def test_a_run_the_worker_cannot_start_is_failed_and_the_worker_goes_on(
+    client: object, tokens: dict[str, str], store_url: str
+) -> None:
+    bad, good = _submit(client, tokens["planner"]), _submit(client, tokens["planner"])
+    with store(store_url) as factory, factory.begin() as session:  # options no command takes
+        session.execute(update(Run).where(Run.id == bad).values(options={"no_such_option": 1}))
+    assert work(store_url, once=True, beat_s=0.2) == 2
+    failed, done = _status(store_url, bad), _status(store_url, good)
+    assert failed.status == "failed" and "no_such_option" in (failed.error or "")
+    assert done.status == "succeeded"

@@ -7,10 +7,10 @@ Every endpoint but the schema and its docs asks for a bearer token: 401 without 
 403 when the user's role is too low. Solves never run here: a run is queued for the workers.
 """
 
+import asyncio
 import json
 import mimetypes
 import tempfile
-import time
 from collections.abc import AsyncIterator, Callable, Iterator
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -18,6 +18,7 @@ from typing import Annotated, Any
 
 from fastapi import Depends, FastAPI, File, Form, HTTPException, Query, Request, UploadFile
 from fastapi import Path as PathParam
+from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import FileResponse, JSONResponse, Response, StreamingResponse
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from fastapi.staticfiles import StaticFiles
@@ -469,20 +470,25 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
     def run_events(run_id: IdPath, _who: Viewer, session: DB) -> StreamingResponse:
         run_row(session, run_id)
 
-        def stream() -> Iterator[str]:
+        def state() -> dict[str, Any]:
+            with factory() as s:
+                run = s.get(Run, run_id)
+                assert run is not None
+                return {"status": run.status, "progress": run.progress, "error": run.error}
+
+        async def stream() -> AsyncIterator[str]:
+            # async, so that a client following a long run holds no worker thread: only each
+            # short read of the run's row goes to the thread pool
             last = None
             while True:
-                with factory() as s:
-                    run = s.get(Run, run_id)
-                    assert run is not None
-                    state = {"status": run.status, "progress": run.progress, "error": run.error}
-                if state != last:
-                    kind = "end" if state["status"] in queue.FINAL else "progress"
-                    yield f"event: {kind}\ndata: {json.dumps(state)}\n\n"
-                    last = state
-                if state["status"] in queue.FINAL:
+                now = await run_in_threadpool(state)
+                if now != last:
+                    kind = "end" if now["status"] in queue.FINAL else "progress"
+                    yield f"event: {kind}\ndata: {json.dumps(now)}\n\n"
+                    last = now
+                if now["status"] in queue.FINAL:
                     return
-                time.sleep(settings.event_poll_s)
+                await asyncio.sleep(settings.event_poll_s)
 
         return StreamingResponse(stream(), media_type="text/event-stream")
 

@@ -164,6 +164,9 @@ def work(
                     break
                 time.sleep(poll_s)
                 continue
-            execute(factory, run_id, beat_s)
+            try:
+                execute(factory, run_id, beat_s)
+            except Exception as exc:  # the worker's own failure: the run ends, the worker goes on
+                queue.finish(factory, run_id, "failed", error=f"worker {name}: {exc!r}")
             done += 1
     return done
