@@ -83,16 +83,18 @@ class StoredOut(BaseModel):
 
 class WhatIfIn(BaseModel):
     version: IdField | None = Field(None, description="Base version (default: the latest).")
-    events: list[str] = Field([], description="TARGET:START:WEEKS:FACTOR[:ITEM], as in whatif.")
-    set: list[str] = Field([], description="TABLE.KEY.COLUMN=VALUE, as in whatif --set.")
-    name: str | None = None
-    message: str = ""
+    events: list[str] = Field(
+        [], max_length=500, description="TARGET:START:WEEKS:FACTOR[:ITEM], as in whatif."
+    )
+    set: list[str] = Field([], max_length=500, description="TABLE.KEY.COLUMN=VALUE, as in --set.")
+    name: str | None = Field(None, max_length=100)
+    message: str = Field("", max_length=2000)
 
 
 class RunIn(BaseModel):
     scenario_id: IdField
     version: IdField | None = Field(None, description="Version to run (default: the latest).")
-    job: str = Field(..., description=f"One of {', '.join(JOBS)}.")
+    job: str = Field(..., max_length=32, description=f"One of {', '.join(JOBS)}.")
     options: dict[str, Any] = Field({}, description="Options of the command, by Python name.")
 
 
@@ -231,7 +233,7 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
     def upload(
         who: Planner,
         file: Annotated[UploadFile, File(description="A zipped scenario folder or an .xlsx")],
-        message: Annotated[str, Form()] = "",
+        message: Annotated[str, Form(max_length=2000)] = "",
     ) -> StoredOut:
         data = file.file.read(settings.max_upload_bytes + 1)
         if len(data) > settings.max_upload_bytes:
