@@ -99,11 +99,17 @@ def execute(factory: sessionmaker[Any], run_id: int, beat_s: float = BEAT_S) -> 
                 preexec_fn=die_with_parent,
             )
             cancelled = False
-            while child.poll() is None:
-                time.sleep(beat_s)
-                if queue.heartbeat(factory, run_id, _progress(progress_file)) and not cancelled:
-                    cancelled = True
+            try:
+                while child.poll() is None:
+                    time.sleep(beat_s)
+                    if queue.heartbeat(factory, run_id, _progress(progress_file)):
+                        cancelled = True
+                        os.killpg(child.pid, signal.SIGKILL)
+                        child.wait()
+            finally:  # the store failed us mid-run: no child outlives its run
+                if child.poll() is None:
                     os.killpg(child.pid, signal.SIGKILL)
+                    child.wait()
         code = child.returncode
         progress = _progress(progress_file)
         if cancelled:
