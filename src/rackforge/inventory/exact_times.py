@@ -29,10 +29,8 @@ from dataclasses import dataclass
 
 import highspy
 import numpy as np
-from scipy import sparse
 
-from rackforge._highs import highs_lp
-from rackforge.inventory.mip import mip_solver, set_cutoff
+from rackforge.inventory.mip import SparseModel, mip_solver, set_cutoff
 from rackforge.inventory.problem import ExactTimes, FloatArray
 
 #: Breakpoints start at every whole time unit up to ``WHOLE_UNITS`` and go on geometrically by
@@ -81,63 +79,40 @@ def _tau_range(exact: ExactTimes, j: int) -> tuple[float, float]:
     return lo, max(lo, float(exact.M[j]))
 
 
-def _build(exact: ExactTimes, points: list[list[float]]) -> tuple[highspy.HighsLp, int]:
-    """The MIP of the module docstring with these breakpoints; returns it and its binaries."""
+def _build(exact: ExactTimes, points: list[list[float]]) -> SparseModel:
+    """The MIP of the module docstring with these breakpoints."""
     n = len(exact.T)
-    cost = [0.0] * (2 * n)
-    lower = [0.0] * n + exact.ext_in.tolist()
-    upper = exact.smax.tolist() + (exact.M - exact.T).tolist()
-    integer = [False] * (2 * n)
-    rows: list[int] = []
-    cols: list[int] = []
-    vals: list[float] = []
-    row_lo: list[float] = []
-    row_hi: list[float] = []
-
-    def row(entries: list[tuple[int, float]], lo: float, hi: float) -> None:
-        r = len(row_lo)
-        for c, v in entries:
-            rows.append(r)
-            cols.append(c)
-            vals.append(v)
-        row_lo.append(lo)
-        row_hi.append(hi)
-
-    def column(c: float, lo: float, hi: float, is_int: bool) -> int:
-        cost.append(c)
-        lower.append(lo)
-        upper.append(hi)
-        integer.append(is_int)
-        return len(cost) - 1
-
+    model = SparseModel()
+    for j in range(n):
+        model.add_column(0.0, 0.0, float(exact.smax[j]))
+    for j in range(n):
+        model.add_column(0.0, float(exact.ext_in[j]), float(exact.M[j] - exact.T[j]))
     for i, j in zip(exact.src.tolist(), exact.dst.tolist(), strict=True):
-        row([(n + j, 1.0), (i, -1.0)], 0.0, math.inf)
+        model.add_row([(n + j, 1.0), (i, -1.0)], 0.0, math.inf)
     for j in range(n):
         T = float(exact.T[j])
         if exact.coef[j] <= 0.0:
-            row([(j, 1.0), (n + j, -1.0)], -math.inf, T)
+            model.add_row([(j, 1.0), (n + j, -1.0)], -math.inf, T)
             continue
         b = points[j]
         roots = np.sqrt(b)
         tau: list[tuple[int, float]] = []
         choose: list[tuple[int, float]] = []
         if len(b) == 1:  # tau is fixed
-            z = column(float(exact.coef[j] * roots[0]), 1.0, 1.0, False)
+            z = model.add_column(float(exact.coef[j] * roots[0]), 1.0, 1.0)
             tau.append((z, -b[0]))
             choose.append((z, 1.0))
         for k in range(len(b) - 1):
             length = b[k + 1] - b[k]
             slope = float(exact.coef[j] * (roots[k + 1] - roots[k]) / length)
-            z = column(float(exact.coef[j] * roots[k]), 0.0, 1.0, True)
-            u = column(slope, 0.0, length, False)
-            row([(u, 1.0), (z, -length)], -math.inf, 0.0)
+            z = model.add_column(float(exact.coef[j] * roots[k]), 0.0, 1.0, integer=True)
+            u = model.add_column(slope, 0.0, length)
+            model.add_row([(u, 1.0), (z, -length)], -math.inf, 0.0)
             tau += [(z, -b[k]), (u, -1.0)]
             choose.append((z, 1.0))
-        row([(n + j, 1.0), (j, -1.0), *tau], -T, -T)
-        row(choose, 1.0, 1.0)
-    matrix = sparse.csc_matrix((vals, (rows, cols)), shape=(len(row_lo), len(cost)))
-    lp = highs_lp(cost, lower, upper, row_lo, row_hi, matrix, np.asarray(integer))
-    return lp, int(sum(integer))
+        model.add_row([(n + j, 1.0), (j, -1.0), *tau], -T, -T)
+        model.add_row(choose, 1.0, 1.0)
+    return model
 
 
 def refine(
@@ -165,8 +140,9 @@ def refine(
         remaining = deadline - time.monotonic()
         if remaining <= 0.05:
             break
-        lp, binaries = _build(exact, points)
-        h = mip_solver(lp, threads, gap)
+        model = _build(exact, points)
+        binaries = model.binaries
+        h = mip_solver(model.lp(), threads, gap)
         h.setOptionValue("time_limit", remaining)
         set_cutoff(h, best)
         h.run()

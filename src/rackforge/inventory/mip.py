@@ -21,7 +21,7 @@ grid step of :class:`rackforge.inventory.GSMOptions` controls.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import highspy
 import numpy as np
@@ -44,18 +44,26 @@ class MipOutcome:
 
 
 @dataclass
-class _Model:
-    cost: list[float]
-    lower: list[float]
-    upper: list[float]
-    integer: list[bool]
-    rows: list[int]
-    cols: list[int]
-    vals: list[float]
-    row_lower: list[float]
-    row_upper: list[float]
-    first_binary: list[int]  # per stage: index of its first y column (-1 if none)
-    grid_lo: list[int]
+class SparseModel:
+    """A MIP built column by column and row by row, handed to HiGHS by :meth:`lp`."""
+
+    cost: list[float] = field(default_factory=list)
+    lower: list[float] = field(default_factory=list)
+    upper: list[float] = field(default_factory=list)
+    integer: list[bool] = field(default_factory=list)
+    rows: list[int] = field(default_factory=list)
+    cols: list[int] = field(default_factory=list)
+    vals: list[float] = field(default_factory=list)
+    row_lower: list[float] = field(default_factory=list)
+    row_upper: list[float] = field(default_factory=list)
+
+    def add_column(self, cost: float, lo: float, hi: float, integer: bool = False) -> int:
+        """A new column; returns its index."""
+        self.cost.append(cost)
+        self.lower.append(lo)
+        self.upper.append(hi)
+        self.integer.append(integer)
+        return len(self.cost) - 1
 
     def add_row(self, entries: list[tuple[int, float]], lo: float, hi: float) -> None:
         r = len(self.row_lower)
@@ -66,24 +74,32 @@ class _Model:
         self.row_lower.append(lo)
         self.row_upper.append(hi)
 
+    @property
+    def binaries(self) -> int:
+        return sum(self.integer)
 
-def _build(problem: GridProblem) -> _Model:
+    def lp(self) -> highspy.HighsLp:
+        shape = (len(self.row_lower), len(self.cost))
+        matrix = sparse.csc_matrix((self.vals, (self.rows, self.cols)), shape=shape)
+        return highs_lp(
+            self.cost,
+            self.lower,
+            self.upper,
+            self.row_lower,
+            self.row_upper,
+            matrix.astype(np.float64),
+            np.asarray(self.integer, dtype=bool),
+        )
+
+
+def _build(problem: GridProblem) -> SparseModel:
     n = problem.n
     T, M = problem.T, problem.M
-    si_hi = M - T
-    model = _Model(
-        cost=[0.0] * (2 * n),
-        lower=[0.0] * n + [float(x) for x in problem.ext_in],
-        upper=[float(x) for x in problem.smax] + [float(x) for x in si_hi],
-        integer=[False] * (2 * n),
-        rows=[],
-        cols=[],
-        vals=[],
-        row_lower=[],
-        row_upper=[],
-        first_binary=[-1] * n,
-        grid_lo=[0] * n,
-    )
+    model = SparseModel()
+    for j in range(n):
+        model.add_column(0.0, 0.0, float(problem.smax[j]))
+    for j in range(n):
+        model.add_column(0.0, float(problem.ext_in[j]), float(M[j] - T[j]))
     for i, j in zip(problem.src.tolist(), problem.dst.tolist(), strict=True):
         model.add_row([(n + j, 1.0), (i, -1.0)], 0.0, math.inf)
     for j in range(n):
@@ -92,13 +108,8 @@ def _build(problem: GridProblem) -> _Model:
             continue
         lo = max(0, int(problem.ext_in[j] + T[j] - problem.smax[j]))
         ts = np.arange(lo, int(M[j]) + 1)
-        first = len(model.cost)
-        model.first_binary[j], model.grid_lo[j] = first, lo
-        cols = list(range(first, first + len(ts)))
-        model.cost.extend((problem.coef[j] * np.sqrt(ts)).tolist())
-        model.lower.extend([0.0] * len(ts))
-        model.upper.extend([1.0] * len(ts))
-        model.integer.extend([True] * len(ts))
+        costs = problem.coef[j] * np.sqrt(ts)
+        cols = [model.add_column(float(c), 0.0, 1.0, integer=True) for c in costs]
         entries = [(n + j, 1.0), (j, -1.0)] + [
             (c, -float(t)) for c, t in zip(cols, ts, strict=True)
         ]
@@ -136,19 +147,7 @@ def solve_mip(
     than handing it the solution itself, which slows its root processing on large chains.)
     """
     model = _build(problem)
-    n_cols, n_rows = len(model.cost), len(model.row_lower)
-    matrix = sparse.csc_matrix(
-        (model.vals, (model.rows, model.cols)), shape=(n_rows, n_cols), dtype=np.float64
-    )
-    lp = highs_lp(
-        model.cost,
-        model.lower,
-        model.upper,
-        model.row_lower,
-        model.row_upper,
-        matrix,
-        np.asarray(model.integer),
-    )
+    lp = model.lp()
     h = mip_solver(lp, threads, rel_gap)
     h.setOptionValue("time_limit", max(float(time_limit_s), 0.01))
     if cutoff is not None:
@@ -156,7 +155,7 @@ def solve_mip(
     h.run()
     info = h.getInfo()
     status = h.getModelStatus()
-    binaries = sum(model.integer)
+    binaries = model.binaries
     nodes = int(info.mip_node_count)
     values = np.asarray(h.getSolution().col_value)
     if len(values) < problem.n or info.primal_solution_status == 0:

@@ -176,11 +176,9 @@ class ExactTimes:
         """``S`` moved into its bounds, ``0 <= S_j <= min(smax_j, SI_j + T_j)``, stage by stage
         downstream: a solver's answer off by its tolerances becomes a policy."""
         out = np.clip(np.asarray(S, dtype=np.float64), 0.0, self.smax)
-        in_arcs: list[list[int]] = [[] for _ in range(len(out))]
-        for a, j in enumerate(self.dst.tolist()):
-            in_arcs[j].append(a)
+        arcs = in_arcs(self.dst, len(out))
         for j in self.order.tolist():
-            start = max([self.ext_in[j], *(out[self.src[a]] for a in in_arcs[j])])
+            start = max([self.ext_in[j], *(out[self.src[a]] for a in arcs[j])])
             out[j] = min(out[j], start + self.T[j])
         return out
 
@@ -191,17 +189,23 @@ def _inbound(ext_in: NDArray[Any], src: IntArray, dst: IntArray, S: NDArray[Any]
     return SI
 
 
+def in_arcs(dst: IntArray, n: int) -> list[list[int]]:
+    """The arcs into each of ``n`` stages."""
+    arcs: list[list[int]] = [[] for _ in range(n)]
+    for a, j in enumerate(dst.tolist()):
+        arcs[j].append(a)
+    return arcs
+
+
 def longest_replenishment(
     T: NDArray[Any], ext_in: NDArray[Any], order: IntArray, src: IntArray, dst: IntArray
 ) -> NDArray[Any]:
     """``M_j = T_j + max(ext_in_j, max over suppliers i of M_i)``: the longest time from an
     order at ``j`` to its completion when no stage holds stock."""
     M = np.zeros_like(T)
-    in_arcs: list[list[int]] = [[] for _ in range(len(T))]
-    for a, j in enumerate(dst.tolist()):
-        in_arcs[j].append(a)
+    arcs = in_arcs(dst, len(T))
     for j in order.tolist():
-        M[j] = T[j] + max([ext_in[j], *(M[src[a]] for a in in_arcs[j])])
+        M[j] = T[j] + max([ext_in[j], *(M[src[a]] for a in arcs[j])])
     return M
 
 
@@ -304,8 +308,9 @@ def prepare(network: GSMNetwork, step: float | None, rounding: TimeRounding) -> 
     qty = np.array([a.qty for a in network.arcs], dtype=np.float64)
     M = longest_replenishment(T, ext_in, order, src, dst)
     cum = np.array([s.cost_added for s in stages], dtype=np.float64)
+    arcs = in_arcs(dst, n)
     for j in order.tolist():
-        for a in np.flatnonzero(dst == j).tolist():
+        for a in arcs[j]:
             cum[j] += qty[a] * cum[src[a]]
     holding = np.array(
         [

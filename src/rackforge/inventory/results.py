@@ -10,7 +10,7 @@ from typing import Any
 import numpy as np
 from numpy.typing import NDArray
 
-from rackforge.inventory.problem import FloatArray, GridProblem, IntArray, TimeRounding
+from rackforge.inventory.problem import GridProblem, IntArray, TimeRounding
 
 
 class Method(Enum):
@@ -175,7 +175,7 @@ def _suppliers(
 
 def build_result(
     problem: GridProblem,
-    S: IntArray,
+    S: NDArray[Any],
     *,
     status: SolveStatus,
     method: Method,
@@ -183,39 +183,24 @@ def build_result(
     lower_bound: float,
     seconds: float,
     nodes: int,
+    at_exact_times: bool = False,
 ) -> GSMResult:
-    """Evaluate outbound service times ``S`` (grid steps) into a :class:`GSMResult`."""
-    step = problem.step
-    times = _Times(
-        T=problem.T * step,
-        SI=problem.inbound(S) * step,
-        S=S * step,
-        nrt=problem.nrt(S) * step,
-        suppliers=_suppliers(problem, S, problem.ext_in),
-    )
-    return _result(problem, times, status, method, message, lower_bound, seconds, nodes)
-
-
-def build_exact_result(
-    problem: GridProblem,
-    S: FloatArray,
-    *,
-    status: SolveStatus,
-    method: Method,
-    message: str,
-    lower_bound: float,
-    seconds: float,
-    nodes: int,
-) -> GSMResult:
-    """Evaluate outbound service times ``S`` (time units) at the network's exact times."""
-    exact = problem.exact
-    times = _Times(
-        T=exact.T,
-        SI=exact.inbound(S),
-        S=S,
-        nrt=exact.nrt(S),
-        suppliers=_suppliers(problem, S, exact.ext_in),
-    )
+    """Evaluate outbound service times ``S`` into a :class:`GSMResult`: ``S`` in grid steps
+    on the grid's times, or with ``at_exact_times`` in time units on the network's own."""
+    if at_exact_times:
+        exact = problem.exact
+        times = _Times(
+            exact.T, exact.inbound(S), S, exact.nrt(S), _suppliers(problem, S, exact.ext_in)
+        )
+    else:
+        step = problem.step
+        times = _Times(
+            T=problem.T * step,
+            SI=problem.inbound(S) * step,
+            S=S * step,
+            nrt=problem.nrt(S) * step,
+            suppliers=_suppliers(problem, S, problem.ext_in),
+        )
     return _result(problem, times, status, method, message, lower_bound, seconds, nodes)
 
 

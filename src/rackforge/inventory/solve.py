@@ -19,7 +19,6 @@ from rackforge.inventory.results import (
     GSMResult,
     Method,
     SolveStatus,
-    build_exact_result,
     build_result,
 )
 from rackforge.inventory.tree_dp import Bounds, solve_forest, tree_forest
@@ -74,14 +73,20 @@ def optimize(network: GSMNetwork, options: GSMOptions | None = None) -> GSMResul
     bounded = exact_bound(result, lower.lower_bound, options.gap, time.monotonic() - started)
     if not options.exact_times:
         return bounded
-    return _refined(problem, bounded, options, started, deadline)
+    return _refined(problem, bounded, result.message, options, started, deadline)
 
 
 def _refined(
-    problem: GridProblem, bounded: GSMResult, options: GSMOptions, started: float, deadline: float
+    problem: GridProblem,
+    bounded: GSMResult,
+    grid_message: str,
+    options: GSMOptions,
+    started: float,
+    deadline: float,
 ) -> GSMResult:
     """``bounded`` (the rounded-up answer and its bound for the exact times) refined to the
-    exact times (:mod:`rackforge.inventory.exact_times`), evaluated at the exact times."""
+    exact times (:mod:`rackforge.inventory.exact_times`), evaluated at the exact times; the
+    message keeps the grid solve's own notes (``grid_message``) and replaces its bound."""
     incumbent = np.array([s.service_time for s in bounded.stages], dtype=np.float64)
     out = refine(
         problem.exact, incumbent, bounded.lower_bound, deadline, options.gap, options.threads
@@ -93,13 +98,13 @@ def _refined(
         f"solved for the exact times by {out.rounds} round(s) of piecewise-linear refinement, "
         f"within {gap:.2%} of their optimum"
     )
-    grid_notes = bounded.message.split("; ")[:-1]  # the grid's own notes, without its bound
-    return build_exact_result(
+    return build_result(
         problem,
         out.S,
+        at_exact_times=True,
         status=SolveStatus.OPTIMAL if out.finished else SolveStatus.FEASIBLE,
         method=bounded.method,
-        message="; ".join([*grid_notes, note]),
+        message="; ".join(m for m in (grid_message, note) if m),
         lower_bound=out.lower_bound,
         seconds=time.monotonic() - started,
         nodes=bounded.nodes + out.nodes,
