@@ -13,7 +13,6 @@ import glob
 import os
 import pwd
 import shutil
-import socket
 import subprocess
 import tempfile
 import uuid
@@ -22,7 +21,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import zipped
+from service_helpers import free_port, zipped
 
 from rackforge.scenario.io import resolve
 from rackforge.service.api import Settings, create_app
@@ -38,12 +37,6 @@ def _pg_bin() -> Path | None:
         return Path(os.path.realpath(found)).parent
     candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/pg_ctl"))
     return Path(candidates[-1]).parent if candidates else None
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -68,7 +61,7 @@ def postgres_server() -> Iterator[str]:
         os.chmod(root, 0o755)
         shutil.chown(root, user)
     data = root / "data"
-    port = _free_port()
+    port = free_port()
     subprocess.run(
         [
             *as_user,

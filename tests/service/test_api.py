@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
-from service_helpers import auth, zipped
+from service_helpers import auth, bad_tiny, zipped
 from sqlalchemy import func, select
 
 from rackforge.scenario.io import resolve
@@ -130,19 +130,6 @@ def test_whatif_is_a_new_version_whose_parent_is_the_base(
     assert bad.status_code == 422 and bad.json()["problems"]
 
 
-def _bad_cell(tmp_path: Path) -> bytes:
-    folder = tmp_path / "bad"
-    subprocess.run(["cp", "-r", str(resolve("tiny")), str(folder)], check=True)
-    demand = folder / "demand.csv"
-    lines = demand.read_text().splitlines()
-    header = lines[0].split(",")
-    cells = lines[1].split(",")
-    cells[header.index("qty")] = "lots"
-    lines[1] = ",".join(cells)
-    demand.write_text("\n".join(lines) + "\n")
-    return zipped(folder)
-
-
 def _archive(entries: dict[str, bytes]) -> bytes:
     buffer = io.BytesIO()
     with zipfile.ZipFile(buffer, "w") as out:
@@ -172,7 +159,7 @@ def test_bad_uploads_are_refused_with_located_problems_and_nothing_stored(
         "not-a-zip": lambda: b"sites.csv,demand.csv\n",
         "escape": lambda: _archive({"../../etc/x": b"x", "scenario.yaml": b"name: x\n"}),
         "no-yaml": lambda: _archive({"sites.csv": b"site\n"}),
-        "bad-cell": lambda: _bad_cell(tmp_path),
+        "bad-cell": lambda: bad_tiny(tmp_path),
     }[case]()
     before = counts(store_url)
     response = client.post(

@@ -6,7 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import os
 import signal
-import socket
 import subprocess
 import sys
 import threading
@@ -15,7 +14,7 @@ from pathlib import Path
 
 import httpx
 import pytest
-from service_helpers import auth, zipped
+from service_helpers import auth, free_port, start_server, stop_server, zipped
 from sqlalchemy import func, select, update
 
 from rackforge.scenario import load_scenario
@@ -167,46 +166,11 @@ def test_concurrent_whatifs_get_distinct_versions(
         assert session.scalar(select(func.count()).select_from(Version)) == 5
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
-def _serve(url: str, port: int) -> subprocess.Popen[bytes]:
-    server = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "rackforge.cli",
-            "serve",
-            "--db",
-            url,
-            "--port",
-            str(port),
-            "--workers",
-            "1",
-            "--lease",
-            "2",
-        ],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    _wait(lambda: _reachable(port), timeout=60)
-    return server
-
-
-def _reachable(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/api/v1/openapi.json").status_code == 200
-    except httpx.HTTPError:
-        return False
-
-
 @pytest.mark.parametrize("store_url", ["sqlite"], indirect=True)
 def test_the_server_killed_mid_run_loses_nothing(tokens: dict[str, str], store_url: str) -> None:
-    port = _free_port()
-    server = _serve(store_url, port)
+    port = free_port()
+    serve = ("--db", store_url, "--workers", "1", "--lease", "2")
+    server = start_server(port, *serve)
     base = f"http://127.0.0.1:{port}"
     try:
         with httpx.Client(base_url=base, timeout=30) as http:
@@ -215,7 +179,7 @@ def test_the_server_killed_mid_run_loses_nothing(tokens: dict[str, str], store_u
         server.send_signal(signal.SIGKILL)
         server.wait(10)
         _wait(lambda: not _run_children(run_id), timeout=10)  # the workers went with it
-        server = _serve(store_url, port)
+        server = start_server(port, *serve)
         with httpx.Client(base_url=base, timeout=30) as http:
 
             def finished() -> dict | None:
@@ -227,11 +191,7 @@ def test_the_server_killed_mid_run_loses_nothing(tokens: dict[str, str], store_u
             listed = http.get("/api/v1/scenarios", headers=auth(tokens["viewer"])).json()
             assert [s["name"] for s in listed] == [load_scenario(BUNDLED).config.name]
     finally:
-        server.send_signal(signal.SIGTERM)
-        try:
-            server.wait(15)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_server(server)
 
 
 def test_a_run_the_worker_cannot_start_is_failed_and_the_worker_goes_on(

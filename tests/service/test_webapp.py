@@ -12,18 +12,14 @@ from __future__ import annotations
 
 import os
 import shutil
-import signal
-import socket
 import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
-from service_helpers import zipped
+from service_helpers import bad_tiny, free_port, start_server, stop_server, zipped
 
 from rackforge.report.browser import find_chromium
 from rackforge.scenario.io import resolve
@@ -46,12 +42,6 @@ def _unexpected(message: Any) -> bool:
     )
 
 
-def _port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture
 def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
     """``rackforge serve`` on the embedded default in a scratch data folder: (URL, token)."""
@@ -67,42 +57,12 @@ def server(tmp_path: Path) -> Iterator[tuple[str, str]]:
 
     cli("user", "add", "ana", "--role", "planner")
     token = cli("token", "create", "ana")
-    port = _port()
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "rackforge.cli", "serve", "--port", str(port), "--workers", "2"],
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    base = f"http://127.0.0.1:{port}"
-    for _ in range(300):
-        try:
-            if httpx.get(base + "/").status_code == 200:
-                break
-        except httpx.HTTPError:
-            time.sleep(0.1)
+    port = free_port()
+    server = start_server(port, "--workers", "2", env=env)
     try:
-        yield base, token
+        yield f"http://127.0.0.1:{port}", token
     finally:
-        proc.send_signal(signal.SIGTERM)
-        try:
-            proc.wait(20)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-
-
-def _bad_zip(tmp_path: Path) -> Path:
-    folder = tmp_path / "bad"
-    shutil.copytree(resolve("tiny"), folder)
-    demand = folder / "demand.csv"
-    lines = demand.read_text().splitlines()
-    cells = lines[1].split(",")
-    cells[lines[0].split(",").index("qty")] = "lots"
-    lines[1] = ",".join(cells)
-    demand.write_text("\n".join(lines) + "\n")
-    path = tmp_path / "bad.zip"
-    path.write_bytes(zipped(folder))
-    return path
+        stop_server(server)
 
 
 def test_the_planners_loop_in_the_browser(server: tuple[str, str], tmp_path: Path) -> None:
@@ -157,7 +117,9 @@ def _loop(
     page.get_by_text("ana (planner)").wait_for()
     shot("1-scenarios-empty")
 
-    page.get_by_label("File").set_input_files(str(_bad_zip(tmp_path)))
+    bad = tmp_path / "bad.zip"
+    bad.write_bytes(bad_tiny(tmp_path))
+    page.get_by_label("File").set_input_files(str(bad))
     page.get_by_role("button", name="Upload").click()
     alert = page.get_by_role("alert")
     alert.wait_for()

@@ -78,15 +78,12 @@ def check_out_or_exit(out: Path) -> None:
 def load_or_exit(path: str | None) -> Scenario:
     """Load a scenario (and check its roadmap, so that every command refuses a bad one before
     any work), or print its problems on stderr and exit with status 2."""
-    from rackforge.roadmap.parse import scenario_roadmap
-    from rackforge.scenario import load_scenario
+    from rackforge.roadmap.parse import load_checked
 
     try:
-        scenario = load_scenario(path)
-        scenario_roadmap(scenario)
+        return load_checked(path)
     except ScenarioError as exc:
         raise fail(exc) from None
-    return scenario
 
 
 #: Environment variable naming a file to which every progress update is also appended as a

@@ -9,6 +9,7 @@ scenario contract's ``roadmap.yaml`` plus the additive extensions documented in
 
 from __future__ import annotations
 
+import os
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -50,6 +51,16 @@ def parse_roadmap(raw: object, scenario: Scenario) -> Roadmap:
 def scenario_roadmap(scenario: Scenario) -> Roadmap | None:
     """The scenario's parsed roadmap, or None when it has no ``roadmap.yaml``."""
     return None if scenario.roadmap is None else parse_roadmap(scenario.roadmap, scenario)
+
+
+def load_checked(path: str | os.PathLike[str] | None = None) -> Scenario:
+    """Load a scenario and check its roadmap too: what every command and every upload to the
+    service does before any work, so a bad ``roadmap.yaml`` is refused up front."""
+    from rackforge.scenario import load_scenario
+
+    scenario = load_scenario(path)
+    scenario_roadmap(scenario)
+    return scenario
 
 
 class _Parser:

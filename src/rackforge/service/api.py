@@ -49,7 +49,7 @@ from rackforge.service.db import (
     sessions,
     utcnow,
 )
-from rackforge.service.jobs import JOBS, OptionError, check, describe_jobs
+from rackforge.service.jobs import JOBS, OptionError, check, describe_jobs, result_name
 from rackforge.service.store import (
     MAX_UPLOAD_BYTES,
     UploadError,
@@ -502,21 +502,28 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
             audit(session, who, "cancel", f"run {run_id}")
             return RunCreated(id=run.id, status=run.status)
 
-    def file_bytes(session: Session, run_id: IdPath, name: str) -> bytes:
+    def stored_file(session: Session, run_id: int, name: str) -> bytes | None:
         row = session.scalar(select(RunFile).where(RunFile.run_id == run_id, RunFile.name == name))
         if row is None:
-            raise HTTPException(404, f"run {run_id} has no file {name!r}")
+            return None
         blob = session.get(Blob, row.blob_hash)
-        assert blob is not None
+        assert blob is not None  # a foreign key
         return blob.data
+
+    def file_bytes(session: Session, run_id: int, name: str) -> bytes:
+        data = stored_file(session, run_id, name)
+        if data is None:
+            raise HTTPException(404, f"run {run_id} has no file {name!r}")
+        return data
 
     @app.get(f"{PREFIX}/runs/{{run_id}}/result")
     def run_result(run_id: IdPath, _who: Viewer, session: DB) -> Response:
         run = run_row(session, run_id)
         if run.status != "succeeded":
             raise HTTPException(409, f"run {run_id} is {run.status}: no result")
-        name = check(run.job, run.options).result_name
-        return Response(file_bytes(session, run_id, name), media_type="application/json")
+        return Response(
+            file_bytes(session, run_id, result_name(run.job)), media_type="application/json"
+        )
 
     @app.get(f"{PREFIX}/runs/{{run_id}}/files/{{name}}")
     def run_file(run_id: IdPath, name: str, _who: Viewer, session: DB) -> Response:
@@ -564,14 +571,8 @@ def create_app(url: str, settings: Settings | None = None) -> FastAPI:
         """Binding limits of ``other``'s plan that ``base``'s plan does not have, and back."""
 
         def limits(run: Run) -> set[str]:
-            row = session.scalar(
-                select(RunFile).where(RunFile.run_id == run.id, RunFile.name == "plan.json")
-            )
-            if row is None:
-                return set()
-            blob = session.get(Blob, row.blob_hash)
-            assert blob is not None
-            found = json.loads(blob.data).get("bottlenecks", [])
+            data = stored_file(session, run.id, "plan.json")
+            found = [] if data is None else json.loads(data).get("bottlenecks", [])
             return {f"{b['kind']} {b['id']}" for b in found}
 
         a, b = limits(base), limits(other)

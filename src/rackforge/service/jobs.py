@@ -85,6 +85,11 @@ def _text(name: str, value: Any) -> str:
     return str(value).lower() if isinstance(value, bool) else str(value)
 
 
+def result_name(job: str) -> str:
+    """The file holding a run's result document."""
+    return "summary.json" if job == "run" else f"{job}.json"
+
+
 @dataclass(frozen=True)
 class JobCall:
     """A checked job: its options as given and the command line that runs it."""
@@ -105,8 +110,7 @@ class JobCall:
 
     @property
     def result_name(self) -> str:
-        """The file holding the run's result document."""
-        return "summary.json" if self.job == "run" else f"{self.job}.json"
+        return result_name(self.job)
 
 
 def describe_jobs() -> list[dict[str, Any]]:

@@ -88,16 +88,13 @@ def _root(into: Path, filename: str) -> Path:
 def validate(path: Path) -> Scenario:
     """Load ``path`` exactly as every command does (tables, then the roadmap); raise
     :class:`UploadError` with every problem, located relative to the upload."""
-    from rackforge.roadmap.parse import scenario_roadmap
-    from rackforge.scenario import load_scenario
+    from rackforge.roadmap.parse import load_checked
 
     try:
-        scenario = load_scenario(path)
-        scenario_roadmap(scenario)
+        return load_checked(path)
     except ScenarioError as exc:
         base = str(path.parent if path.is_file() else path) + "/"
         raise UploadError([str(p).replace(base, "") for p in exc.problems]) from None
-    return scenario
 
 
 def canonical_archive(path: Path) -> bytes:
