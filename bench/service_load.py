@@ -12,7 +12,6 @@ Run:  python bench/service_load.py [--clients 20] [--runs 4] [--workers 2] [--db
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import socket
 import statistics
@@ -21,28 +20,19 @@ import sys
 import tempfile
 import threading
 import time
-import zipfile
 from collections.abc import Callable
 from pathlib import Path
 
 import httpx
 
 from rackforge.scenario.io import resolve
+from rackforge.service.store import canonical_archive
 
 
 def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _zip(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                out.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
 
 
 def _cli(db: str, *args: str) -> str:
@@ -136,11 +126,14 @@ def main() -> None:
                 except httpx.HTTPError:
                     time.sleep(0.1)
             tiny = http.post(
-                "/scenarios", files={"file": ("tiny.zip", _zip(resolve("tiny")), "application/zip")}
+                "/scenarios",
+                files={"file": ("tiny.zip", canonical_archive(resolve("tiny")), "application/zip")},
             ).json()
             bundled = http.post(
                 "/scenarios",
-                files={"file": ("b.zip", _zip(resolve("us-ai-racks")), "application/zip")},
+                files={
+                    "file": ("b.zip", canonical_archive(resolve("us-ai-racks")), "application/zip")
+                },
             ).json()
             paths = ["/scenarios", f"/scenarios/{tiny['id']}"]
             _phase(base, token, paths, args.clients, lambda: time.sleep(2.0))  # warm-up

@@ -12,7 +12,6 @@ Run:  python bench/webapp_load.py [--repeat 5]
 from __future__ import annotations
 
 import argparse
-import io
 import os
 import socket
 import statistics
@@ -20,7 +19,6 @@ import subprocess
 import sys
 import tempfile
 import time
-import zipfile
 from pathlib import Path
 
 import httpx
@@ -28,15 +26,7 @@ from playwright.sync_api import sync_playwright
 
 from rackforge.report.browser import find_chromium
 from rackforge.scenario.io import resolve
-
-
-def _zip(folder: Path) -> bytes:
-    buffer = io.BytesIO()
-    with zipfile.ZipFile(buffer, "w") as out:
-        for path in sorted(folder.rglob("*")):
-            if path.is_file():
-                out.write(path, path.relative_to(folder).as_posix())
-    return buffer.getvalue()
+from rackforge.service.store import canonical_archive
 
 
 def main() -> None:
@@ -84,7 +74,8 @@ def main() -> None:
                     time.sleep(0.1)
             bundled = resolve("us-ai-racks")
             stored = http.post(
-                "/scenarios", files={"file": ("b.zip", _zip(bundled), "application/zip")}
+                "/scenarios",
+                files={"file": ("b.zip", canonical_archive(bundled), "application/zip")},
             ).json()
             run = http.post("/runs", json={"scenario_id": stored["id"], "job": "plan"}).json()
             while http.get(f"/runs/{run['id']}").json()["status"] in ("queued", "running"):
