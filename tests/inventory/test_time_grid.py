@@ -120,3 +120,19 @@ def test_breakpoints_cover_the_range_and_start_whole() -> None:
     ratios = [b / a for a, b in itertools.pairwise(points[WHOLE_UNITS:-1])]
     assert ratios and all(r == pytest.approx(RATIO) for r in ratios)
     assert initial_breakpoints(3.0, 3.0) == [3.0]
+
+
+@settings(max_examples=20, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(quarter_day_networks(), st.data())
+def test_a_shorter_time_never_costs_more_at_exact_times(
+    network: GSMNetwork, data: st.DataObject
+) -> None:
+    """Metamorphic: cutting one stage's processing time by a quarter day (a looser what-if)
+    never raises the optimum for the exact times."""
+    k = data.draw(st.integers(0, len(network.stages) - 1))
+    stage = network.stages[k]
+    shorter = replace(stage, processing_time=max(0.0, stage.processing_time - 0.25))
+    looser = replace(network, stages=(*network.stages[:k], shorter, *network.stages[k + 1 :]))
+    before, after = optimize(network), optimize(looser)
+    assert before.status is SolveStatus.OPTIMAL and after.status is SolveStatus.OPTIMAL
+    assert after.total_cost <= before.total_cost * (1 + 1e-6) + 1e-9
