@@ -271,11 +271,14 @@ def compare(
     if len(scenarios) < 2:
         raise ValueError("compare needs at least two scenarios")
     opts = replace(options or JobOptions(), steps=frozenset(Step) if full else PLAN_STEPS)
-    jobs = []
+    jobs: list[JobResult] = []
     for i, scenario in enumerate(scenarios):
         if progress:
             progress(i, len(scenarios))
-        jobs.append(run_job(scenario, opts))
+        # a what-if differs from the first scenario in a few limits: its plan starts from the
+        # first one's (rackforge.plan.lp.warm), which leaves each optimum as it is
+        base = jobs[0].plan if jobs else None
+        jobs.append(run_job(scenario, opts, warm=base.warm_start if base else None))
     if progress:
         progress(len(scenarios), len(scenarios))
     return compare_jobs(jobs)

@@ -11,6 +11,7 @@ from __future__ import annotations
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 import pandas as pd
 
@@ -33,6 +34,9 @@ from rackforge.scenario.automation import (
     with_levers,
 )
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
+
+if TYPE_CHECKING:  # the solver is imported where a plan is made
+    from rackforge.plan.lp.warm import WarmStart
 
 StepProgress = Callable[[Step, int, int], None]
 
@@ -61,9 +65,13 @@ class JobResult:
 
 
 def run_job(
-    scenario: Scenario, options: JobOptions | None = None, progress: StepProgress | None = None
+    scenario: Scenario,
+    options: JobOptions | None = None,
+    progress: StepProgress | None = None,
+    warm: WarmStart | None = None,
 ) -> JobResult:
-    """Run every step on ``scenario`` (validated by loading it) and return the results."""
+    """Run every step on ``scenario`` (validated by loading it) and return the results.
+    ``warm``: the plan's start from a close scenario's plan (:func:`rackforge.plan.plan`)."""
     opts = options or JobOptions()
     job = JobResult(scenario=scenario, options=opts)
 
@@ -80,7 +88,7 @@ def run_job(
         tick(step)(1, 1)
 
     timed(Step.ROADMAP, lambda: _roadmap(job))
-    timed(Step.PLAN, lambda: _plan(job))
+    timed(Step.PLAN, lambda: _plan(job, warm))
     timed(Step.TWIN, lambda: _twin(job, tick(Step.TWIN)))
     timed(Step.RISK, lambda: _risk(job, tick(Step.RISK)))
     timed(Step.STRESS, lambda: _stress(job, tick(Step.STRESS)))
@@ -97,8 +105,8 @@ def _roadmap(job: JobResult) -> None:
         job.scenario = with_roadmap_demand(job.scenario, job.roadmap)
 
 
-def _plan(job: JobResult) -> None:
-    job.plan = plan(job.answered, PlanOptions(ceiling=True))
+def _plan(job: JobResult, warm: WarmStart | None) -> None:
+    job.plan = plan(job.answered, PlanOptions(ceiling=True), warm)
     if job.options.automation is AutomationChoice.COMPARE:
         job.plan_today = plan(with_levers(job.scenario, Levers.OFF), PlanOptions(ceiling=True))
     if not job.plan.has_plan:

@@ -22,6 +22,7 @@ from rackforge.cli._common import (
 )
 from rackforge.cli.compare import print_levers_effect
 from rackforge.job_options import Step
+from rackforge.plan.options import LpMethod
 from rackforge.scenario.automation import AutomationChoice
 
 if TYPE_CHECKING:
@@ -57,6 +58,12 @@ def plan(
         help="Racks a week the cheapest-expansion plan aims for (rows with expand_cost; "
         "default: the demand in the ceiling's window).",
     ),
+    lp_method: LpMethod = typer.Option(
+        LpMethod.IPM,
+        "--lp-method",
+        help="How HiGHS solves an LP: ipm (interior point and crossover), simplex (dual), "
+        "pdlp (first-order, for very large LPs: optimal within a 1e-7 gap, no basis), choose.",
+    ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
@@ -81,6 +88,7 @@ def plan(
         must_meet_demand=must_meet,
         ceiling=with_ceiling,
         expand_to=expand_to,
+        lp_method=lp_method,
     )
     results = [make_plan(with_levers(scenario, lv), options) for lv in automation.levers]
     result = results[-1]  # automated with compare: the plan the tables and JSON hold

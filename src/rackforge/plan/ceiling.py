@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -39,6 +39,7 @@ from rackforge.plan.lp.model import PlanModel, build_model
 from rackforge.plan.lp.readout import binding
 from rackforge.plan.lp.solve import Solution, SolverSettings, SolveStatus, solve
 from rackforge.plan.lp.terms import Terms, add_rows, objective_expression
+from rackforge.plan.lp.warm import WarmStart
 from rackforge.plan.network import Network, build_network
 from rackforge.plan.options import Family, PlanOptions
 from rackforge.scenario import Scenario
@@ -265,25 +266,37 @@ def rate_of(pm: PlanModel, sol: Solution) -> float:
     return max(0.0, float(sol.primal[label]))
 
 
+class RateSolution(NamedTuple):
+    """A solved rate model: racks a week, binding limits in racks per unit, window labels,
+    racks demanded a week there, the generation mix, and the start a close model can use."""
+
+    rate: float
+    binding: pd.DataFrame
+    window: tuple[str, str]
+    target: float
+    mix: dict[str, float]
+    warm_start: WarmStart | None
+
+
 def solve_rate(
-    scenario: Scenario, weeks: int, settings: SolverSettings
-) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
-    """(racks a week, binding limits in racks per unit, window labels, target, mix)."""
-    return solve_rate_problem(rate_problem(scenario, weeks), settings)
+    scenario: Scenario, weeks: int, settings: SolverSettings, warm: WarmStart | None = None
+) -> RateSolution:
+    """The ceiling's rate model of ``scenario`` solved (from ``warm``, if its shape fits)."""
+    return solve_rate_problem(rate_problem(scenario, weeks), settings, warm)
 
 
 def solve_rate_problem(
-    problem: RateProblem, settings: SolverSettings
-) -> tuple[float, pd.DataFrame, tuple[str, str], float, dict[str, float]]:
+    problem: RateProblem, settings: SolverSettings, warm: WarmStart | None = None
+) -> RateSolution:
     """:func:`solve_rate` on model data already built."""
     labels, target, shares = problem.labels, problem.target, problem.shares
     pm = build_model(problem.net, PlanOptions(explain=False), objective=rate_block(problem))
-    sol = solve(pm.model, settings)
+    sol = solve(pm.model, settings, warm)
     if sol.status is SolveStatus.UNBOUNDED:  # no capacity, supply or lane limits the racks
-        return math.inf, pd.DataFrame(), labels, target, shares
+        return RateSolution(math.inf, pd.DataFrame(), labels, target, shares, None)
     if not sol.has_solution or sol.status is SolveStatus.INFEASIBLE:
-        return 0.0, pd.DataFrame(), labels, target, shares
-    return rate_of(pm, sol), binding(pm, sol), labels, target, shares
+        return RateSolution(0.0, pd.DataFrame(), labels, target, shares, None)
+    return RateSolution(rate_of(pm, sol), binding(pm, sol), labels, target, shares, sol.warm_start)
 
 
 def limit_cell(b: Bottleneck) -> tuple[str, dict[str, str], str] | None:
@@ -353,11 +366,13 @@ def ceiling(
     """The sustainable racks a week over the last ``weeks`` weeks, and up to ``lifts``
     confirmed edits that raise it (module docstring)."""
     settings = SolverSettings(time_limit_s=time_limit_s)
-    rate, bind, window, target, mix = solve_rate(scenario, weeks, settings)
+    rate, bind, window, target, mix, warm = solve_rate(scenario, weeks, settings)
     found = []
     if not bind.empty:
         for table, key, column, old, new, marginal in _candidates(scenario, bind, lifts):
-            after, *_ = solve_rate(edited(scenario, table, key, column, new), weeks, settings)
+            # one limit edited: the base's basis is a close start (rackforge.plan.lp.warm)
+            edit = edited(scenario, table, key, column, new)
+            after = solve_rate(edit, weeks, settings, warm).rate
             price = cell_value(scenario, table, key, "expand_cost")
             cost = (new - old) * price if math.isfinite(price) else None
             found.append(Lift(table, key, column, old, float(new), after, marginal, cost))

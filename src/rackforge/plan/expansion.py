@@ -189,7 +189,7 @@ def cheapest_expansion(
     offer = expandable(problem.scenario, problem.net)
     rate = ceiling_rate
     if rate is None:
-        rate = solve_rate_problem(problem, settings)[0]
+        rate = solve_rate_problem(problem, settings).rate
     if rate >= goal - 1e-6:
         return ExpansionPlan(ExpansionStatus.NOTHING_NEEDED, goal, [], rate, rate)
     if not offer.any:
@@ -212,7 +212,7 @@ def cheapest_expansion(
     copy = scenario
     for e in found:
         copy = edited(copy, e.table, e.key, e.column, e.new)
-    after, *_ = solve_rate(copy, weeks, settings)
+    after = solve_rate(copy, weeks, settings).rate
     return ExpansionPlan(ExpansionStatus.REACHED, goal, found, rate_of(pm, sol), after)
 
 

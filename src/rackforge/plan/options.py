@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum
+from enum import Enum, StrEnum
+
+
+class LpMethod(StrEnum):
+    """HiGHS's ``solver`` option: its choice, dual simplex, interior point (then crossover to
+    a basic solution, so shadow prices stay vertex duals) or first-order PDLP."""
+
+    CHOOSE = "choose"
+    SIMPLEX = "simplex"
+    IPM = "ipm"
+    PDLP = "pdlp"
 
 
 class SafetyStock(Enum):
@@ -66,6 +76,10 @@ class PlanOptions:
             rack output), and the window of the ceiling.
         ceiling: also compute the ceiling (sustainable racks a week and the edits that lift
             it, :mod:`rackforge.plan.ceiling`): one more LP, plus one per lift.
+        lp_method: how HiGHS solves an LP (a MIP's relaxations are branch and cut's choice):
+            interior point with crossover (default), dual simplex, or first-order PDLP, which
+            stops at a relative primal-dual gap of ``1e-7`` (HiGHS ``pdlp_optimality_tolerance``)
+            and gives no basis, so its shadow prices are those of an interior point.
         expand_to: racks a week the cheapest-expansion plan aims for
             (:mod:`rackforge.plan.expansion`, with the ceiling); None: the racks demanded a
             week in the ceiling's window, planned when the scenario prices an expansion.
@@ -84,3 +98,4 @@ class PlanOptions:
     target_weeks: int = 8
     ceiling: bool = False
     expand_to: float | None = None
+    lp_method: LpMethod = LpMethod.IPM

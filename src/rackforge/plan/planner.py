@@ -16,6 +16,7 @@ from rackforge.plan.lp.diagnose import diagnose
 from rackforge.plan.lp.model import PlanModel, build_model
 from rackforge.plan.lp.readout import binding, values
 from rackforge.plan.lp.solve import Solution, SolverSettings, SolveStatus, solve
+from rackforge.plan.lp.warm import WarmStart
 from rackforge.plan.network import build_network
 from rackforge.plan.options import PlanOptions
 from rackforge.plan.result import Kpis, PlanError, PlanResult, PlanStatus, SolveInfo
@@ -35,7 +36,7 @@ def solver_settings(scenario: Scenario, options: PlanOptions) -> SolverSettings:
     cfg = scenario.config.solver
     limit = cfg.time_limit_s if options.time_limit_s is None else options.time_limit_s
     gap = cfg.mip_gap if options.mip_gap is None else options.mip_gap
-    return SolverSettings(float(limit), float(gap), options.threads)
+    return SolverSettings(float(limit), float(gap), options.threads, options.lp_method)
 
 
 def cost_split(pm: PlanModel, sol: Solution) -> dict[str, float]:
@@ -71,8 +72,14 @@ def _empty_binding() -> pd.DataFrame:
     return pd.DataFrame({c: pd.Series(dtype=object) for c in cols})
 
 
-def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
+def plan(
+    scenario: Scenario, options: PlanOptions | None = None, warm: WarmStart | None = None
+) -> PlanResult:
     """The cost-optimal constrained plan of ``scenario`` (see docs/plan.md for the model).
+
+    ``warm``: the ``warm_start`` of the plan of a close scenario (a what-if of this one, or
+    this one's base); used when the model has the same shape, it makes the solve faster and
+    leaves the optimum as it is (:mod:`rackforge.plan.lp.warm`).
 
     Never raises for an infeasible model: the result has status ``infeasible`` and names the
     conflicting constraints (``result.raise_for_status()`` turns that into an exception).
@@ -82,7 +89,7 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
     net = build_network(scenario, options.automation)
     pm = build_model(net, options)
     settings = solver_settings(scenario, options)
-    sol = solve(pm.model, settings)
+    sol = solve(pm.model, settings, warm)
     labels = tuple(scenario.week_label(w) for w in scenario.weeks)
     info = SolveInfo(
         pm.build_s,
@@ -194,5 +201,8 @@ def plan(scenario: Scenario, options: PlanOptions | None = None) -> PlanResult:
                 ),
             )
     return replace(
-        result, target=target_check(result, options.target_weeks, ceiling=found), ceiling=found
+        result,
+        target=target_check(result, options.target_weeks, ceiling=found),
+        ceiling=found,
+        warm_start=sol.warm_start,
     )

@@ -86,6 +86,8 @@ class PlanResult:
     items: pd.DataFrame
     target: Any = field(default=None)  # rackforge.plan.target.TargetCheck, set by plan()
     ceiling: Any = field(default=None)  # rackforge.plan.ceiling.Ceiling, with options.ceiling
+    #: the solver's start for a re-plan of a close scenario (rackforge.plan.lp.warm.WarmStart)
+    warm_start: Any = field(default=None, repr=False, compare=False)
 
     @property
     def has_plan(self) -> bool:

@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import time
 from dataclasses import dataclass
-from enum import Enum, StrEnum
+from enum import Enum
 from typing import TYPE_CHECKING
 
 import highspy
@@ -31,6 +31,8 @@ from scipy import sparse
 
 from rackforge._highs import quiet_highs
 from rackforge._scaling import Scaling, equilibrate
+from rackforge.plan.lp.warm import WarmStart, capture, model_key, set_basis
+from rackforge.plan.options import LpMethod as LpMethod
 
 if TYPE_CHECKING:  # linopy is imported where a model is built: it is slow to load
     import linopy
@@ -43,16 +45,6 @@ class SolveStatus(Enum):
     INFEASIBLE = "infeasible"
     UNBOUNDED = "unbounded"
     ERROR = "error"
-
-
-class LpMethod(StrEnum):
-    """HiGHS's ``solver`` option: its choice, dual simplex, interior point (then crossover to
-    a basic solution, so shadow prices stay vertex duals) or first-order PDLP."""
-
-    CHOOSE = "choose"
-    SIMPLEX = "simplex"
-    IPM = "ipm"
-    PDLP = "pdlp"
 
 
 @dataclass(frozen=True)
@@ -80,6 +72,8 @@ class Solution:
     solver_status: str
     highs_s: float = 0.0  # HiGHS's own run time (every run() of this solve)
     rescued: bool = False  # the plan came from the relaxation's rounding (module docstring)
+    warm_start: WarmStart | None = None  # what a solve of a close model can start from
+    warm_started: bool = False  # this solve started from a given WarmStart
 
 
 _MS = highspy.HighsModelStatus
@@ -237,8 +231,22 @@ def _fixed_lp(lp: _Loaded, integers: np.ndarray, time_limit_s: float = math.inf)
     return bool(lp.run(time_limit_s) == _MS.kOptimal)
 
 
-def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
-    """Solve ``model`` (minimisation) with HiGHS; never prints."""
+def _start_from(lp: _Loaded, warm: WarmStart) -> bool:
+    """Start ``lp`` from ``warm`` (a model of the same shape); False if HiGHS refuses it."""
+    if lp.integer.size:
+        x = lp.scaling.to_scaled(warm.col_value)
+        lp.h.setSolution(int(x.size), np.arange(x.size, dtype=np.int32), x)
+        return True
+    if not warm.has_basis:
+        return False
+    # dual simplex from the basis: interior point cannot use it
+    lp.h.setOptionValue("solver", LpMethod.SIMPLEX.value)
+    return set_basis(lp.h, warm)
+
+
+def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None = None) -> Solution:
+    """Solve ``model`` (minimisation) with HiGHS; never prints. ``warm``: the start a solve
+    of a close model returned, used if this model has the same shape (:mod:`.warm`)."""
     start = time.perf_counter()
     mat = model.matrices
     vlabels = np.asarray(mat.vlabels, dtype=np.int64)
@@ -248,6 +256,8 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     lp = _load(model, settings)
     h = lp.h
     mip = bool(lp.integer.size)
+    key = model_key(mat)
+    warmed = warm is not None and warm.key == key and _start_from(lp, warm)
     raw = lp.run(settings.time_limit_s)
     solver_status = h.modelStatusToString(raw)
     status = _status(raw, lp.has_solution)
@@ -275,6 +285,7 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
             time.perf_counter() - start,
             solver_status,
             float(h.getRunTime()),
+            warm_started=warmed,
         )
     col = lp.scaling.primal(x)
     dual_ok = not mip
@@ -286,6 +297,10 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
     gap: float | None = None
     if mip and math.isfinite(bound):
         gap = max(0.0, (objective - bound) / max(abs(objective), 1e-9))
+    elif not mip and settings.method is LpMethod.PDLP:
+        # a first-order answer is optimal within a tolerance: its relative primal-dual gap
+        error = float(h.getInfo().primal_dual_objective_error)  # type: ignore[attr-defined]
+        gap = max(0.0, error) if math.isfinite(error) else None
     row_dual = np.asarray(h.getSolution().row_dual, float)
     dual_ok = (
         dual_ok and h.getInfo().dual_solution_status == 2 and row_dual.size == lp.scaling.row.size
@@ -306,4 +321,6 @@ def solve(model: linopy.Model, settings: SolverSettings) -> Solution:
         solver_status,
         float(h.getRunTime()),  # HiGHS's clock adds up every run() of this instance
         rescued,
+        capture(h, key, col, with_basis=not mip),
+        warmed,
     )
