@@ -104,9 +104,12 @@ def slope(rows: list[dict[str, Any]]) -> float | None:
 def table(rows: list[dict[str, Any]]) -> str:
     cols = ["size", "method", "variables", "constraints", "status", "build_s", "solve_s"]
     cols += ["peak_mb", "objective", "gap"]
-    cols += [c for c in ("replan_cold_s", "replan_warm_s", "replan_speedup") if c in rows[0]]
+    replan = ("replan_cold_s", "replan_warm_s", "replan_speedup")
+    cols += [c for c in replan if any(c in r for r in rows)]
 
     def cell(v: Any) -> str:
+        if v is None:
+            return "-"
         if isinstance(v, float):
             return f"{v:,.3g}" if abs(v) >= 1e6 or abs(v) < 0.01 else f"{v:,.2f}"
         return f"{v:,}" if isinstance(v, int) and not isinstance(v, bool) else str(v)

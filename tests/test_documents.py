@@ -33,6 +33,7 @@ COMMANDS = {
     DocumentKind.STRESS: ["stress", "tiny", "--scenarios", "128"],
     DocumentKind.INVENTORY: ["inventory", "tiny"],
     DocumentKind.ROADMAP: ["roadmap"],
+    DocumentKind.EXECUTE: ["execute", "tiny", "--replications", "2", "--workers", "1"],
 }
 
 

@@ -35,6 +35,7 @@ class DocumentKind(StrEnum):
     ROADMAP = "roadmap"
     RUN_SUMMARY = "run_summary"
     COMPARE = "compare"
+    EXECUTE = "execute"
 
 
 class DocumentError(RuntimeError):

@@ -1,4 +1,5 @@
-"""The whole job on one scenario: roadmap -> plan -> twin -> risk -> stress -> safety stock.
+"""The whole job on one scenario: roadmap -> plan -> twin -> executed plan -> risk -> stress
+-> safety stock.
 
 Each step is one engine call with options sized so that the bundled scenario runs in about a
 minute on two cores; a step that cannot run (no roadmap, no plan to simulate) is skipped with
@@ -8,6 +9,7 @@ objects; :mod:`rackforge.report.collect` turns them into tables, figures and a s
 
 from __future__ import annotations
 
+import os
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -36,6 +38,7 @@ from rackforge.scenario.automation import (
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
 
 if TYPE_CHECKING:  # the solver is imported where a plan is made
+    from rackforge.execute import ExecutionResult
     from rackforge.plan.lp.warm import WarmStart
 
 StepProgress = Callable[[Step, int, int], None]
@@ -52,6 +55,7 @@ class JobResult:
     plan_today: PlanResult | None = None  # with automation compare: the plan without levers
     twin: AutomationComparison | None = None
     twin_weeks: tuple[str, ...] = ()  # the plan weeks the twin simulated
+    execute: ExecutionResult | None = None
     risk: RiskReport | None = None
     stress: StressResult | None = None
     inventory: GSMResult | None = None
@@ -90,6 +94,7 @@ def run_job(
     timed(Step.ROADMAP, lambda: _roadmap(job))
     timed(Step.PLAN, lambda: _plan(job, warm))
     timed(Step.TWIN, lambda: _twin(job, tick(Step.TWIN)))
+    timed(Step.EXECUTE, lambda: _execute(job, tick(Step.EXECUTE)))
     timed(Step.RISK, lambda: _risk(job, tick(Step.RISK)))
     timed(Step.STRESS, lambda: _stress(job, tick(Step.STRESS)))
     timed(Step.INVENTORY, lambda: _inventory(job))
@@ -130,6 +135,23 @@ def _twin(job: JobResult, progress: Callable[[int, int], None]) -> None:
     )
     job.twin = compare_automation(job.scenario, opts, production, progress)
     job.twin_weeks = weeks
+
+
+def _execute(job: JobResult, progress: Callable[[int, int], None]) -> None:
+    from rackforge.execute import ExecuteOptions, execute
+
+    if job.plan is None or not job.plan.has_plan:
+        job.notes.append("execute: no plan to execute; step skipped")
+        return
+    horizon = job.scenario.config.horizon_weeks
+    opts = ExecuteOptions(
+        weeks=min(job.options.execute_weeks, horizon),
+        replan_every=job.options.execute_replan_every,
+        replications=job.options.execute_replications,
+        seed=job.options.seed,
+        workers=min(job.options.workers or os.cpu_count() or 1, job.options.execute_replications),
+    )
+    job.execute = execute(job.answered, opts, progress, first=job.plan)
 
 
 def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, tuple[str, ...]]:

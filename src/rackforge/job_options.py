@@ -15,6 +15,7 @@ class Step(StrEnum):
     ROADMAP = "roadmap"
     PLAN = "plan"
     TWIN = "twin"
+    EXECUTE = "execute"
     RISK = "risk"
     STRESS = "stress"
     INVENTORY = "inventory"
@@ -28,6 +29,9 @@ class JobOptions:
         twin_weeks: weeks of the plan the twin simulates: the window with the highest planned
             rack output (the weeks that test the plants hardest).
         twin_replications: replications of the twin, each run today and automated.
+        execute_weeks: weeks of the plan executed with what really happens, re-planned every
+            ``execute_replan_every`` weeks (:mod:`rackforge.execute`), in
+            ``execute_replications`` replications.
         stress_scenarios: Monte-Carlo disruption scenarios.
         seed: seed of every random step (same seed, same report).
         workers: processes for the twin and the risk LPs (None: one per core).
@@ -43,6 +47,9 @@ class JobOptions:
 
     twin_weeks: float = 3.0
     twin_replications: int = 3  # three, not two: a 95% CI on two has t = 12.7
+    execute_weeks: int = 13
+    execute_replan_every: int = 4
+    execute_replications: int = 4
     stress_scenarios: int = 4096
     seed: int = 0
     workers: int | None = None

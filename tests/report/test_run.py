@@ -34,11 +34,20 @@ def test_every_step_writes_its_document(out: Path) -> None:
     names = {p.name for p in out.iterdir()}
     assert {"report.html", "results.xlsx", "summary.json"} <= names
     # the tiny scenario has no roadmap: that step is skipped and says so
-    assert {"plan.json", "twin.json", "risk.json", "stress.json", "inventory.json"} <= names
+    assert {"plan.json", "twin.json", "execute.json", "risk.json", "stress.json"} <= names
+    assert "inventory.json" in names
     assert "roadmap.json" not in names
     summary = json.loads((out / "summary.json").read_text())
     assert any("no roadmap.yaml" in note for note in summary["notes"])
-    assert set(summary["seconds"]) == {"roadmap", "plan", "twin", "risk", "stress", "inventory"}
+    assert set(summary["seconds"]) == {
+        "roadmap",
+        "plan",
+        "twin",
+        "execute",
+        "risk",
+        "stress",
+        "inventory",
+    }
 
 
 def test_documents_hold_the_engines_answers(out: Path, tiny: Scenario) -> None:
@@ -53,6 +62,10 @@ def test_documents_hold_the_engines_answers(out: Path, tiny: Scenario) -> None:
     assert {n["target"] for n in risk["nodes"]} >= {"sup-us", "plant-a"}
     inventory = json.loads((out / "inventory.json").read_text())
     assert inventory["status"] == "optimal"
+    executed = json.loads((out / "execute.json").read_text())
+    # the executed plan starts from the job's plan: its planned fill rate is the plan's
+    assert executed["fill_rate"]["planned"] == pytest.approx(doc["kpis"]["fill_rate"], abs=1e-9)
+    assert len(executed["weeks"]) == 8  # the tiny horizon, shorter than the default 13
 
 
 def test_workbook_has_a_sheet_per_table(out: Path) -> None:
@@ -65,7 +78,7 @@ def test_workbook_has_a_sheet_per_table(out: Path) -> None:
 @pytest.mark.skipif(CHROMIUM is None, reason="Chromium is not installed")
 def test_report_renders_every_figure_without_errors(out: Path) -> None:
     check = check_report(out / "report.html", CHROMIUM or "")
-    assert (check.figures, check.rendered, check.errors) == (8, 8, 0)
+    assert (check.figures, check.rendered, check.errors) == (9, 9, 0)
 
 
 def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:

@@ -30,6 +30,7 @@ COMMAND_MODULES = (
     "plan",
     "compare",
     "twin",
+    "execute",
     "risk",
     "inventory",
     "service",

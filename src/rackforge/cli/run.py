@@ -41,6 +41,19 @@ def run(
     replications: int = typer.Option(
         _JOB.twin_replications, min=1, help="Twin replications (each today and automated)."
     ),
+    execute_weeks: int = typer.Option(
+        _JOB.execute_weeks,
+        "--execute-weeks",
+        min=1,
+        help="Weeks of the plan executed with what really happens (re-planned every "
+        f"{_JOB.execute_replan_every}).",
+    ),
+    execute_replications: int = typer.Option(
+        _JOB.execute_replications,
+        "--execute-replications",
+        min=1,
+        help="Replications of the executed plan.",
+    ),
     scenarios: int = typer.Option(
         _JOB.stress_scenarios, min=1, help="Monte-Carlo disruption scenarios."
     ),
@@ -51,7 +64,8 @@ def run(
     ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
-    """The whole job: roadmap, plan, twin, risk, stress and safety stock, with a report."""
+    """The whole job: roadmap, plan, twin, the executed plan, risk, stress and safety stock,
+    with a report."""
     from rackforge.job import run_job
     from rackforge.report.collect import summary
     from rackforge.report.output import write_outputs
@@ -61,6 +75,8 @@ def run(
     options = JobOptions(
         twin_weeks=twin_weeks,
         twin_replications=replications,
+        execute_weeks=execute_weeks,
+        execute_replications=execute_replications,
         stress_scenarios=scenarios,
         seed=seed,
         workers=workers,

@@ -80,6 +80,9 @@ class PlanOptions:
             interior point with crossover (default), dual simplex, or first-order PDLP, which
             stops at a relative primal-dual gap of ``1e-7`` (HiGHS ``pdlp_optimality_tolerance``)
             and gives no basis, so its shadow prices are those of an interior point.
+        duals: shadow prices (the binding table, bottlenecks and explanations need them); a
+            MIP's plan is then solved once more as an LP with its integers fixed. Off when
+            only the flows matter (the executed plan's re-plans, :mod:`rackforge.execute`).
         expand_to: racks a week the cheapest-expansion plan aims for
             (:mod:`rackforge.plan.expansion`, with the ceiling); None: the racks demanded a
             week in the ceiling's window, planned when the scenario prices an expansion.
@@ -99,3 +102,4 @@ class PlanOptions:
     ceiling: bool = False
     expand_to: float | None = None
     lp_method: LpMethod = LpMethod.IPM
+    duals: bool = True

@@ -36,7 +36,9 @@ def solver_settings(scenario: Scenario, options: PlanOptions) -> SolverSettings:
     cfg = scenario.config.solver
     limit = cfg.time_limit_s if options.time_limit_s is None else options.time_limit_s
     gap = cfg.mip_gap if options.mip_gap is None else options.mip_gap
-    return SolverSettings(float(limit), float(gap), options.threads, options.lp_method)
+    return SolverSettings(
+        float(limit), float(gap), options.threads, options.lp_method, options.duals
+    )
 
 
 def cost_split(pm: PlanModel, sol: Solution) -> dict[str, float]:

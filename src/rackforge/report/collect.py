@@ -173,6 +173,10 @@ def figures(job: JobResult) -> list[fig.Figure]:
         out = [replace(f, takeaway=missing) for f in out]
     if job.twin is not None:
         out.append(fig.twin_today_vs_automated(twin_rows(job), job.twin_weeks))
+    if job.execute is not None:
+        ex = job.execute
+        top = str(ex.causes["cause"].iloc[0]) if len(ex.causes) else ""
+        out.append(fig.plan_vs_actual(ex.weeks_table, ex.fill_rate_summary(), top))
     if job.risk is not None:
         out.append(fig.risk_matrix(risk_rows(job)))
     if job.stress is not None:
@@ -234,6 +238,7 @@ def summary(job: JobResult) -> list[str]:
             )
     lines.extend(_levers_line(job))
     lines.extend(_twin_line(job))
+    lines.extend(_execute_line(job))
     if job.risk is not None:
         exposed = job.risk.exposed
         if exposed:
@@ -342,6 +347,27 @@ def _twin_line(job: JobResult) -> list[str]:
     ]
 
 
+def _execute_line(job: JobResult) -> list[str]:
+    ex = job.execute
+    if ex is None:
+        return []
+    f = ex.fill_rate_summary()
+    o = ex.options
+    risky = ex.at_risk(1)
+    worst = (
+        f"; most at risk {risky['demand'].iloc[0]} "
+        f"(on time in {risky['on_time_probability'].iloc[0]:.0%} of runs: "
+        f"{risky['cause'].iloc[0]})"
+        if len(risky)
+        else "; every order on time in every run"
+    )
+    return [
+        f"Executed ({o.weeks} weeks, {o.replications} runs, re-planned every {o.replan_every} "
+        f"weeks): on-time fill rate p50 {f['p50']:.1%}, p5 {f['p5']:.1%}, against "
+        f"{f['planned']:.1%} planned{worst}."
+    ]
+
+
 def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
     """Every table of the job, one sheet each; the first, ``summary``, holds the answer's
     sentences (and says so where there is no plan)."""
@@ -370,6 +396,9 @@ def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
     tables["twin"] = twin_rows(job)
     if job.twin is not None:
         tables["twin_resources"] = _twin_resources(job)
+    if job.execute is not None:
+        tables["executed_weeks"] = job.execute.weeks_table
+        tables["executed_orders"] = job.execute.orders
     tables["risk"] = risk_rows(job)
     if job.stress is not None:
         tables["stress_contributors"] = pd.DataFrame(
@@ -426,6 +455,7 @@ def step_documents(job: JobResult) -> dict[Step, dict[str, Any]]:
         Step.ROADMAP: job.roadmap,
         Step.PLAN: job.plan,
         Step.TWIN: job.twin,
+        Step.EXECUTE: job.execute,
         Step.RISK: job.risk,
         Step.STRESS: job.stress,
         Step.INVENTORY: job.inventory,

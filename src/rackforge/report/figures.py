@@ -296,6 +296,38 @@ def risk_matrix(nodes: pd.DataFrame, label_top: int = 10) -> Figure:
     return Figure("risk", "Time-to-survive vs time-to-recover", takeaway, fig)
 
 
+def plan_vs_actual(weeks: pd.DataFrame, fill: dict[str, float], top_cause: str) -> Figure:
+    """``weeks``: iso_week, planned, made, made_p5, made_p95, delivered, late (racks a week,
+    means over replications, ``rackforge.execute.ExecutionResult.weeks_table``); ``fill``: the
+    fill-rate summary (planned, p5, p50); ``top_cause``: the cause of most units short."""
+    x = weeks["iso_week"]
+    fig = go.Figure()
+    fig.add_scatter(x=x, y=weeks["made_p95"], mode="lines", line={"width": 0}, showlegend=False)
+    fig.add_scatter(
+        x=x,
+        y=weeks["made_p5"],
+        mode="lines",
+        line={"width": 0},
+        fill="tonexty",
+        fillcolor="rgba(99,110,250,0.2)",
+        name="made, 5th-95th percentile",
+    )
+    fig.add_scatter(x=x, y=weeks["made"], mode="lines+markers", name="made (mean)")
+    fig.add_scatter(x=x, y=weeks["planned"], mode="lines", name="planned", line={"dash": "dash"})
+    fig.add_scatter(x=x, y=weeks["delivered"], mode="lines", name="delivered", line={"dash": "dot"})
+    fig.add_bar(x=x, y=weeks["late"], name="past due, owed", opacity=0.4)
+    fig.update_layout(yaxis_title="racks", **LAYOUT)
+    planned = float(weeks["planned"].sum())
+    share = float(weeks["made"].sum()) / planned if planned > 0 else float("nan")
+    takeaway = (
+        f"Executed with what really happens, the plants make {share:.0%} of the racks planned "
+        f"over {len(weeks)} weeks; the on-time fill rate is {fill['p50']:.1%} (p50; p5 "
+        f"{fill['p5']:.1%}) against {fill['planned']:.1%} planned"
+        + (f"; most units short or late: {top_cause}." if top_cause else ".")
+    )
+    return Figure("execute", "The plan executed: planned vs made racks a week", takeaway, fig)
+
+
 def fill_rate_distribution(fill_rates: np.ndarray) -> Figure:
     """``fill_rates``: one fill rate (0..1) per Monte-Carlo scenario."""
     fig = go.Figure(go.Histogram(x=fill_rates, nbinsx=40))

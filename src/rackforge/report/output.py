@@ -23,6 +23,7 @@ STEP_DOCUMENTS = {
     Step.ROADMAP: DocumentKind.ROADMAP,
     Step.PLAN: DocumentKind.PLAN,
     Step.TWIN: DocumentKind.TWIN_COMPARE,
+    Step.EXECUTE: DocumentKind.EXECUTE,
     Step.RISK: DocumentKind.RISK,
     Step.STRESS: DocumentKind.STRESS,
     Step.INVENTORY: DocumentKind.INVENTORY,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-JOBS = ("plan", "twin", "risk", "stress", "inventory", "roadmap", "run")
+JOBS = ("plan", "twin", "execute", "risk", "stress", "inventory", "roadmap", "run")
 #: Options a run may not set: where files go, what else is read, how many processes.
 RESERVED = frozenset(
     {

@@ -55,6 +55,7 @@ class SolverSettings:
     # Interior point with crossover: on the bundled scenario 2x faster than HiGHS's choice
     # (dual simplex), on generated multi-plant networks 10x and more (bench/plan_vs_pyomo.py).
     method: LpMethod = LpMethod.IPM
+    duals: bool = True  # a MIP's fixed-integer LP, for its shadow prices
 
 
 @dataclass
@@ -289,7 +290,7 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
         )
     col = lp.scaling.primal(x)
     dual_ok = not mip
-    if mip:
+    if mip and settings.duals:
         dual_ok = _fixed_lp(lp, x[lp.integer])
         if dual_ok:
             col = lp.columns()

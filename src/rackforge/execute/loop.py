@@ -1,0 +1,193 @@
+"""The rolling loop: plan, execute some weeks with what really happens, re-plan from where
+things stand, to the end; many times over, each replication with its own random stream."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+
+import numpy as np
+
+from rackforge.execute.options import ExecuteError, ExecuteOptions
+from rackforge.execute.result import ExecutionResult, Replication, summarise
+from rackforge.execute.roll import rolled
+from rackforge.execute.rules import Rules, rules_of
+from rackforge.execute.week import Arrival, Draws, Ledger, PlanWeeks, State, WeekExecutor
+from rackforge.plan import PlanOptions, PlanResult, plan
+from rackforge.plan.result import PlanError
+from rackforge.risk.disruptions import DisruptionSampler
+from rackforge.risk.options import DurationModel
+from rackforge.scenario import Scenario
+
+Progress = Callable[[int, int], None]
+
+
+def initial_state(scenario: Scenario) -> State:
+    """Stock on hand, open receipts and every demand row owed in full, at week 0."""
+    inv = scenario.inventory
+    stock: dict[tuple[str, str], float] = {}
+    for s, i, q in zip(inv["site"], inv["item"], inv["on_hand"], strict=True):
+        stock[(str(s), str(i))] = stock.get((str(s), str(i)), 0.0) + float(q)
+    rec = scenario.receipts
+    pipeline = [
+        Arrival(str(s), str(i), int(w), float(q), str(src) or "po")
+        for s, i, w, q, src in zip(
+            *(rec[c] for c in ("site", "item", "week", "qty", "source")), strict=False
+        )
+    ]
+    dem = scenario.demand
+    open_ = dict(zip(dem["demand"].astype(str), dem["qty"].astype(float), strict=True))
+    return State(0, stock, pipeline, open_)
+
+
+@dataclass(frozen=True)
+class _Job:
+    scenario: Scenario
+    rules: Rules
+    first: PlanResult
+    options: ExecuteOptions
+    weeks: int
+
+
+def _plan_options(options: ExecuteOptions, explain: bool) -> PlanOptions:
+    # one HiGHS thread a solve when replications run side by side in processes
+    return PlanOptions(explain=explain, duals=explain, threads=1 if options.workers > 1 else None)
+
+
+def _sampler(job: _Job, rep: int) -> DisruptionSampler | None:
+    risk = job.rules.risk
+    if not job.options.disruptions or risk.n_nodes == 0:
+        return None
+    seed = int(np.random.SeedSequence(job.options.seed, spawn_key=(rep, 1)).generate_state(1)[0])
+    return DisruptionSampler(risk, seed, range(1), 1, job.options.duration)
+
+
+def _outages(
+    job: _Job, sampler: DisruptionSampler | None, week: int
+) -> dict[str, tuple[float, int]]:
+    """Outages under way at ``week``: target -> (capacity share, weeks the planner expects
+    them to last from ``week``)."""
+    out = {
+        o.target: (o.capacity_factor, o.start + o.weeks - week)
+        for o in job.options.outages
+        if o.active(week)
+    }
+    if sampler is None:
+        return out
+    for k, target in enumerate(job.rules.risk_targets):
+        if sampler.down[0, k] and job.rules.risk.factor[k] < 1.0:
+            if job.options.duration is DurationModel.FIXED:
+                weeks = int(sampler.remaining[0, k])
+            else:
+                weeks = max(1, round(job.rules.risk.ttr_weeks[k]))
+            if weeks > 0 and target not in out:
+                out[target] = (float(job.rules.risk.factor[k]), weeks)
+    return out
+
+
+def _down(job: _Job, sampler: DisruptionSampler | None, week: int) -> dict[str, float]:
+    """The capacity share of every target down this week (drawn outages, then given ones)."""
+    down: dict[str, float] = {}
+    if sampler is not None:
+        share = sampler.step()[:, 0]
+        targets = job.rules.risk_targets
+        down = {t: float(s) for t, s in zip(targets, share, strict=True) if s < 1.0}
+    for o in job.options.outages:
+        if o.active(week):
+            down[o.target] = min(down.get(o.target, 1.0), o.capacity_factor)
+    return down
+
+
+def run_replication(job: _Job, rep: int) -> Replication:
+    """One replication of the loop (its random stream: ``SeedSequence(seed, (rep,))``)."""
+    scenario, options = job.scenario, job.options
+    rng = (
+        np.random.default_rng(np.random.SeedSequence(options.seed, spawn_key=(rep,)))
+        if options.random
+        else None
+    )
+    draws = Draws(rng, options.lead_time_cv, options.breakdowns, options.yields)
+    ledger = Ledger(job.weeks)
+    dem = scenario.demand
+    demands = {
+        str(d): (str(s), str(i), int(w))
+        for d, s, i, w in zip(*(dem[c] for c in ("demand", "site", "item", "week")), strict=False)
+    }
+    executor = WeekExecutor(job.rules, draws, ledger, demands)
+    sampler = _sampler(job, rep)
+    state = initial_state(scenario)
+    current, start, plans = job.first, 0, 1
+    while state.week < job.weeks:
+        assert current.tables is not None
+        weeks = PlanWeeks.of(current.tables)
+        end = min(job.weeks, state.week + options.replan_every)
+        while state.week < end:
+            state.down = _down(job, sampler, state.week)
+            executor.run(state, weeks, state.week - start)
+        if state.week < job.weeks:
+            nxt = rolled(scenario, state, job.rules, _outages(job, sampler, state.week))
+            current = plan(nxt, _plan_options(options, explain=False))
+            if not current.has_plan:
+                raise PlanError(
+                    f"no plan from week {scenario.week_label(state.week)} "
+                    f"(replication {rep}): {current.message}"
+                )
+            start, plans = state.week, plans + 1
+            executor.new_plan()
+    return Replication(rep, ledger, dict(state.open), plans)
+
+
+def _check_targets(scenario: Scenario, options: ExecuteOptions) -> None:
+    lanes = scenario.lanes
+    known = (
+        set(scenario.suppliers["supplier"])
+        | set(scenario.sites["site"])
+        | {f"{a}>{b}" for a, b in zip(lanes["from_site"], lanes["to_site"], strict=True)}
+    )
+    for o in options.outages:
+        if o.target not in known:
+            raise ExecuteError(
+                f"--outage {o.target}: no supplier, site or lane (from_site>to_site) of that name"
+            )
+
+
+def _run_one(args: tuple[_Job, int]) -> Replication:
+    return run_replication(*args)
+
+
+def execute(
+    scenario: Scenario,
+    options: ExecuteOptions | None = None,
+    progress: Progress | None = None,
+    first: PlanResult | None = None,
+) -> ExecutionResult:
+    """Plan ``scenario``, then execute it ``options.weeks`` weeks, re-planning every
+    ``options.replan_every`` weeks from the state reached, ``options.replications`` times.
+
+    The first plan (with its explanations; ``first`` if given, a plan of this very scenario)
+    is shared by every replication; ``progress(done, total)`` counts replications. Raises :class:`ExecuteError` for bad options and
+    :class:`PlanError` when the scenario or a re-plan has no plan.
+    """
+    options = options or ExecuteOptions()
+    weeks = options.validate(scenario.config.horizon_weeks)
+    _check_targets(scenario, options)
+    if first is None:
+        first = plan(scenario, _plan_options(options, explain=True))
+    if not first.has_plan:
+        raise PlanError(f"no plan to execute: {first.message}")
+    job = _Job(scenario, rules_of(scenario), first, options, weeks)
+    reps: list[Replication] = []
+    jobs = [(job, r) for r in range(options.replications)]
+    if options.workers > 1 and options.replications > 1:
+        with ProcessPoolExecutor(min(options.workers, options.replications)) as pool:
+            for rep in pool.map(_run_one, jobs):
+                reps.append(rep)
+                if progress is not None:
+                    progress(len(reps), options.replications)
+    else:
+        for args in jobs:
+            reps.append(_run_one(args))
+            if progress is not None:
+                progress(len(reps), options.replications)
+    return summarise(scenario, first, replace(options, weeks=weeks), reps)
