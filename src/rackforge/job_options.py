@@ -49,7 +49,7 @@ class JobOptions:
     twin_replications: int = 3  # three, not two: a 95% CI on two has t = 12.7
     execute_weeks: int = 13
     execute_replan_every: int = 4
-    execute_replications: int = 4
+    execute_replications: int = 2
     stress_scenarios: int = 4096
     seed: int = 0
     workers: int | None = None
