@@ -34,8 +34,12 @@ def bundled() -> Scenario:
     return load_scenario(None)
 
 
-def _as_planned(scenario: Scenario, replan_every: int, weeks: int | None = None) -> None:
-    options = ExecuteOptions(replications=1, replan_every=replan_every, weeks=weeks)
+def _as_planned(
+    scenario: Scenario, replan_every: int, weeks: int | None = None, safety_lead: int = 0
+) -> None:
+    options = ExecuteOptions(
+        replications=1, replan_every=replan_every, weeks=weeks, safety_lead_weeks=safety_lead
+    )
     result = execute(scenario, options.without_randomness())
     table = result.weeks_table
     # every week: the racks made are the racks the first plan completes
@@ -51,6 +55,12 @@ def test_without_randomness_the_tiny_plan_is_executed_as_planned(
     tiny: Scenario, replan_every: int
 ) -> None:
     _as_planned(tiny, replan_every)
+
+
+def test_a_safety_lead_time_brings_orders_early_and_changes_nothing_else(tiny: Scenario) -> None:
+    """Planned with one more week of supply lead time, orders come a week before the plan
+    expects them: the plan is executed as planned all the same."""
+    _as_planned(tiny, replan_every=100, safety_lead=1)
 
 
 def test_without_randomness_the_bundled_plan_is_executed_as_planned(bundled: Scenario) -> None:

@@ -102,6 +102,27 @@ def test_upload_plan_result_equals_the_command_line(
     assert kpis["plan.objective"] == pytest.approx(expected["objective"])
 
 
+def test_an_executed_plan_runs_as_a_job_with_the_command_lines_answer(
+    client: TestClient, tokens: dict[str, str], store_url: str, tiny_zip: bytes, tmp_path: Path
+) -> None:
+    stored = upload(client, tokens["planner"], tiny_zip)
+    options = {"replications": 2, "seed": 3, "outage": ["plant-a:2:2"]}
+    created = client.post(
+        "/api/v1/runs",
+        json={"scenario_id": stored["id"], "job": "execute", "options": options},
+        headers=auth(tokens["planner"]),
+    )
+    assert created.status_code == 202, created.text
+    assert work(store_url, once=True, beat_s=0.1) == 1
+    viewer = auth(tokens["viewer"])
+    run = client.get(f"/api/v1/runs/{created.json()['id']}", headers=viewer).json()
+    assert run["status"] == "succeeded", run["error"]
+    result = client.get(f"/api/v1/runs/{run['id']}/result", headers=viewer).json()
+    args = ("--replications", "2", "--seed", "3", "--outage", "plant-a:2:2")
+    assert result == cli_json("execute", "tiny", tmp_path, *args)  # same seed, same answer
+    assert result["options"]["outages"][0]["target"] == "plant-a"
+
+
 def test_whatif_is_a_new_version_whose_parent_is_the_base(
     client: TestClient, tokens: dict[str, str], tiny_zip: bytes
 ) -> None:

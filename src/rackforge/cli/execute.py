@@ -46,6 +46,12 @@ def execute(
         "--lead-time-cv",
         help="Coefficient of variation of supply and lane lead times (lognormal; 0: exact).",
     ),
+    safety_lead_weeks: int = typer.Option(
+        0,
+        "--safety-lead-weeks",
+        help="Weeks added to every supply lead time in the plans (a safety lead time: orders "
+        "placed early enough to absorb late deliveries).",
+    ),
     no_randomness: bool = flag(
         False,
         "--no-randomness",
@@ -81,6 +87,7 @@ def execute(
         seed=seed,
         lead_time_cv=lead_time_cv,
         outages=outages,
+        safety_lead_weeks=safety_lead_weeks,
         workers=workers,
     )
     if no_randomness:
@@ -167,6 +174,12 @@ def _print(result: ExecutionResult, rows: int) -> None:
     if not result.causes.empty:
         top = "; ".join(f"{c} {u:,.0f}" for c, u in result.causes.head(5).itertuples(index=False))
         console.print(f"units short or late per replication, by cause: {top}")
+        first = str(result.causes["cause"].iloc[0])
+        if first.startswith("late ") and not result.options.safety_lead_weeks:
+            console.print(
+                "late deliveries lead: a safety lead time buffers them "
+                "(--safety-lead-weeks 1 or 2; docs/execute.md)"
+            )
 
 
 def register(app: typer.Typer) -> None:

@@ -41,6 +41,17 @@ def initial_state(scenario: Scenario) -> State:
     return State(0, stock, pipeline, open_)
 
 
+def with_safety_lead(scenario: Scenario, weeks: int) -> Scenario:
+    """The scenario the plans are made on: every supply lead time ``weeks`` longer (a safety
+    lead time, the MRP buffer against late deliveries; Whybark & Williams 1976, "Material
+    requirements planning under uncertainty", *Decision Sciences* 7(4):595-606, find it the
+    better buffer when the uncertainty is in timing)."""
+    if weeks == 0:
+        return scenario
+    supply = scenario.supply.assign(lead_weeks=scenario.supply["lead_weeks"] + weeks)
+    return scenario.with_tables(supply=supply)
+
+
 @dataclass(frozen=True)
 class _Job:
     scenario: Scenario
@@ -172,11 +183,13 @@ def execute(
     options = options or ExecuteOptions()
     weeks = options.validate(scenario.config.horizon_weeks)
     _check_targets(scenario, options)
-    if first is None:
+    rules = rules_of(scenario)  # what really happens: the scenario's own lead times
+    scenario = with_safety_lead(scenario, options.safety_lead_weeks)
+    if first is None or options.safety_lead_weeks:
         first = plan(scenario, _plan_options(options, explain=True))
     if not first.has_plan:
         raise PlanError(f"no plan to execute: {first.message}")
-    job = _Job(scenario, rules_of(scenario), first, options, weeks)
+    job = _Job(scenario, rules, first, options, weeks)
     reps: list[Replication] = []
     jobs = [(job, r) for r in range(options.replications)]
     if options.workers > 1 and options.replications > 1:

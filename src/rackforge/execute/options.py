@@ -51,6 +51,9 @@ class ExecuteOptions:
     disruptions: bool = True  # random outages of the risk table's suppliers, plants and lanes
     duration: DurationModel = DurationModel.GEOMETRIC  # outage length, as in `stress`
     outages: tuple[Outage, ...] = ()  # outages the plans do not expect (drawn or not)
+    #: weeks added to every supply lead time in the plans (not in what really happens): a
+    #: safety lead time, so that orders are placed early enough to absorb late deliveries
+    safety_lead_weeks: int = 0
     workers: int = 1
 
     def validate(self, horizon: int) -> int:
@@ -64,6 +67,10 @@ class ExecuteOptions:
             raise ExecuteError(f"--replications must be at least 1: {self.replications}")
         if not 0.0 <= self.lead_time_cv <= 2.0:
             raise ExecuteError(f"--lead-time-cv must be between 0 and 2: {self.lead_time_cv}")
+        if not 0 <= self.safety_lead_weeks <= 26:
+            raise ExecuteError(
+                f"--safety-lead-weeks must be between 0 and 26: {self.safety_lead_weeks}"
+            )
         if self.workers < 1:
             raise ExecuteError(f"--workers must be at least 1: {self.workers}")
         if self.seed < 0:

@@ -93,6 +93,18 @@ class ExecutionResult:
                 "yields": o.yields,
                 "disruptions": o.disruptions,
                 "duration": o.duration.value,
+                "safety_lead_weeks": o.safety_lead_weeks,
+                "outages": [
+                    {
+                        "target": x.target,
+                        "start": self.week_labels[x.start]
+                        if x.start < len(self.week_labels)
+                        else x.start,
+                        "weeks": x.weeks,
+                        "capacity_factor": x.capacity_factor,
+                    }
+                    for x in o.outages
+                ],
             },
             "plans_per_replication": self.plans_per_replication,
             "weeks": [

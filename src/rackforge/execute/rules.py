@@ -35,6 +35,7 @@ class Rules:
     good_fraction: dict[Node, float]  # expected good units per unit started on the routing
     make_cap: dict[Node, float]  # max_per_week of a make row
     supply_cap: dict[tuple[str, str, str], float]  # (supplier, item, site) -> per week
+    supply_lead: dict[tuple[str, str, str], int]  # the supplier's real lead time, weeks
     lane_cap: dict[tuple[str, str, str], float]  # (from, to, item; "" = every item)
     resources: pd.DataFrame  # site, resource, units, hours_per_week, mtbf_h, mttr_h, avail
     racks: frozenset[str]
@@ -86,6 +87,13 @@ def rules_of(scenario: Scenario) -> Rules:
             for a, i, s, c in zip(
                 *(scenario.supply[k] for k in ("supplier", "item", "site", "capacity_per_week")),
                 strict=False,
+            )
+        },
+        supply_lead={
+            (str(a), str(i), str(s)): int(w)
+            for a, i, s, w in zip(
+                *(scenario.supply[k] for k in ("supplier", "item", "site", "lead_weeks")),
+                strict=True,
             )
         },
         lane_cap={

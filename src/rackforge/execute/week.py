@@ -375,7 +375,9 @@ class WeekExecutor:
             )
             self._short(node, f"{r.supplier} outage", planned - cap)
             if cap > 0:
-                lead = int(r.arrival_week) - int(r.week)
+                # the supplier's real lead time: a plan made with a safety lead time expects
+                # the order later than it comes
+                lead = self.rules.supply_lead.get(key, int(r.arrival_week) - int(r.week))
                 self._send(state, node, week, lead, cap, "po", f"late delivery from {r.supplier}")
 
     def _send(
