@@ -205,3 +205,44 @@ def test_an_outage_executed_with_weekly_replans_loses_what_the_risk_lp_says(
 def test_an_unknown_outage_target_is_refused(tiny: Scenario) -> None:
     with pytest.raises(ExecuteError, match="no supplier, site or lane"):
         execute(tiny, ExecuteOptions(outages=(Outage("nowhere", 1, 2),)))
+
+
+@given(
+    week=st.integers(1, 7),
+    stock=st.lists(
+        st.floats(0, 1e4) | st.sampled_from([1e-12, 5e-7, 1e-6]), min_size=3, max_size=3
+    ),
+    owed=st.floats(0, 50) | st.sampled_from([1e-9, 2e-6]),
+    late_by=st.integers(0, 12),
+)
+@settings(max_examples=25, deadline=None)
+def test_any_state_rolls_into_a_scenario_that_plans(
+    tiny: Scenario, week: int, stock: list[float], owed: float, late_by: int
+) -> None:
+    """Round-off stock, nearly settled demand and arrivals past the horizon roll into a valid
+    scenario (validation refuses none of them) with a plan."""
+    from rackforge.execute.week import Arrival
+    from rackforge.plan import plan
+
+    rules = rules_of(tiny)
+    state = initial_state(tiny)
+    state.week = week
+    items = list(tiny.items["item"])[:3]
+    state.stock = {("plant-a", i): q for i, q in zip(items, stock, strict=True)}
+    state.pipeline.append(Arrival("plant-a", items[0], week + late_by, 5.0, "po"))
+    first = str(tiny.demand["demand"].iloc[0])
+    state.open = {first: owed}
+    out = rolled(tiny, state, rules, {})
+    assert out.config.horizon_weeks == tiny.config.horizon_weeks - week
+    assert plan(out).has_plan
+
+
+def test_a_row_the_plan_itself_delivers_late_quotes_the_plans_cause(tiny: Scenario) -> None:
+    """A plant stopped by a dated event: the plan delivers late, and the executed plan (with
+    nothing drawn) says so with the planner's own explanation of the row."""
+    stopped = what_if(tiny, events=[EventEdit("plant-a", tiny.week_label(1), "3", "0")])
+    result = execute(stopped, ExecuteOptions(replications=1, replan_every=100).without_randomness())
+    late = result.orders[result.orders["on_time_probability"] < 1]
+    assert not late.empty
+    assert all(late["cause"].str.startswith("planned late: "))
+    assert result.planned_fill_rate == pytest.approx(result.fill_rates[0])

@@ -13,7 +13,7 @@ from rackforge.execute.options import ExecuteError, ExecuteOptions
 from rackforge.execute.result import ExecutionResult, Replication, summarise
 from rackforge.execute.roll import rolled
 from rackforge.execute.rules import Rules, rules_of
-from rackforge.execute.week import Arrival, Draws, Ledger, PlanWeeks, State, WeekExecutor
+from rackforge.execute.week import TOL, Arrival, Draws, Ledger, PlanWeeks, State, WeekExecutor
 from rackforge.plan import PlanOptions, PlanResult, plan
 from rackforge.plan.result import PlanError
 from rackforge.risk.disruptions import DisruptionSampler
@@ -61,9 +61,20 @@ class _Job:
     weeks: int
 
 
-def _plan_options(options: ExecuteOptions, explain: bool) -> PlanOptions:
+def _replan_options(options: ExecuteOptions) -> PlanOptions:
     # one HiGHS thread a solve when replications run side by side in processes
-    return PlanOptions(explain=explain, duals=explain, threads=1 if options.workers > 1 else None)
+    threads = 1 if options.workers > 1 and options.replications > 1 else None
+    return PlanOptions(explain=False, duals=False, threads=threads)
+
+
+def _first_plan(scenario: Scenario) -> PlanResult:
+    """The plan every replication starts from; explained (shadow prices and the cause of each
+    late row, which the orders at risk quote) only when it delivers some row late."""
+    first = plan(scenario, PlanOptions(explain=False, duals=False))
+    kpis = first.kpis
+    if kpis is not None and kpis.late_units + kpis.lost_units > TOL:
+        first = plan(scenario, PlanOptions(explain=True))
+    return first
 
 
 def _sampler(job: _Job, rep: int) -> DisruptionSampler | None:
@@ -138,7 +149,7 @@ def run_replication(job: _Job, rep: int) -> Replication:
             executor.run(state, weeks, state.week - start)
         if state.week < job.weeks:
             nxt = rolled(scenario, state, job.rules, _outages(job, sampler, state.week))
-            current = plan(nxt, _plan_options(options, explain=False))
+            current = plan(nxt, _replan_options(options))
             if not current.has_plan:
                 raise PlanError(
                     f"no plan from week {scenario.week_label(state.week)} "
@@ -186,7 +197,7 @@ def execute(
     rules = rules_of(scenario)  # what really happens: the scenario's own lead times
     scenario = with_safety_lead(scenario, options.safety_lead_weeks)
     if first is None or options.safety_lead_weeks:
-        first = plan(scenario, _plan_options(options, explain=True))
+        first = _first_plan(scenario)
     if not first.has_plan:
         raise PlanError(f"no plan to execute: {first.message}")
     job = _Job(scenario, rules, first, options, weeks)
