@@ -246,3 +246,15 @@ def test_a_row_the_plan_itself_delivers_late_quotes_the_plans_cause(tiny: Scenar
     assert not late.empty
     assert all(late["cause"].str.startswith("planned late: "))
     assert result.planned_fill_rate == pytest.approx(result.fill_rates[0])
+
+
+def test_replications_on_a_dask_cluster_give_the_same_answer(tiny: Scenario) -> None:
+    from rackforge.execute.loop import dask_runner
+    from rackforge.risk.distributed import dask_client
+
+    options = ExecuteOptions(replications=3, replan_every=2, seed=5, lead_time_cv=0.5)
+    here = execute(tiny, options)
+    with dask_client(workers=2, processes=False) as client:
+        there = execute(tiny, options, runner=dask_runner(client))
+    np.testing.assert_array_equal(here.fill_rates, there.fill_rates)
+    np.testing.assert_array_equal(here.weeks_table["made"], there.weeks_table["made"])

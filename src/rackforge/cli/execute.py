@@ -64,6 +64,13 @@ def execute(
         "or lane from>to, from week START, keeping FACTOR of its capacity, default 0); repeat.",
     ),
     workers: int = typer.Option(2, min=1, help="Processes running the replications."),
+    dask: str | None = typer.Option(
+        None,
+        "--dask",
+        help="Run the replications on a Dask cluster: a scheduler address, or 'local' for a "
+        "local cluster of --dask-workers processes.",
+    ),
+    dask_workers: int = typer.Option(2, min=1, help="Workers of a local Dask cluster."),
     rows: int = typer.Option(10, help="Orders most at risk shown (the JSON has every row)."),
     json_file: Path | None = typer.Option(
         None, "--json", help="Also write the result as JSON to this file."
@@ -98,7 +105,14 @@ def execute(
         raise _refuse(str(exc)) from None
     with progress_bar("replications", options.replications) as update:
         try:
-            result = run_execute(scenario, options, update)
+            if dask is None:
+                result = run_execute(scenario, options, update)
+            else:
+                from rackforge.execute.loop import dask_runner
+                from rackforge.risk.distributed import dask_client
+
+                with dask_client(dask, workers=dask_workers) as client:
+                    result = run_execute(scenario, options, update, runner=dask_runner(client))
         except ExecuteError as exc:
             raise _refuse(str(exc)) from None
     _print(result, rows)

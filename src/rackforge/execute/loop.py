@@ -3,9 +3,11 @@ things stand, to the end; many times over, each replication with its own random 
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import contextlib
+from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
+from typing import Any
 
 import numpy as np
 
@@ -53,7 +55,10 @@ def with_safety_lead(scenario: Scenario, weeks: int) -> Scenario:
 
 
 @dataclass(frozen=True)
-class _Job:
+class ExecutionJob:
+    """What every replication needs: the scenario the plans are made on, the rules of what
+    really happens, the first plan, the options and the weeks to execute."""
+
     scenario: Scenario
     rules: Rules
     first: PlanResult
@@ -77,7 +82,7 @@ def _first_plan(scenario: Scenario) -> PlanResult:
     return first
 
 
-def _sampler(job: _Job, rep: int) -> DisruptionSampler | None:
+def _sampler(job: ExecutionJob, rep: int) -> DisruptionSampler | None:
     risk = job.rules.risk
     if not job.options.disruptions or risk.n_nodes == 0:
         return None
@@ -86,7 +91,7 @@ def _sampler(job: _Job, rep: int) -> DisruptionSampler | None:
 
 
 def _outages(
-    job: _Job, sampler: DisruptionSampler | None, week: int
+    job: ExecutionJob, sampler: DisruptionSampler | None, week: int
 ) -> dict[str, tuple[float, int]]:
     """Outages under way at ``week``: target -> (capacity share, weeks the planner expects
     them to last from ``week``)."""
@@ -108,7 +113,7 @@ def _outages(
     return out
 
 
-def _down(job: _Job, sampler: DisruptionSampler | None, week: int) -> dict[str, float]:
+def _down(job: ExecutionJob, sampler: DisruptionSampler | None, week: int) -> dict[str, float]:
     """The capacity share of every target down this week (drawn outages, then given ones)."""
     down: dict[str, float] = {}
     if sampler is not None:
@@ -121,7 +126,7 @@ def _down(job: _Job, sampler: DisruptionSampler | None, week: int) -> dict[str, 
     return down
 
 
-def run_replication(job: _Job, rep: int) -> Replication:
+def run_replication(job: ExecutionJob, rep: int) -> Replication:
     """One replication of the loop (its random stream: ``SeedSequence(seed, (rep,))``)."""
     scenario, options = job.scenario, job.options
     rng = (
@@ -174,8 +179,53 @@ def _check_targets(scenario: Scenario, options: ExecuteOptions) -> None:
             )
 
 
-def _run_one(args: tuple[_Job, int]) -> Replication:
+def _run_one(args: tuple[ExecutionJob, int]) -> Replication:
     return run_replication(*args)
+
+
+#: Runs the replications of a job: ``(job, replications, progress) -> their results``, in
+#: replication order (a process pool by default, :func:`dask_runner` on a Dask cluster).
+ReplicationRunner = Callable[[ExecutionJob, list[int], Progress | None], list[Replication]]
+
+
+def local_runner(job: ExecutionJob, reps: list[int], progress: Progress | None) -> list[Replication]:
+    """``job.options.workers`` processes (this one alone for one worker)."""
+    out: list[Replication] = []
+    workers = min(job.options.workers, len(reps))
+    with contextlib.ExitStack() as stack:
+        mapped: Iterable[Replication] = (
+            stack.enter_context(ProcessPoolExecutor(workers)).map(
+                _run_one, [(job, r) for r in reps]
+            )
+            if workers > 1
+            else (run_replication(job, r) for r in reps)
+        )
+        for rep in mapped:
+            out.append(rep)
+            if progress is not None:
+                progress(len(out), len(reps))
+    return out
+
+
+def dask_runner(client: Any) -> ReplicationRunner:
+    """Replications as tasks of a Dask cluster (``client``: a ``distributed.Client``, see
+    :func:`rackforge.risk.distributed.dask_client`); the job is scattered once. Each
+    replication draws from its own stream, so the answer is the same as on this machine."""
+
+    def run(job: ExecutionJob, reps: list[int], progress: Progress | None) -> list[Replication]:
+        from distributed import as_completed
+
+        shared = client.scatter(job, broadcast=True)
+        futures = [client.submit(run_replication, shared, r, pure=False) for r in reps]
+        index = {future.key: i for i, future in enumerate(futures)}
+        results: list[Replication | None] = [None] * len(futures)
+        for done, future in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
+            results[index[future.key]] = future.result()
+            if progress is not None:
+                progress(done, len(futures))
+        return [r for r in results if r is not None]
+
+    return run
 
 
 def execute(
@@ -183,13 +233,16 @@ def execute(
     options: ExecuteOptions | None = None,
     progress: Progress | None = None,
     first: PlanResult | None = None,
+    runner: ReplicationRunner | None = None,
 ) -> ExecutionResult:
     """Plan ``scenario``, then execute it ``options.weeks`` weeks, re-planning every
     ``options.replan_every`` weeks from the state reached, ``options.replications`` times.
 
     The first plan (with its explanations; ``first`` if given, a plan of this very scenario)
-    is shared by every replication; ``progress(done, total)`` counts replications. Raises :class:`ExecuteError` for bad options and
-    :class:`PlanError` when the scenario or a re-plan has no plan.
+    is shared by every replication; ``runner`` runs them (:func:`local_runner` by default,
+    :func:`dask_runner` on a cluster); ``progress(done, total)`` counts them. Raises
+    :class:`ExecuteError` for bad options and :class:`PlanError` when the scenario or a
+    re-plan has no plan.
     """
     options = options or ExecuteOptions()
     weeks = options.validate(scenario.config.horizon_weeks)
@@ -200,18 +253,6 @@ def execute(
         first = _first_plan(scenario)
     if not first.has_plan:
         raise PlanError(f"no plan to execute: {first.message}")
-    job = _Job(scenario, rules, first, options, weeks)
-    reps: list[Replication] = []
-    jobs = [(job, r) for r in range(options.replications)]
-    if options.workers > 1 and options.replications > 1:
-        with ProcessPoolExecutor(min(options.workers, options.replications)) as pool:
-            for rep in pool.map(_run_one, jobs):
-                reps.append(rep)
-                if progress is not None:
-                    progress(len(reps), options.replications)
-    else:
-        for args in jobs:
-            reps.append(_run_one(args))
-            if progress is not None:
-                progress(len(reps), options.replications)
+    job = ExecutionJob(scenario, rules, first, options, weeks)
+    reps = (runner or local_runner)(job, list(range(options.replications)), progress)
     return summarise(scenario, first, replace(options, weeks=weeks), reps)
