@@ -188,7 +188,9 @@ def _run_one(args: tuple[ExecutionJob, int]) -> Replication:
 ReplicationRunner = Callable[[ExecutionJob, list[int], Progress | None], list[Replication]]
 
 
-def local_runner(job: ExecutionJob, reps: list[int], progress: Progress | None) -> list[Replication]:
+def local_runner(
+    job: ExecutionJob, reps: list[int], progress: Progress | None
+) -> list[Replication]:
     """``job.options.workers`` processes (this one alone for one worker)."""
     out: list[Replication] = []
     workers = min(job.options.workers, len(reps))
