@@ -4,6 +4,7 @@ things stand, to the end; many times over, each replication with its own random 
 from __future__ import annotations
 
 import contextlib
+import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
@@ -191,12 +192,14 @@ ReplicationRunner = Callable[[ExecutionJob, list[int], Progress | None], list[Re
 def local_runner(
     job: ExecutionJob, reps: list[int], progress: Progress | None
 ) -> list[Replication]:
-    """``job.options.workers`` processes (this one alone for one worker)."""
+    """``job.options.workers`` processes (this one alone for one worker), started by
+    ``spawn``: this process has run HiGHS, whose threads must not be forked."""
     out: list[Replication] = []
     workers = min(job.options.workers, len(reps))
     with contextlib.ExitStack() as stack:
+        spawn = multiprocessing.get_context("spawn")
         mapped: Iterable[Replication] = (
-            stack.enter_context(ProcessPoolExecutor(workers)).map(
+            stack.enter_context(ProcessPoolExecutor(workers, mp_context=spawn)).map(
                 _run_one, [(job, r) for r in reps]
             )
             if workers > 1
