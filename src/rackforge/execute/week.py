@@ -5,17 +5,19 @@ allows, and every unit short is booked to the cause behind it:
 
 1. *arrivals* due this week (purchases, transfers, production completing its lead time and
    the scenario's open receipts) go into stock;
-2. *deliveries* the plan makes this week, up to the stock of the rack at its site;
-3. *production starts*, up to the hours the plant's resources really have this week (the
-   plan's available hours times this week's breakdown draw, times the plant's outage share),
-   its ``max_per_week`` under an outage, and the kits its BOM children allow (children short
-   at a plant are shared in proportion to what each start needs); children are issued at
-   the planner's ``per_unit`` (scrap and routing yield included); the good units out of the
-   routing are drawn around the planned quantity with the binomial's variance
-   ``n g (1 - g)`` (``n`` started, ``g`` the routing's good fraction; normal approximation,
-   De Moivre-Laplace) and complete after the make row's lead time;
+2. *purchases*, up to the supplier's capacity under an outage, ordered with the supplier's
+   real lead time (a plan made with a safety lead time expects them later);
+3. *production starts*, level by level of the BOM (a zero-lead assembly feeds its parent the
+   same week, as in the planner's stock balance), up to the hours the plant's resources
+   really have this week (the plan's available hours times this week's breakdown draw, times
+   the plant's outage share), its ``max_per_week`` under an outage, and the kits its BOM
+   children allow (children short at a plant are shared in proportion to what each start
+   needs); children are issued at the planner's ``per_unit`` (scrap and routing yield
+   included); the good units out of the routing are drawn around the planned quantity with
+   the binomial's variance ``n g (1 - g)`` (``n`` started, ``g`` the routing's good fraction;
+   normal approximation, De Moivre-Laplace) and complete after the make row's lead time;
 4. *transfers*, up to the stock at the origin and the lane's capacity under an outage;
-5. *purchases*, up to the supplier's capacity under an outage.
+5. *deliveries*, up to the stock of the rack at its site.
 
 Under an outage a row keeps ``capacity_factor`` of its capacity, or of what the plan asks of
 it where its capacity is unlimited (the risk engine's convention). Supply and lane lead times
@@ -171,10 +173,11 @@ class WeekExecutor:
         """A new plan is in force: it has re-planned whatever was carried."""
         self.carried = {"production": [], "transfers": [], "deliveries": []}
 
-    def _carry(self, kind: str, row: Row, qty: float, **changes: Any) -> None:
+    def _carry(self, kind: str, row: Row, qty: float) -> None:
+        """``qty`` of ``row`` not done this week: tried again the next."""
         if qty > TOL:
             fields = row._asdict() if hasattr(row, "_asdict") else vars(row)
-            self.carried[kind].append(SimpleNamespace(**{**fields, **changes, "qty": qty}))
+            self.carried[kind].append(SimpleNamespace(**{**fields, "qty": qty}))
 
     # -- helpers -------------------------------------------------------------------------
     def _share(self, state: State, target: str) -> float:
