@@ -146,6 +146,15 @@ def _loop(
         page.get_by_role("button", name="Start run").click()
         page.locator(".status-succeeded").wait_for(timeout=300_000)
 
+    start("execute", replications="2", lead_time_cv="1")
+    assert "against 100% planned" in page.locator("#execute-fill").inner_text()
+    page.locator("svg[aria-label='planned, made and delivered racks a week']").wait_for()
+    assert "why late" in page.locator("#at-risk").inner_text()
+    shot("4-executed-plan")
+    page.get_by_role("link", name="Scenarios").click()
+    page.get_by_role("link", name="tiny").click()
+    page.get_by_role("heading", name="Scenario tiny").wait_for()
+
     start("plan")
     assert "racks a week" in page.locator("#ceiling").inner_text()
     page.get_by_role("heading", name="What to buy from whom").wait_for()

@@ -433,6 +433,26 @@ async function ordersBySupplier(run, into) {
     h("details", {}, h("summary", { text: `All ${data.length} purchase orders` }), table(head, data.slice(0, 500))));
 }
 
+function executeAnswer(doc) {
+  // the plan executed week by week: fill rate, plan vs actual racks, the orders most at risk
+  const f = doc.fill_rate, o = doc.options, pct = (x) => `${fmt(100 * x, 1)}%`;
+  const parts = [h("h2", { text: "The plan executed" }),
+    h("p", { class: "answer", id: "execute-fill", text: `On-time fill rate ${pct(f.p50)} (p50; p5 ${pct(f.p5)}, mean ${pct(f.mean)}) against ${pct(f.planned)} planned: ${o.replications} replication(s) of ${o.weeks} weeks, re-planned every ${o.replan_every}.` }),
+    h("h3", { text: "Racks a week: planned, made and delivered (means)" }),
+    ...overlay(["planned", "made", "delivered"].map((k) => ({ name: k, values: doc.weeks.map((w) => w[k]) })), "planned, made and delivered racks a week")];
+  const risky = doc.orders.filter((r) => r.on_time_probability < 1)
+    .sort((a, b) => a.on_time_probability - b.on_time_probability || b.qty - a.qty).slice(0, 15);
+  if (risky.length) {
+    parts.push(h("h3", { text: "Orders most at risk" }), h("div", { id: "at-risk" }, table(["demand", "site", "due", "racks", "P(on time)", "95% CI", "why late"],
+      risky.map((r) => [r.demand, r.site, r.due_week, r.qty, pct(r.on_time_probability), `${pct(r.ci95[0])}–${pct(r.ci95[1])}`, r.cause]), { numeric: [3, 4] })));
+  } else parts.push(h("p", { id: "at-risk", text: "Every order is delivered on time in every replication." }));
+  if (doc.causes.length) {
+    parts.push(h("h3", { text: "Units short or late per replication, by cause" }),
+      table(["cause", "units"], doc.causes.slice(0, 10).map((c) => [c.cause, c.units_per_replication]), { numeric: [1] }));
+  }
+  return parts;
+}
+
 async function showAnswer(run, into) {
   const files = run.files;
   if (files.includes("plan.json")) {
@@ -448,6 +468,8 @@ async function showAnswer(run, into) {
       frame.srcdoc = await fileText(run, "report.html");
       into.append(h("h2", { text: "Report" }), frame);
     }
+  } else if (run.job === "execute") {
+    into.append(...executeAnswer(await api(`/runs/${run.id}/result`)));
   } else if (!files.includes("plan.json")) {
     const doc = await api(`/runs/${run.id}/result`);
     into.append(h("h2", { text: "Result" }), h("pre", { text: JSON.stringify(doc, null, 2).slice(0, 20000) }));
@@ -456,8 +478,8 @@ async function showAnswer(run, into) {
     h("button", { type: "button", class: "secondary", text: `Download ${f}`, onclick: () => download(`/runs/${run.id}/files/${f}`, f) })))));
 }
 
-function overlay(series) {
-  // weekly rack output of each run's plan, one line each (an SVG, no chart library)
+function overlay(series, label = "rack output per week of each run's plan") {
+  // weekly racks, one line per series (an SVG, no chart library)
   const w = 640, hgt = 220, pad = 30;
   const all = series.flatMap((s) => s.values);
   const top = Math.max(1, ...all), n = Math.max(2, ...series.map((s) => s.values.length));
@@ -465,7 +487,7 @@ function overlay(series) {
   const svg = document.createElementNS("http://www.w3.org/2000/svg", "svg");
   svg.setAttribute("viewBox", `0 0 ${w} ${hgt}`);
   svg.setAttribute("role", "img");
-  svg.setAttribute("aria-label", "rack output per week of each run's plan");
+  svg.setAttribute("aria-label", label);
   svg.setAttribute("width", w);
   series.forEach((s, k) => {
     const line = document.createElementNS(svg.namespaceURI, "polyline");
