@@ -6,6 +6,7 @@ have the means their sources state."""
 from __future__ import annotations
 
 import numpy as np
+import pandas as pd
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -232,9 +233,14 @@ def test_any_state_rolls_into_a_scenario_that_plans(
     state.pipeline.append(Arrival("plant-a", items[0], week + late_by, 5.0, "po"))
     first = str(tiny.demand["demand"].iloc[0])
     state.open = {first: owed}
-    out = rolled(tiny, state, rules, {})
+    out = rolled(tiny, state, rules, {"plant-a": (0.5, 2)})
     assert out.config.horizon_weeks == tiny.config.horizon_weeks - week
     assert plan(out).has_plan
+    # what the loop plans on without re-validating it: validation would change nothing
+    fast = rolled(tiny, state, rules, {"plant-a": (0.5, 2)}, validate=False)
+    assert fast.config == out.config
+    for name, table in out.tables.items():
+        pd.testing.assert_frame_equal(fast.tables[name].reset_index(drop=True), table, obj=name)
 
 
 def test_a_row_the_plan_itself_delivers_late_quotes_the_plans_cause(tiny: Scenario) -> None:

@@ -154,7 +154,9 @@ def run_replication(job: ExecutionJob, rep: int) -> Replication:
             state.down = _down(job, sampler, state.week)
             executor.run(state, weeks, state.week - start)
         if state.week < job.weeks:
-            nxt = rolled(scenario, state, job.rules, _outages(job, sampler, state.week))
+            nxt = rolled(
+                scenario, state, job.rules, _outages(job, sampler, state.week), validate=False
+            )
             current = plan(nxt, _replan_options(options))
             if not current.has_plan:
                 raise PlanError(

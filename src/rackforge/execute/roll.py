@@ -27,28 +27,35 @@ def _clean(qty: float) -> float:
     return qty if qty > TOL else 0.0
 
 
+def _frame(columns: dict[str, tuple[list[object], str]]) -> pd.DataFrame:
+    """A table with the dtypes validation gives it (text as ``object``), even when empty."""
+    return pd.DataFrame(
+        {name: pd.Series(values, dtype=dtype) for name, (values, dtype) in columns.items()}
+    )
+
+
 def _inventory(state: State, rules: Rules) -> pd.DataFrame:
     keys = {k for k, q in state.stock.items() if q > TOL} | set(rules.safety_stock)
     rows = sorted(keys)
-    return pd.DataFrame(
+    return _frame(
         {
-            "site": [s for s, _ in rows],
-            "item": [i for _, i in rows],
-            "on_hand": [_clean(state.stock.get(k, 0.0)) for k in rows],
-            "safety_stock": [rules.safety_stock.get(k, 0.0) for k in rows],
+            "site": ([s for s, _ in rows], "object"),
+            "item": ([i for _, i in rows], "object"),
+            "on_hand": ([_clean(state.stock.get(k, 0.0)) for k in rows], "float64"),
+            "safety_stock": ([rules.safety_stock.get(k, 0.0) for k in rows], "float64"),
         }
     )
 
 
 def _receipts(state: State, horizon: int) -> pd.DataFrame:
     live = [a for a in state.pipeline if state.week <= a.week < horizon and a.qty > TOL]
-    return pd.DataFrame(
+    return _frame(
         {
-            "site": [a.site for a in live],
-            "item": [a.item for a in live],
-            "week": [a.week - state.week for a in live],
-            "qty": [a.qty for a in live],
-            "source": [a.source for a in live],
+            "site": ([a.site for a in live], "object"),
+            "item": ([a.item for a in live], "object"),
+            "week": ([a.week - state.week for a in live], "int64"),
+            "qty": ([a.qty for a in live], "float64"),
+            "source": ([a.source for a in live], "object"),
         }
     )
 
@@ -73,24 +80,32 @@ def _events(
     shifted = ev["start"] - state.week
     ev["weeks"] = ev["weeks"].where(ev["weeks"] <= 0, ev["weeks"] + shifted.clip(upper=0))
     ev["start"] = shifted.clip(lower=0)
-    now = pd.DataFrame(
+    now = _frame(
         {
-            "event": [f"outage-{t}" for t in outages],
-            "target": list(outages),
-            "item": ["" for _ in outages],
-            "start": [0 for _ in outages],
-            "weeks": [w for _, w in outages.values()],
-            "capacity_factor": [f for f, _ in outages.values()],
+            "event": ([f"outage-{t}" for t in outages], "object"),
+            "target": (list(outages), "object"),
+            "item": (["" for _ in outages], "object"),
+            "start": ([0 for _ in outages], "int64"),
+            "weeks": ([w for _, w in outages.values()], "int64"),
+            "capacity_factor": ([f for f, _ in outages.values()], "float64"),
         }
     )
     return pd.concat([ev, now], ignore_index=True) if len(now) else ev.reset_index(drop=True)
 
 
 def rolled(
-    scenario: Scenario, state: State, rules: Rules, outages: dict[str, tuple[float, int]]
+    scenario: Scenario,
+    state: State,
+    rules: Rules,
+    outages: dict[str, tuple[float, int]],
+    validate: bool = True,
 ) -> Scenario:
     """The scenario from ``state.week`` to the original's end (module docstring); ``outages``
-    maps a risk target under way to (capacity share, weeks it is expected to last)."""
+    maps a risk target under way to (capacity share, weeks it is expected to last).
+
+    ``validate=False`` skips re-validating what this module built from a validated scenario
+    (the loop's re-plans: a sixth of their time); ``tests/execute`` checks, for states drawn
+    by hypothesis, that validation would change nothing in it."""
     horizon = scenario.config.horizon_weeks
     config = replace(
         scenario.config,
@@ -105,4 +120,6 @@ def rolled(
         "demand": _demand(scenario, state),
         "events": _events(scenario, state, outages),
     }
+    if not validate:
+        return Scenario(config, tables, roadmap=None, source=scenario.source)
     return scenario_from_tables(config, tables, roadmap=None, source=scenario.source)
