@@ -22,10 +22,6 @@ from rackforge.scenario.derived import (
 Node = tuple[str, str]  # (site, item)
 
 
-def _cap(value: float) -> float:
-    return math.inf if value is None or not math.isfinite(float(value)) else float(value)
-
-
 @dataclass(frozen=True)
 class Rules:
     """The scenario's rules as the executed plan applies them (see the module docstring)."""
@@ -77,13 +73,13 @@ def rules_of(scenario: Scenario) -> Rules:
         routing={k: tuple(v) for k, v in routing.items()},
         good_fraction={(str(s), str(i)): 1.0 / float(v) for (s, i), v in starts.items()},
         make_cap={
-            (str(s), str(i)): _cap(c)
+            (str(s), str(i)): float(c)
             for s, i, c in zip(
                 *(scenario.make[k] for k in ("site", "item", "max_per_week")), strict=False
             )
         },
         supply_cap={
-            (str(a), str(i), str(s)): _cap(c)
+            (str(a), str(i), str(s)): float(c)
             for a, i, s, c in zip(
                 *(scenario.supply[k] for k in ("supplier", "item", "site", "capacity_per_week")),
                 strict=False,
@@ -97,7 +93,7 @@ def rules_of(scenario: Scenario) -> Rules:
             )
         },
         lane_cap={
-            (str(f), str(t), str(i)): _cap(c)
+            (str(f), str(t), str(i)): float(c)
             for f, t, i, c in zip(
                 *(scenario.lanes[k] for k in ("from_site", "to_site", "item", "capacity_per_week")),
                 strict=False,

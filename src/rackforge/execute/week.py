@@ -239,16 +239,18 @@ class WeekExecutor:
         return f"re-planned late after shortfalls, most from {top}"
 
     def _arrive(self, state: State, week: int) -> None:
-        keep = []
-        for a in state.pipeline:
-            if a.week != week:
-                keep.append(a)
-                continue
-            node = (a.site, a.item)
-            state.stock[node] = state.stock.get(node, 0.0) + a.qty
-            if a.source == "wip" and a.item in self.rules.racks and week < self.ledger.weeks:
-                self.ledger.made[week] += a.qty
-        state.pipeline = keep
+        """What the pipeline holds for ``week`` goes into stock."""
+        due = [a for a in state.pipeline if a.week == week]
+        state.pipeline = [a for a in state.pipeline if a.week != week]
+        for a in due:
+            self._receive(state, a)
+
+    def _receive(self, state: State, arrival: Arrival) -> None:
+        node = (arrival.site, arrival.item)
+        state.stock[node] = state.stock.get(node, 0.0) + arrival.qty
+        made = arrival.source == "wip" and arrival.item in self.rules.racks
+        if made and arrival.week < self.ledger.weeks:
+            self.ledger.made[arrival.week] += arrival.qty
 
     def _deliver(self, state: State, rows: list[Row], week: int) -> None:
         for r in rows:
@@ -395,6 +397,5 @@ class WeekExecutor:
         """Under way, or into stock at once when it arrives this week (a zero lead time)."""
         if arrival.week > state.week:
             state.pipeline.append(arrival)
-            return
-        state.pipeline.append(arrival)
-        self._arrive(state, state.week)
+        else:
+            self._receive(state, arrival)
