@@ -3,7 +3,6 @@ things stand, to the end; many times over, each replication with its own random 
 
 from __future__ import annotations
 
-import contextlib
 import multiprocessing
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -22,6 +21,7 @@ from rackforge.plan.result import PlanError
 from rackforge.risk.disruptions import DisruptionSampler
 from rackforge.risk.options import DurationModel
 from rackforge.scenario import Scenario
+from rackforge.scenario.events import outage_targets
 
 Progress = Callable[[int, int], None]
 
@@ -170,20 +170,16 @@ def run_replication(job: ExecutionJob, rep: int) -> Replication:
 
 def _check_targets(scenario: Scenario, options: ExecuteOptions) -> None:
     lanes = scenario.lanes
-    known = (
-        set(scenario.suppliers["supplier"])
-        | set(scenario.sites["site"])
-        | {f"{a}>{b}" for a, b in zip(lanes["from_site"], lanes["to_site"], strict=True)}
+    known = outage_targets(
+        scenario.sites["site"],
+        scenario.suppliers["supplier"],
+        zip(lanes["from_site"], lanes["to_site"], strict=True),
     )
     for o in options.outages:
         if o.target not in known:
             raise ExecuteError(
                 f"--outage {o.target}: no supplier, site or lane (from_site>to_site) of that name"
             )
-
-
-def _run_one(args: tuple[ExecutionJob, int]) -> Replication:
-    return run_replication(*args)
 
 
 #: Runs the replications of a job: ``(job, replications, progress) -> their results``, in
@@ -196,21 +192,23 @@ def local_runner(
 ) -> list[Replication]:
     """``job.options.workers`` processes (this one alone for one worker), started by
     ``spawn``: this process has run HiGHS, whose threads must not be forked."""
-    out: list[Replication] = []
     workers = min(job.options.workers, len(reps))
-    with contextlib.ExitStack() as stack:
-        spawn = multiprocessing.get_context("spawn")
-        mapped: Iterable[Replication] = (
-            stack.enter_context(ProcessPoolExecutor(workers, mp_context=spawn)).map(
-                _run_one, [(job, r) for r in reps]
-            )
-            if workers > 1
-            else (run_replication(job, r) for r in reps)
-        )
-        for rep in mapped:
-            out.append(rep)
-            if progress is not None:
-                progress(len(out), len(reps))
+    if workers <= 1:
+        return _collect((run_replication(job, r) for r in reps), len(reps), progress)
+    spawn = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+        done = pool.map(run_replication, [job] * len(reps), reps)
+        return _collect(done, len(reps), progress)
+
+
+def _collect(
+    done: Iterable[Replication], total: int, progress: Progress | None
+) -> list[Replication]:
+    out: list[Replication] = []
+    for rep in done:
+        out.append(rep)
+        if progress is not None:
+            progress(len(out), total)
     return out
 
 
@@ -218,19 +216,10 @@ def dask_runner(client: Any) -> ReplicationRunner:
     """Replications as tasks of a Dask cluster (``client``: a ``distributed.Client``, see
     :func:`rackforge.risk.distributed.dask_client`); the job is scattered once. Each
     replication draws from its own stream, so the answer is the same as on this machine."""
+    from rackforge.risk.distributed import in_order
 
     def run(job: ExecutionJob, reps: list[int], progress: Progress | None) -> list[Replication]:
-        from distributed import as_completed
-
-        shared = client.scatter(job, broadcast=True)
-        futures = [client.submit(run_replication, shared, r, pure=False) for r in reps]
-        index = {future.key: i for i, future in enumerate(futures)}
-        results: list[Replication | None] = [None] * len(futures)
-        for done, future in enumerate(as_completed(futures), start=1):  # type: ignore[no-untyped-call]
-            results[index[future.key]] = future.result()
-            if progress is not None:
-                progress(done, len(futures))
-        return [r for r in results if r is not None]
+        return in_order(client, run_replication, job, reps, progress=progress)
 
     return run
 

@@ -19,6 +19,7 @@ leaves an unlimited capacity unlimited. Factors above 1 are expansions.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from enum import StrEnum
 
 import numpy as np
@@ -34,6 +35,14 @@ class Limit(StrEnum):
     MAKE = "make"
     SUPPLY = "supply"
     LANES = "lanes"
+
+
+def outage_targets(
+    sites: Iterable[str], suppliers: Iterable[str], lanes: Iterable[tuple[str, str]]
+) -> set[str]:
+    """What a risk row or an outage may name: a site, a supplier or a lane
+    ``from_site>to_site`` (events may also name ``site/resource``)."""
+    return set(sites) | set(suppliers) | {f"{a}>{b}" for a, b in lanes}
 
 
 def _hits(limit: Limit, rows: pd.DataFrame, target: str, item: str) -> np.ndarray:

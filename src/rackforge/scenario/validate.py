@@ -17,6 +17,7 @@ import pandas as pd
 from rackforge.scenario.cells import CellError, format_cell, parse_cell
 from rackforge.scenario.derived import WEEKS_PER_YEAR
 from rackforge.scenario.errors import Problem, ScenarioError
+from rackforge.scenario.events import outage_targets
 from rackforge.scenario.model import Scenario, ScenarioConfig
 from rackforge.scenario.schema import (
     DEFAULT_BACKLOG_PENALTY_SHARE,
@@ -342,7 +343,7 @@ def _check_lanes_and_risk(
     arcs = _known(whole, "lanes", "from_site", "to_site")
     if sites is None or suppliers is None or arcs is None:
         return
-    targets = sites | suppliers | {f"{a}>{b}" for a, b in arcs}
+    targets = outage_targets(sites, suppliers, arcs)
     _check_targets(clean["risk"], targets, "supplier, site or lane (from_site>to_site)", found)
     stations = _known(whole, "resources", "site", "resource")
     if stations is None:
