@@ -27,6 +27,9 @@ from rackforge.execute import (
 )
 from rackforge.execute.rules import breakdown_share
 from rackforge.execute.week import Draws
+from rackforge.job import JobOptions, JobResult
+from rackforge.plan import plan
+from rackforge.report.collect import weekly_output
 from rackforge.scenario.whatif import EventEdit, what_if
 
 
@@ -68,6 +71,18 @@ def test_without_randomness_the_bundled_plan_is_executed_as_planned(bundled: Sce
     """Re-planning every 4 weeks from the state reached reproduces the first plan's output
     (the rest of a plan is a plan for the rest; Bellman's principle of optimality)."""
     _as_planned(bundled, replan_every=4, weeks=12)
+
+
+def test_planned_racks_are_the_reports_planned_output(bundled: Scenario) -> None:
+    """The executed plan's "planned" and the report's planned output are one figure, work in
+    process included (the bundled scenario finishes racks in process in its second week)."""
+    wip = bundled.receipts
+    assert ((wip["source"] == "wip") & wip["item"].str.startswith("rack")).any()
+    options = ExecuteOptions(replications=1, weeks=6).without_randomness()
+    executed = execute(bundled, options).weeks_table
+    job = JobResult(bundled, JobOptions(), plan=plan(bundled))
+    report = weekly_output(job).groupby("week_label", sort=False)["planned"].sum()
+    np.testing.assert_allclose(executed["planned"], report.to_numpy()[:6], rtol=1e-9)
 
 
 def test_same_seed_same_answer_whatever_the_processes(tiny: Scenario) -> None:

@@ -14,6 +14,7 @@ import pandas as pd
 from rackforge.execute.options import ExecuteOptions
 from rackforge.execute.week import PLANNED_LATE, TOL, Ledger
 from rackforge.plan import PlanResult
+from rackforge.plan.tables import completions
 from rackforge.scenario import ItemKind, Scenario
 
 Z95 = 1.959963984540054  # the standard normal's 97.5% quantile
@@ -146,16 +147,12 @@ class ExecutionResult:
 def _planned_racks(
     scenario: Scenario, first: PlanResult, racks: set[str], weeks: int
 ) -> np.ndarray:
-    """Racks the first plan completes per week: its production and the open work in
-    process of the scenario's receipts."""
+    """Racks the first plan completes per week (:func:`completions`)."""
     out = np.zeros(weeks)
     assert first.tables is not None
-    prod = first.tables.production
-    prod = prod[prod["item"].isin(racks) & (prod["available_week"] < weeks)]
-    np.add.at(out, prod["available_week"].to_numpy(int), prod["qty"].to_numpy(float))
-    rec = scenario.receipts
-    wip = rec[rec["item"].isin(racks) & (rec["source"] == "wip") & (rec["week"] < weeks)]
-    np.add.at(out, wip["week"].to_numpy(int), wip["qty"].to_numpy(float))
+    done = completions(first.tables, scenario.receipts)
+    done = done[done["item"].isin(racks) & (done["week"] < weeks)]
+    np.add.at(out, done["week"].to_numpy(int), done["qty"].to_numpy(float))
     return out
 
 

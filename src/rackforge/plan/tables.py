@@ -143,6 +143,20 @@ def build_tables(pm: PlanModel, sol: Solution, label: Callable[[int], str]) -> P
     return PlanTables(*labelled)
 
 
+def completions(tables: PlanTables, receipts: pd.DataFrame) -> pd.DataFrame:
+    """site, item, week, qty: the units a plan completes each week, its production by the week
+    it is available and the scenario's work in process (``receipts`` of source ``wip``) by the
+    week it is due out. The one meaning of "planned output" for every answer that states it."""
+    prod = tables.production.rename(columns={"week": "start_week"})
+    made = prod.rename(columns={"available_week": "week"})[["site", "item", "week", "qty"]]
+    wip = receipts[receipts["source"].astype(str) == "wip"][["site", "item", "week", "qty"]]
+    parts = [f for f in (made, wip) if len(f)]
+    if not parts:
+        return made.iloc[:0].reset_index(drop=True)
+    out = pd.concat(parts, ignore_index=True)
+    return out.astype({"week": np.int64, "qty": float})
+
+
 def _utilization(pm: PlanModel, sol: Solution) -> pd.DataFrame:
     net = pm.build.net
     res, loads = net.resources, net.loads

@@ -17,6 +17,7 @@ from rackforge.compare import compare_jobs, delta_text, kpi_text
 from rackforge.job import JobResult, Step
 from rackforge.plan.ceiling import cost_drivers
 from rackforge.plan.orders import purchase_orders, supplier_summary
+from rackforge.plan.tables import completions
 from rackforge.report import figures as fig
 from rackforge.risk.explain import differences
 from rackforge.scenario import ItemKind
@@ -26,7 +27,7 @@ from rackforge.twin import TwinResult
 
 def weekly_output(job: JobResult) -> pd.DataFrame:
     """week_label, generation, demand, planned, delivered, stock: rack demand due, rack output
-    completed, rack demand delivered on time and finished racks in stock at the end of the
+    completed (:func:`rackforge.plan.tables.completions`: work in process included), rack demand delivered on time and finished racks in stock at the end of the
     week (built ahead of their demand), by week and generation."""
     result = job.plan
     generation = rack_generations(job.scenario.items)
@@ -34,7 +35,8 @@ def weekly_output(job: JobResult) -> pd.DataFrame:
     planned = on_time = stock = pd.Series(dtype=float)
     if result is not None and result.tables is not None:
         t = result.tables
-        planned = racks_by_generation(t.production, "available_week", "qty", generation)
+        done = completions(t, job.scenario.receipts)
+        planned = racks_by_generation(done, "week", "qty", generation)
         on_time = racks_by_generation(t.service, "week", "on_time", generation)
         stock = racks_by_generation(t.inventory, "week", "on_hand", generation)
     parts = {"demand": due, "planned": planned, "delivered": on_time, "stock": stock}
