@@ -36,6 +36,7 @@ from rackforge.scenario.automation import (
     with_levers,
 )
 from rackforge.twin import AutomationComparison, ReleaseMode, TwinOptions, compare_automation
+from rackforge.twin.material import plan_material, plan_releases
 
 if TYPE_CHECKING:  # the solver is imported where a plan is made
     from rackforge.execute import ExecutionResult
@@ -122,19 +123,25 @@ def _plan(job: JobResult, warm: WarmStart | None) -> None:
 
 
 def _twin(job: JobResult, progress: Callable[[int, int], None]) -> None:
-    production, weeks = busiest_window(job, job.options.twin_weeks)
     if not len(job.scenario.operations):
         job.notes.append("twin: the scenario has no routings (operations); step skipped")
         return
+    lead_in = job.options.twin_lead_in_weeks
+    window = busiest_window(job, job.options.twin_weeks, lead_in)
+    material = None
+    if job.plan is not None and job.plan.tables is not None:
+        simulated = len(window.labels) + window.lead_in
+        material = plan_material(job.scenario, job.plan.tables, window.start, simulated)
     opts = TwinOptions(
-        weeks=job.options.twin_weeks,
+        weeks=job.options.twin_weeks + window.lead_in,
+        warmup_weeks=window.lead_in or None,
         replications=job.options.twin_replications,
         seed=job.options.seed,
         workers=job.options.workers,
         release=ReleaseMode.PLAN,
     )
-    job.twin = compare_automation(job.scenario, opts, production, progress)
-    job.twin_weeks = weeks
+    job.twin = compare_automation(job.scenario, opts, window.release, progress, material)
+    job.twin_weeks = window.labels
 
 
 def _execute(job: JobResult, progress: Callable[[int, int], None]) -> None:
@@ -154,13 +161,25 @@ def _execute(job: JobResult, progress: Callable[[int, int], None]) -> None:
     job.execute = execute(job.answered, opts, progress, first=job.plan)
 
 
-def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, tuple[str, ...]]:
-    """The plan's production in the ``weeks`` consecutive weeks in which the most racks are
-    started, renumbered from week 0 (what the twin releases), and those weeks' labels. ``None`` when
-    there is no plan: the twin then derives a level plan from demand."""
+@dataclass(frozen=True)
+class TwinWindow:
+    """The plan weeks the twin simulates: the busiest ``labels`` (measured), after
+    ``lead_in`` weeks of the plan before them that fill the line (simulated as warm-up).
+    ``release``: the plan's production from ``start`` (the first simulated week), renumbered
+    from week 0; ``None`` when there is no plan (the twin then derives a level plan)."""
+
+    release: pd.DataFrame | None
+    labels: tuple[str, ...]
+    start: int
+    lead_in: int
+
+
+def busiest_window(job: JobResult, weeks: float, lead_in: int = 0) -> TwinWindow:
+    """The ``weeks`` consecutive plan weeks in which the most racks are started, and up to
+    ``lead_in`` weeks before them (fewer where the plan starts sooner)."""
     result = job.plan
     if result is None or result.tables is None:
-        return None, ()
+        return TwinWindow(None, (), 0, 0)
     prod = result.tables.production
     racks = job.scenario.items_of_kind(ItemKind.RACK)
     span = max(1, round(weeks))
@@ -169,9 +188,10 @@ def busiest_window(job: JobResult, weeks: float) -> tuple[pd.DataFrame | None, t
     window = started.reindex(range(horizon), fill_value=0.0).rolling(span).sum()
     last = int(window.idxmax()) if window.notna().any() else min(span, horizon) - 1
     first = max(0, last - span + 1)
-    chosen = prod[(prod["week"] >= first) & (prod["week"] <= last) & (prod["qty"] > 0)]
-    release = chosen[["site", "item", "week", "qty"]].assign(week=chosen["week"] - first)
-    return release.reset_index(drop=True), tuple(result.week_labels[first : last + 1])
+    start = max(0, first - lead_in)
+    release = plan_releases(result.tables, start, last + 1 - start)
+    labels = tuple(result.week_labels[first : last + 1])
+    return TwinWindow(release, labels, start, first - start)
 
 
 def _risk(job: JobResult, progress: Callable[[int, int], None]) -> None:

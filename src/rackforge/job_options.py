@@ -28,6 +28,9 @@ class JobOptions:
     Attributes:
         twin_weeks: weeks of the plan the twin simulates: the window with the highest planned
             rack output (the weeks that test the plants hardest).
+        twin_lead_in_weeks: plan weeks before that window the twin also simulates, as its
+            warm-up: the measured weeks start with the line and the stores as the plan
+            leaves them, not empty.
         twin_replications: replications of the twin, each run today and automated.
         execute_weeks: weeks of the plan executed with what really happens, re-planned every
             ``execute_replan_every`` weeks (:mod:`rackforge.execute`), in
@@ -46,6 +49,7 @@ class JobOptions:
     """
 
     twin_weeks: float = 3.0
+    twin_lead_in_weeks: int = 1
     twin_replications: int = 3  # three, not two: a 95% CI on two has t = 12.7
     execute_weeks: int = 13
     execute_replan_every: int = 4

@@ -91,12 +91,16 @@ def test_bad_input_exits_2_and_writes_nothing(tmp_path: Path) -> None:
 def test_twin_runs_the_busiest_weeks_of_the_plan(tiny: Scenario) -> None:
     job = JobResult(scenario=tiny, options=JobOptions())
     job.plan = plan(tiny)
-    release, weeks = busiest_window(job, 2)
+    window = busiest_window(job, 2, lead_in=1)
     # tiny starts 10 racks in each of 2026-W02..W06 (one week of test before they are
     # available, one week of transport to dc-1, due W04..W08); the first two-week window
-    # with 20 racks started is W02..W03, renumbered as weeks 0 and 1
-    assert weeks == ("2026-W02", "2026-W03")
-    assert set(release["week"]) <= {0, 1}
+    # with 20 racks started is W02..W03; the week before it, W01, leads in, and the three
+    # are renumbered as weeks 0, 1 and 2
+    assert window.labels == ("2026-W02", "2026-W03")
+    assert (window.start, window.lead_in) == (0, 1)
+    release = window.release
+    assert release is not None
+    assert set(release["week"]) <= {1, 2}
     prod = job.plan.tables.production if job.plan.tables is not None else None
     assert prod is not None
     window = prod[prod["week"].isin([1, 2])]

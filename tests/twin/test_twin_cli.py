@@ -95,3 +95,20 @@ def test_parse_release() -> None:
     assert parse_release("Poisson:3") == (ReleaseMode.POISSON, 3.0)
     with pytest.raises(typer.BadParameter):
         parse_release("rate:-1")
+
+
+def test_from_a_plan_week_the_twin_kits_the_plans_material(tmp_path: Path) -> None:
+    out = tmp_path / "twin.json"
+    args = ["twin", "tiny", "--from-week", "2026-W02", "--weeks", "4", "--replications", "2"]
+    result = runner.invoke(app, [*args, "--workers", "1", "--json", str(out)])
+    assert result.exit_code == 0, result.output
+    assert "material: 3 parts kitted" in result.output
+    data = json.loads(out.read_text())
+    # the plan's rack releases of W02..W05 (10 a week), in the JSON with the part shortages
+    racks = next(i for i in data["items"] if i["item"] == "rack-t")
+    assert racks["released_per_week"]["mean"] == pytest.approx(10.0, abs=1.0)
+    assert isinstance(data["shortages"], list)
+    bad = runner.invoke(app, ["twin", "tiny", "--from-week", "2030-W01"])
+    assert bad.exit_code == 2 and "--from-week 2030-W01" in bad.output
+    both = runner.invoke(app, ["twin", "tiny", "--from-week", "0", "--release", "rate:1"])
+    assert both.exit_code == 2

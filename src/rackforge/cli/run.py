@@ -38,6 +38,13 @@ def run(
     twin_weeks: float = typer.Option(
         _JOB.twin_weeks, min=0.1, max=52.0, help="Weeks of the plan the twin simulates."
     ),
+    twin_lead_in: int = typer.Option(
+        _JOB.twin_lead_in_weeks,
+        "--twin-lead-in",
+        min=0,
+        max=52,
+        help="Plan weeks before the busiest ones that the twin simulates first, as warm-up.",
+    ),
     replications: int = typer.Option(
         _JOB.twin_replications, min=1, help="Twin replications (each today and automated)."
     ),
@@ -74,6 +81,7 @@ def run(
     scenario = load_or_exit(path)
     options = JobOptions(
         twin_weeks=twin_weeks,
+        twin_lead_in_weeks=twin_lead_in,
         twin_replications=replications,
         execute_weeks=execute_weeks,
         execute_replications=execute_replications,

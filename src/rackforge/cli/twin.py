@@ -23,7 +23,11 @@ from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.spec import Availability, TwinError
 
 if TYPE_CHECKING:
+    import pandas as pd
+
+    from rackforge.scenario import Scenario
     from rackforge.twin import AutomationComparison, Estimate, TwinResult
+    from rackforge.twin.material import PlanMaterial
 
 _TWIN = TwinOptions()  # the defaults, declared once there
 
@@ -107,6 +111,13 @@ def _print_result(result: TwinResult, title: str) -> None:
                 f"[red]{site} is overloaded: releases exceed what the line finishes; queues grow "
                 "and these figures describe a transient, not a steady state.[/]"
             )
+    if result.shortages:
+        short = Table(title="Parts that held units up at kitting (units waiting, time average)")
+        for col in ("site", "part", "units waiting", "shipments short"):
+            short.add_column(col, justify="left" if col in ("site", "part") else "right")
+        for x in result.shortages[:10]:
+            short.add_row(x.site, x.item, _pm(x.units_waiting), _pm(x.shipped_short, ",.0f"))
+        console.print(short)
     for note in result.notes:
         console.print(f"note: {note}", markup=False, highlight=False)
     console.print(
@@ -162,6 +173,31 @@ def _print_comparison(cmp: AutomationComparison, racks: set[str]) -> None:
     console.print(diff)
 
 
+def _plan_window(
+    scenario: Scenario, from_week: str, weeks: int, automation: AutomationChoice
+) -> tuple[pd.DataFrame, PlanMaterial]:
+    """The plan's releases and material from ``from_week`` (the plan made with the levers the
+    twin runs with last, as ``run`` does)."""
+    from rackforge.plan import PlanOptions, plan
+    from rackforge.scenario.automation import with_levers
+    from rackforge.twin.material import plan_material, plan_releases
+
+    try:
+        first = scenario.week_offset(from_week)
+    except ValueError as exc:
+        err_console.print(f"--from-week {from_week}: {exc}")
+        raise typer.Exit(EXIT_INVALID) from None
+    with console.status("planning"):
+        result = plan(with_levers(scenario, automation.levers[-1]), PlanOptions(explain=False))
+    if result.tables is None:
+        err_console.print(f"no plan to simulate: {result.message}")
+        raise typer.Exit(EXIT_INVALID)
+    weeks = min(weeks, scenario.config.horizon_weeks - first)
+    return plan_releases(result.tables, first, weeks), plan_material(
+        scenario, result.tables, first, weeks
+    )
+
+
 def twin(
     path: str | None = PathArg,
     site: list[str] | None = typer.Option(
@@ -175,6 +211,12 @@ def twin(
     ),
     plan_csv: Path | None = typer.Option(
         None, "--plan-csv", help="Production plan CSV (site,item,week,qty); default: level."
+    ),
+    from_week: str | None = typer.Option(
+        None,
+        "--from-week",
+        help="Plan the scenario and simulate its plan from this week (ISO label or offset), "
+        "with its material: the plan's stock then, its purchases, transfers and shipments.",
     ),
     warmup: float | None = typer.Option(
         None, help="Warm-up weeks cut from the statistics (default 20% of --weeks)."
@@ -203,6 +245,14 @@ def twin(
         except (OSError, ValueError) as exc:
             err_console.print(f"cannot read {plan_csv}: {exc}")
             raise typer.Exit(EXIT_INVALID) from None
+    material = None
+    if from_week is not None:
+        if plan_csv is not None or mode is not ReleaseMode.PLAN:
+            err_console.print(
+                "--from-week simulates the scenario's own plan: no --plan-csv or rate"
+            )
+            raise typer.Exit(EXIT_INVALID)
+        plan, material = _plan_window(scenario, from_week, math.ceil(weeks), automation)
     options = TwinOptions(
         weeks=weeks,
         replications=replications,
@@ -219,9 +269,9 @@ def twin(
     try:
         with progress_bar("replications", runs) as update:
             if automation is AutomationChoice.COMPARE:
-                cmp = compare_automation(scenario, options, plan, update)
+                cmp = compare_automation(scenario, options, plan, update, material)
             else:
-                result = simulate_scenario(scenario, options, plan, update)
+                result = simulate_scenario(scenario, options, plan, update, material)
     except TwinError as exc:
         err_console.print(f"[bold red]cannot simulate[/]: {len(exc.problems)} problem(s)")
         for problem in exc.problems:

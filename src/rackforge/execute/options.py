@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rackforge.risk.options import DurationModel
+from rackforge.scenario.schema import LEAD_TIME_CV
 
 
 class ExecuteError(ValueError):
@@ -43,9 +44,8 @@ class ExecuteOptions:
     replications: int = 10
     seed: int = 0
     #: coefficient of variation of every supply and lane lead time (lognormal, mean the
-    #: table's lead time; rackforge.execute.week). 0.1 is an assumption (an 8-week lead time
-    #: then arrives a week or more late about one time in four), not a sourced figure.
-    lead_time_cv: float = 0.1
+    #: table's lead time; rackforge.execute.week; default rackforge.scenario.schema.LEAD_TIME_CV)
+    lead_time_cv: float = LEAD_TIME_CV
     breakdowns: bool = True  # weekly up-time of each resource from its MTBF/MTTR
     yields: bool = True  # good units out of a routing drawn around its expected yield
     disruptions: bool = True  # random outages of the risk table's suppliers, plants and lanes

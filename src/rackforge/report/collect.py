@@ -345,8 +345,19 @@ def _twin_line(job: JobResult) -> list[str]:
         f"{cmp.today.cycle_time_of(racks):,.0f} h today and "
         f"{cmp.automated.cycle_time_of(racks):,.0f} h automated; busiest resource "
         f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
-        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week."
+        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week{_short_part(cmp.automated)}."
     ]
+
+
+def _short_part(result: TwinResult) -> str:
+    """The part that held the most units up at kitting, if any did."""
+    if not result.shortages:
+        return ""
+    top = result.shortages[0]
+    return (
+        f"; short part {top.site}/{top.item} "
+        f"({top.units_waiting.mean:,.0f} units waiting for it on average)"
+    )
 
 
 def _execute_line(job: JobResult) -> list[str]:
@@ -398,6 +409,7 @@ def workbook_tables(job: JobResult) -> dict[str, pd.DataFrame]:
     tables["twin"] = twin_rows(job)
     if job.twin is not None:
         tables["twin_resources"] = _twin_resources(job)
+        tables["twin_shortages"] = _twin_shortages(job)
     if job.execute is not None:
         tables["executed_weeks"] = job.execute.weeks_table
         tables["executed_orders"] = job.execute.orders
@@ -449,6 +461,25 @@ def _twin_resources(job: JobResult) -> pd.DataFrame:
                 }
             )
     return pd.DataFrame(rows)
+
+
+def _twin_shortages(job: JobResult) -> pd.DataFrame:
+    """The parts that held the twin's units up at kitting, today and automated."""
+    assert job.twin is not None
+    rows = [
+        {
+            "case": case,
+            "site": x.site,
+            "item": x.item,
+            "units_waiting": x.units_waiting.mean,
+            "units_waiting_ci95": x.units_waiting.ci95,
+            "shipped_short": x.shipped_short.mean,
+        }
+        for case, result in (("today", job.twin.today), ("automated", job.twin.automated))
+        for x in result.shortages
+    ]
+    columns = ["case", "site", "item", "units_waiting", "units_waiting_ci95", "shipped_short"]
+    return pd.DataFrame(rows, columns=columns)
 
 
 def step_documents(job: JobResult) -> dict[Step, dict[str, Any]]:

@@ -106,6 +106,12 @@ INF = math.inf
 WEEKS_PER_YEAR = 52.0
 HOURS_PER_WEEK = 168.0
 
+#: Coefficient of variation of every supply and lane lead time where the executed plan and
+#: the twin draw them (lognormal, mean the table's lead time). 0.1 is an assumption (an
+#: 8-week lead time then arrives a week or more late about one time in four), not a sourced
+#: figure.
+LEAD_TIME_CV = 0.1
+
 # Limits that keep every engine within memory and time; a cell beyond them is refused where it
 # is read (docs/scenario-format.md, "Limits"). Numbers without a stated maximum are bounded by
 # MAX_QUANTITY, or MAX_MONEY for currency.

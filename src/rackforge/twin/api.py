@@ -10,6 +10,7 @@ import pandas as pd
 from rackforge.scenario import ItemKind, Scenario
 from rackforge.scenario.automation import Levers, levers_applied
 from rackforge.twin.build import line_from_scenario
+from rackforge.twin.material import PlanMaterial
 from rackforge.twin.options import TwinOptions
 from rackforge.twin.results import TwinResult
 from rackforge.twin.runner import Progress, simulate
@@ -21,15 +22,18 @@ def simulate_scenario(
     options: TwinOptions | None = None,
     plan: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    material: PlanMaterial | None = None,
 ) -> TwinResult:
     """Simulate the scenario's plants (``options.sites``, default all with routings).
 
     ``plan`` is a production plan with columns site, item, week, qty (weeks as offsets or
-    ISO labels); without one, a level plan is derived from the demand.
+    ISO labels); without one, a level plan is derived from the demand. ``material``: the
+    plan window's stock and flows, for kits taken from the stores (otherwise parts are
+    taken as available).
     """
     options = options or TwinOptions()
     options.validate()
-    spec, notes = line_from_scenario(scenario, options, plan)
+    spec, notes = line_from_scenario(scenario, options, plan, material)
     return simulate(spec, options, progress, notes)
 
 
@@ -78,6 +82,7 @@ def compare_automation(
     options: TwinOptions | None = None,
     plan: pd.DataFrame | None = None,
     progress: Progress | None = None,
+    material: PlanMaterial | None = None,
 ) -> AutomationComparison:
     """Run the line with the automation levers off and on (same seed, so the same random
     numbers drive both: common random numbers) and compare throughput and cycle time.
@@ -92,8 +97,10 @@ def compare_automation(
             progress(n + done, 2 * n)
 
     first = None if progress is None else (lambda done, total: progress(done, 2 * n))
-    today = simulate_scenario(scenario, replace(options, levers=Levers.OFF), plan, first)
-    automated = simulate_scenario(scenario, replace(options, levers=Levers.ON), plan, second)
+    today = simulate_scenario(scenario, replace(options, levers=Levers.OFF), plan, first, material)
+    automated = simulate_scenario(
+        scenario, replace(options, levers=Levers.ON), plan, second, material
+    )
     t_thr, t_cyc = _per_run(today)
     a_thr, a_cyc = _per_run(automated)
     auto = scenario.config.automation

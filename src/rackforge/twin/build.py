@@ -9,7 +9,8 @@
   in the proportions of that plan. Plan quantities are grossed up by the routing's chance of
   not being scrapped, so that the expected good output matches the plan.
 * Without a plan, :func:`level_plan` derives one from the demand.
-* Components are taken as available: the twin models operations capacity, not material.
+* Components are taken as available unless the plan's material is given
+  (:mod:`rackforge.twin.material`): then each routing kits its BOM children from the stores.
 * Dated events (``events.csv``) on a site or a resource take units of its stations down for
   their weeks (:func:`rackforge.scenario.events.capacity_factors`, the rule every engine
   reads): a station of ``n`` units at factor ``f`` keeps ``round(n * f)`` of them (half up), so
@@ -20,6 +21,7 @@
 from __future__ import annotations
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -28,6 +30,7 @@ from rackforge.scenario import Scenario
 from rackforge.scenario.automation import levers_applied
 from rackforge.scenario.events import Limit, capacity_factors
 from rackforge.scenario.schema import HOURS_PER_WEEK
+from rackforge.twin.material import PlanMaterial, material_spec
 from rackforge.twin.options import ReleaseMode, TwinOptions
 from rackforge.twin.releases import level_plan, normalize_plan
 from rackforge.twin.spec import Dist, LineSpec, Release, Route, Station, Step, TwinError
@@ -126,9 +129,14 @@ def _steps(rows: pd.DataFrame, where: str, index: dict[tuple[str, str], int]) ->
 
 
 def line_from_scenario(
-    scenario: Scenario, options: TwinOptions | None = None, plan: pd.DataFrame | None = None
+    scenario: Scenario,
+    options: TwinOptions | None = None,
+    plan: pd.DataFrame | None = None,
+    material: PlanMaterial | None = None,
 ) -> tuple[LineSpec, list[str]]:
-    """The line of the scenario's plants and notes on what was assumed or left out."""
+    """The line of the scenario's plants and notes on what was assumed or left out; with
+    ``material`` (the plan window's, :func:`rackforge.twin.material.plan_material`) its
+    routings take their kits from the stores and wait while a part is short."""
     options = options or TwinOptions()
     ops = scenario.operations
     routed = [s for s in dict.fromkeys(ops["site"].astype(str))]
@@ -181,6 +189,13 @@ def line_from_scenario(
         if site in sites and not ((ops["site"] == site) & (ops["item"] == item)).any():
             notes.append(f"{site}/{item}: planned but has no routing; not simulated")
     spec = LineSpec(tuple(stations), tuple(routes), availability=options.availability)
+    if material is not None:
+        kitted = material_spec(scenario, routes, material)
+        spec = replace(spec, material=kitted)
+        notes.append(
+            f"material: {len(kitted.parts)} parts kitted from the plan's stock and "
+            f"flows; lead times drawn with cv {material.lead_time_cv:g}"
+        )
     auto = levers_applied(scenario.config.automation, options.levers)
     spec = spec.with_levers(auto.touch_time_reduction, auto.inspection_detect_rate)
     per_week = sum(r.release.per_week() for r in routes)

@@ -29,7 +29,7 @@ from rackforge.twin.sampling import (
     service_stream,
     uniform_stream,
 )
-from rackforge.twin.spec import LineSpec, ReleaseKind
+from rackforge.twin.spec import Dist, LineSpec, Material, ReleaseKind
 
 #: Releases admitted by one event when a routing's first station serves no other step: more
 #: saves events, but each admitted unit's end of service waits on the event heap.
@@ -74,6 +74,8 @@ class Compiled:
     r_first: list[int] = field(default_factory=list)
     r_release: list[Iterator[float]] = field(default_factory=list)
     r_block: list[int] = field(default_factory=list)  # releases admitted per event
+    # material: the plan's flows with their lead times drawn, ``(time_h, part, qty)``
+    flows: list[tuple[float, int, float]] = field(default_factory=list)
 
     def into(self, g: int) -> int:
         """The step of no work whose next step is ``g``."""
@@ -87,7 +89,7 @@ def compile_line(
     tracked unit up to ``horizon_h``. ``fast_paths=False`` leaves out the tuples the event
     loop uses to inline the common case (a traced run takes the general path everywhere)."""
     c = Compiled()
-    ss_rel, ss_step, ss_sta = seed.spawn(3)
+    ss_rel, ss_step, ss_sta, ss_mat = seed.spawn(4)
     site_of = {s: i for i, s in enumerate(spec.sites())}
     n_steps = sum(len(r.steps) for r in spec.routes)
     step_seeds = ss_step.spawn(n_steps)
@@ -144,6 +146,11 @@ def compile_line(
         else:
             c.sta_free.append([0.0] * units)  # all zeros: already a heap
 
+    mat = spec.material
+    if mat is not None:
+        c.flows = drawn_flows(mat, np.random.default_rng(ss_mat))
+    # A unit that becomes a part must come back to the loop when it leaves (stock goes up).
+    feeds = [mat is not None and mat.makes[ri] >= 0 for ri in range(len(spec.routes))]
     # What the event loop needs when a unit finishes step g, in one tuple: the check of the
     # unit (inspection?, yield, uniforms; None when it always passes), the next step (-1: the
     # exit), its station (-1 when a batch must form first) and, when that step is unbatched
@@ -155,7 +162,8 @@ def compile_line(
     for n, check in zip(nexts, checks, strict=True):
         if fast_paths and n >= 0 and inline(c, n):
             si = c.g_station[n]
-            last = nexts[n] < 0 and checks[n] is None  # the unit surely leaves after n
+            # the unit surely leaves after n, and nothing needs to know when
+            last = nexts[n] < 0 and checks[n] is None and not feeds[c.g_route[n]]
             stream, h, free, tracked = c.g_stream[n], c.sta_h[si], c.sta_free[si], c.sta_tracked[si]
             c.g_info.append((check, n, si, stream, h, free, last, tracked))
         else:  # the general path; the station is given when no batch has to form first
@@ -165,9 +173,22 @@ def compile_line(
     # rework, sees only its routing's releases, in time order: they can be admitted in blocks.
     uses = Counter(c.g_station)
     for g in c.r_first:
-        alone = uses[c.g_station[g]] == 1 and g not in c.g_rework
+        kitted = mat is not None and bool(mat.kits[c.g_route[g]])  # releases may wait
+        alone = uses[c.g_station[g]] == 1 and g not in c.g_rework and not kitted
         c.r_block.append(ADMIT_BLOCK if alone else 1)
     return c
+
+
+def drawn_flows(mat: Material, rng: np.random.Generator) -> list[tuple[float, int, float]]:
+    """``(time_h, part, qty)`` of every flow: an arrival's lead time drawn lognormal with mean
+    ``lead_h`` and cv ``lead_time_cv`` (:func:`service_stream`), no earlier than time 0; a
+    shipment at its due time."""
+    factors = service_stream(rng, Dist.LOGNORMAL, 1.0, mat.lead_time_cv)
+    out = []
+    for due, lead, part, qty in mat.flows:
+        t = due - lead + lead * next(factors) if qty > 0 and lead > 0 else due
+        out.append((max(t, 0.0), part, qty))
+    return out
 
 
 def inline(c: Compiled, g: int) -> bool:

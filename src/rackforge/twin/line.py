@@ -32,9 +32,13 @@ Events due at the same time run releases first, then the units' events in the or
 units' numbers (the older unit first), whichever path a task took. Statistics are booked
 when a task's start and end are fixed, clipped to the window ``[warmup_h, horizon_h]``.
 What became of each unit (completed, scrapped, escaped, its cycle time) is read from the
-job log at the end (:class:`rackforge.twin.repstats.JobLog`). Components are assumed
-available: a rack's routing never waits for the trays it consumes; the twin models a
-plant's operations capacity, not its material.
+job log at the end (:class:`rackforge.twin.repstats.JobLog`).
+* Material (when the spec has it, :class:`rackforge.twin.spec.Material`): a released unit
+  takes its kit from the stores before its first step (:mod:`rackforge.twin.stores`), and
+  waits in release order while a part is short; its time in the system counts from its
+  release. Good units of a routing that makes a part go into stock when they leave; the
+  plan's purchases, transfers and receipts arrive after their drawn lead times and its
+  shipments leave at their due times. Without material every part is taken as available.
 """
 
 from __future__ import annotations
@@ -53,6 +57,7 @@ from rackforge.twin.compiled import compile_line
 from rackforge.twin.kernel import Kernel
 from rackforge.twin.repstats import JobLog, RepStats, TraceRecord
 from rackforge.twin.spec import LineSpec
+from rackforge.twin.stores import Stores
 
 INF = math.inf
 
@@ -254,9 +259,10 @@ def run_replication(
             job_scrap.append(j)
 
     def complete(j: int, g: int, t: float) -> None:
-        """Unit ``j`` leaves the line at ``t`` after its last step ``g`` (``t`` may lie in
-        the future, or past the horizon, when it is called at the start of that step)."""
+        """Unit ``j`` leaves the line at ``t`` after its last step ``g``."""
         job_exit[j] = t
+        if stores is not None:
+            stores.made(t, g_route[g])
         if rec is not None:
             rec.append((t, "escape" if j in job_bad else "exit", r_item[g_route[g]], j, -1))
 
@@ -319,10 +325,21 @@ def run_replication(
         job_exit.append(INF)
         if rec is not None:
             rec.append((t, "release", r_item[ri], j, -1))
-        on_advance(t, j, r_into[ri])
+        if stores is None:
+            on_advance(t, j, r_into[ri])
+        else:
+            stores.request(t, ri, j)
         tn = next(r_release[ri], INF)
         if tn <= horizon:
             push(heap, (tn, seq(), on_release, ri, None))
+
+    def on_flow(t: float, part: int, qty: float) -> None:
+        """A planned arrival (``qty > 0``) or shipment of ``part``."""
+        assert stores is not None
+        if qty > 0:
+            stores.put(t, part, qty)
+        else:
+            stores.ship(t, part, -qty)
 
     def on_release_block(t: float, ri: int, _: Any) -> None:
         """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:
@@ -365,6 +382,13 @@ def run_replication(
         if tn <= horizon:
             push(heap, (tn, seq(), on_release_block, ri, None))
 
+    stores: Stores | None = None
+    if spec.material is not None:
+        stores = Stores(spec.material, lambda t, j, ri: on_advance(t, j, r_into[ri]), tw, horizon)
+        for t, part, qty in c.flows:
+            if t <= horizon:
+                kernel.schedule(t, on_flow, part, qty)
+
     for ri in range(n_routes):
         t0 = next(r_release[ri], INF)
         if t0 <= horizon:
@@ -374,6 +398,8 @@ def run_replication(
     sim_s = time.process_time() - tick
 
     # ---- closing the books at the horizon ----
+    if stores is not None:
+        stores.close()
     for g, acc_t in enumerate(g_acc_t):
         sta_qextra[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
     sta_down = [0.0] * n_sta
@@ -413,4 +439,7 @@ def run_replication(
         site_jobs=site_jobs,
         site_job_hours=site_job_hours,
         trace=rec,
+        route_kit_wait_h=stores.route_wait_h if stores else [],
+        part_kit_wait_h=stores.part_wait_h if stores else [],
+        part_shipped_short=stores.shipped_short if stores else [],
     )

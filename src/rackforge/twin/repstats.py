@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 import numpy.typing as npt
@@ -43,6 +43,11 @@ class RepStats:
     site_jobs: list[int]  # jobs in the system at some time in the window
     site_job_hours: list[float]  # their hours in the system within the window, job by job
     trace: list[TraceRecord] | None = None
+    # with material (``LineSpec.material``): hours units waited for their kits, by routing
+    # and by the part that held them up, and planned shipments that found too little stock
+    route_kit_wait_h: list[float] = field(default_factory=list)
+    part_kit_wait_h: list[float] = field(default_factory=list)
+    part_shipped_short: list[float] = field(default_factory=list)
 
     @property
     def window_h(self) -> float:

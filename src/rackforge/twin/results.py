@@ -94,6 +94,26 @@ class ItemResult:
 
 
 @dataclass(frozen=True)
+class Shortage:
+    """A part that held units up at kitting (runs with material): units waiting for their
+    kit with this part short, as a time average over the window, and units of its planned
+    shipments that found too little stock (per replication)."""
+
+    site: str
+    item: str
+    units_waiting: Estimate
+    shipped_short: Estimate
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "site": self.site,
+            "item": self.item,
+            "units_waiting": self.units_waiting.to_dict(),
+            "shipped_short": self.shipped_short.to_dict(),
+        }
+
+
+@dataclass(frozen=True)
 class Bottleneck:
     """The resource that limits the line, and why."""
 
@@ -159,6 +179,8 @@ class TwinResult:
     sim_s: float  # CPU seconds of the event loops, summed over replications
     notes: tuple[str, ...] = ()
     runs: tuple[RepStats, ...] = field(default=(), repr=False, compare=False)
+    #: parts that held units up, most first (runs with material; empty otherwise)
+    shortages: tuple[Shortage, ...] = ()
 
     @property
     def status(self) -> TwinStatus:
@@ -222,4 +244,5 @@ class TwinResult:
             "items": [i.to_dict() for i in self.items],
             "resources": [r.to_dict() for r in self.resources],
             "notes": list(self.notes),
+            "shortages": [x.to_dict() for x in self.shortages],
         }

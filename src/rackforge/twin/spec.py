@@ -155,6 +155,49 @@ class Route:
 
 
 @dataclass(frozen=True)
+class Material:
+    """The parts the routings consume and how they come.
+
+    ``parts`` names the stock points (``site/item``), with ``on_hand`` at time 0. A unit
+    released into routing ``r`` first takes its kit, ``kits[r]``: ``(part, qty)`` pairs, the
+    BOM's children per unit started; units of a routing are kitted in release order (FIFO),
+    and one that finds a part short waits, with the units behind it, until enough arrives.
+    A routing's good units (escapes included) go into part ``makes[r]`` (-1: none), so
+    upstream routings of the same plant feed downstream ones. ``flows`` are the plan's other
+    movements ``(due_h, lead_h, part, qty)``: ``qty > 0`` arrives (a purchase, transfer or
+    receipt the plan expects at ``due_h`` after a lead time of ``lead_h``; the lead time is
+    drawn lognormal with mean ``lead_h`` and ``lead_time_cv``, so the arrival moves by the
+    draw), ``qty < 0`` leaves at ``due_h`` (a planned shipment, taking what is there).
+    """
+
+    parts: tuple[str, ...]
+    on_hand: tuple[float, ...]
+    kits: tuple[tuple[tuple[int, float], ...], ...]
+    makes: tuple[int, ...]
+    flows: tuple[tuple[float, float, int, float], ...] = ()
+    lead_time_cv: float = 0.0
+
+    def problems(self, n_routes: int) -> list[str]:
+        out: list[str] = []
+        n = len(self.parts)
+        if len(self.on_hand) != n or any(not q >= 0 for q in self.on_hand):
+            out.append("material: one on-hand quantity >= 0 per part")
+        if len(self.kits) != n_routes or len(self.makes) != n_routes:
+            out.append("material: one kit and one made part per routing")
+        refs = [p for kit in self.kits for p, _ in kit] + [p for *_, p, _ in self.flows]
+        refs += [p for p in self.makes if p != -1]
+        if any(not 0 <= p < n for p in refs):
+            out.append("material: a part index out of range")
+        if any(not q > 0 for kit in self.kits for _, q in kit):
+            out.append("material: kit quantities must be > 0")
+        if any(not (math.isfinite(d) and lead >= 0) for d, lead, _, _ in self.flows):
+            out.append("material: flow times must be finite and lead times >= 0")
+        if not self.lead_time_cv >= 0:
+            out.append("material: lead_time_cv must be >= 0")
+        return out
+
+
+@dataclass(frozen=True)
 class LineSpec:
     """Stations and routings simulated together (sites never share a station).
 
@@ -168,6 +211,7 @@ class LineSpec:
     availability: Availability = Availability.CALENDAR
     detect_rate: float | None = None
     touch_time_reduction: dict[str, float] = field(default_factory=dict)
+    material: Material | None = None  # None: every part is taken as available
 
     def with_levers(
         self, touch_time_reduction: dict[str, float], detect_rate: float | None
@@ -233,5 +277,7 @@ class LineSpec:
             rel = r.release
             if rel.rate_per_h < 0 or any(q < 0 for q in rel.weekly):
                 problems.append(f"{where}: negative release")
+        if self.material is not None:
+            problems.extend(self.material.problems(len(self.routes)))
         if problems:
             raise TwinError(problems)

@@ -14,6 +14,7 @@ from rackforge.twin.results import (
     CycleTime,
     ItemResult,
     ResourceResult,
+    Shortage,
     Totals,
     TwinResult,
     TwinStatus,
@@ -121,6 +122,20 @@ def _totals(
     )
 
 
+def _shortages(spec: LineSpec, runs: Sequence[RepStats]) -> tuple[Shortage, ...]:
+    """Parts that held units up or left a shipment short, most units waiting first."""
+    if spec.material is None:
+        return ()
+    out = []
+    for k, name in enumerate(spec.material.parts):
+        waiting = [run.part_kit_wait_h[k] / run.window_h for run in runs]
+        short = [run.part_shipped_short[k] for run in runs]
+        if max(waiting) > 0 or max(short) > 0:
+            site, _, item = name.partition("/")
+            out.append(Shortage(site, item, estimate(waiting), estimate(short)))
+    return tuple(sorted(out, key=lambda x: -x.units_waiting.mean))
+
+
 def summarize(
     spec: LineSpec,
     runs: Sequence[RepStats],
@@ -163,6 +178,7 @@ def summarize(
         totals = replace(totals, status=TwinStatus.OVERLOADED)
     first = runs[0]
     return TwinResult(
+        shortages=_shortages(spec, runs),
         totals=totals,
         sites=per_site,
         items=tuple(items),

@@ -1,0 +1,106 @@
+"""The parts stores of a line: stock by part, and the units waiting for their kits.
+
+A unit released into a routing takes its kit (:attr:`rackforge.twin.spec.Material.kits`)
+before its first step. Units of one routing are kitted in release order: a unit that finds
+a part short waits, and the units behind it wait too (a kitting area works its pick list in
+order; letting a later unit jump the queue would hide the shortage). Whenever stock of a
+part goes up, the routings that use it kit as many of their waiting units as it allows, in
+routing order.
+
+The stores measure, over the window ``[warmup_h, horizon_h]``, the hours units waited for
+kits by routing and by the part that held them up (the first part found short at the last
+try), so an answer can name the part behind a late rack.
+"""
+
+from __future__ import annotations
+
+from collections import deque
+from collections.abc import Callable
+
+from rackforge.twin.spec import Material
+
+#: Stock within this of a kit's need counts as enough (fractional plan quantities).
+TOL = 1e-9
+
+#: Called when unit ``j`` of routing ``r`` has its kit at time ``t``: ``admit(t, j, r)``.
+Admit = Callable[[float, int, int], None]
+
+
+class Stores:
+    """Stock on hand and kit queues; see the module docstring."""
+
+    def __init__(self, material: Material, admit: Admit, warmup_h: float, horizon_h: float):
+        self.stock = list(material.on_hand)
+        self.kits = material.kits
+        self.makes = material.makes
+        self.admit = admit
+        self.tw, self.horizon = warmup_h, horizon_h
+        self.waiting: list[deque[tuple[int, float]]] = [deque() for _ in material.kits]
+        self.users: list[list[int]] = [[] for _ in material.parts]
+        for r, kit in enumerate(material.kits):
+            for p, _ in kit:
+                if r not in self.users[p]:
+                    self.users[p].append(r)
+        self.blocker = [-1] * len(material.kits)  # the part short at a routing's last try
+        self.route_wait_h = [0.0] * len(material.kits)
+        self.part_wait_h = [0.0] * len(material.parts)
+        self.shipped_short = [0.0] * len(material.parts)  # planned shipments not covered
+
+    def request(self, t: float, r: int, j: int) -> None:
+        """Unit ``j`` of routing ``r`` is released at ``t`` and asks for its kit."""
+        queue = self.waiting[r]
+        if not queue and self._take(r):
+            self.admit(t, j, r)
+        else:
+            queue.append((j, t))
+
+    def put(self, t: float, part: int, qty: float) -> None:
+        """``qty`` of ``part`` comes into stock at ``t``."""
+        self.stock[part] += qty
+        for r in self.users[part]:
+            self._drain(t, r)
+
+    def ship(self, t: float, part: int, qty: float) -> None:
+        """A planned shipment of ``qty`` leaves at ``t``: it takes what is there."""
+        taken = min(self.stock[part], qty)
+        self.stock[part] -= taken
+        if qty - taken > TOL and self.tw <= t <= self.horizon:
+            self.shipped_short[part] += qty - taken
+
+    def made(self, t: float, r: int) -> None:
+        """A good unit of routing ``r`` leaves the line at ``t``."""
+        part = self.makes[r]
+        if part >= 0:
+            self.put(t, part, 1.0)
+
+    def close(self) -> None:
+        """Book the waits of units still waiting for kits at the horizon."""
+        for r, queue in enumerate(self.waiting):
+            for _, t0 in queue:
+                self._book(r, t0, self.horizon)
+
+    def _take(self, r: int) -> bool:
+        stock = self.stock
+        kit = self.kits[r]
+        for p, q in kit:
+            if stock[p] < q - TOL:
+                self.blocker[r] = p
+                return False
+        for p, q in kit:
+            stock[p] = max(stock[p] - q, 0.0)
+        return True
+
+    def _drain(self, t: float, r: int) -> None:
+        queue = self.waiting[r]
+        while queue and self._take(r):
+            j, t0 = queue.popleft()
+            self._book(r, t0, t)
+            self.admit(t, j, r)
+
+    def _book(self, r: int, t0: float, t: float) -> None:
+        lo = t0 if t0 > self.tw else self.tw
+        hi = t if t < self.horizon else self.horizon
+        if hi > lo:
+            self.route_wait_h[r] += hi - lo
+            if self.blocker[r] >= 0:
+                self.part_wait_h[self.blocker[r]] += hi - lo

@@ -1,0 +1,161 @@
+"""Material in the twin: kits taken at release, parts made upstream, the plan's arrivals with
+drawn lead times, and the shortage named by part."""
+
+from __future__ import annotations
+
+import math
+from dataclasses import replace
+
+import numpy as np
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from test_properties import assert_same_measurements, lines
+
+from rackforge import load_scenario
+from rackforge.plan import plan
+from rackforge.twin import LineSpec, Release, Route, Station, Step, TwinError, run_replication
+from rackforge.twin.compiled import drawn_flows
+from rackforge.twin.material import plan_material
+from rackforge.twin.spec import Dist, Material
+
+WEEK = 168.0
+
+
+def _ample(spec: LineSpec, feeds: bool) -> LineSpec:
+    """Every routing takes a kit of two parts, from stock that never runs short; with
+    ``feeds`` the first routing's good units also go into a part."""
+    n = len(spec.routes)
+    kits = tuple(((0, 2.0), (1, 0.5)) for _ in range(n))
+    makes = tuple(2 if feeds and r == 0 else -1 for r in range(n))
+    flows = ((10.0, 5.0, 0, 1e9), (20.0, 0.0, 1, -3.0))
+    material = Material(("p/a", "p/b", "p/x"), (1e12, 1e12, 0.0), kits, makes, flows, 0.3)
+    return replace(spec, material=material)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=lines(), seed=st.integers(0, 2**32 - 1), feeds=st.booleans())
+def test_a_line_that_never_waits_for_parts_measures_what_it_did_without_them(
+    spec: LineSpec, seed: int, feeds: bool
+) -> None:
+    """Kits always there: every unit starts when it is released, whatever path it takes, so
+    every measurement is the one of the line without material (its streams are its own)."""
+    bare = run_replication(spec, 300.0, 50.0, np.random.SeedSequence(seed))
+    kitted = run_replication(_ample(spec, feeds), 300.0, 50.0, np.random.SeedSequence(seed))
+    for name in ("route_kit_wait_h", "part_kit_wait_h", "part_shipped_short"):
+        assert sum(getattr(kitted, name)) == 0.0
+        setattr(kitted, name, [])
+    assert_same_measurements(bare, kitted)
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(spec=lines(), seed=st.integers(0, 2**32 - 1), stock=st.sampled_from([0.0, 3.0, 40.0]))
+def test_littles_law_holds_when_units_wait_for_parts(
+    spec: LineSpec, seed: int, stock: float
+) -> None:
+    """Units waiting for kits are in the system (from their release): the WIP integral still
+    equals the jobs' hours, and the waits are booked to the part that held them up."""
+    n = len(spec.routes)
+    arrivals = tuple((t, 0.0, 0, 4.0) for t in np.arange(0.0, 300.0, 25.0))
+    material = Material(
+        ("p/a",), (stock,), tuple(((0, 1.0),) for _ in range(n)), (-1,) * n, arrivals
+    )
+    stats = run_replication(
+        replace(spec, material=material), 300.0, 50.0, np.random.SeedSequence(seed)
+    )
+    for area, jobs, hours in zip(
+        stats.site_wip_area, stats.site_jobs, stats.site_job_hours, strict=True
+    ):
+        lam = jobs / stats.window_h
+        assert area / stats.window_h == pytest.approx(
+            lam * (hours / jobs if jobs else 0.0), rel=1e-9, abs=1e-9
+        )
+    assert sum(stats.part_kit_wait_h) == pytest.approx(sum(stats.route_kit_wait_h))
+    # at most what came in is used: units started <= (stock + arrivals) / kit
+    started = sum(len(c) for c in stats.route_cycle) + sum(stats.route_scrapped)
+    assert started <= stock + 4.0 * len(arrivals) + 1e-9
+
+
+def _rack_line(tray_rate_per_week: float | None, tray_stock: float, weeks: int) -> LineSpec:
+    """Racks released 10 a week, each taking 2 trays; trays either arrive (``tray_rate``
+    a week, a lot at the start of each week) or are made upstream on a slower routing."""
+    stations = (Station("assembly", "p", units=4), Station("tray-line", "p", units=1))
+    rack = Route("rack", (Step(0, 2.0, Dist.EXPONENTIAL),), Release.plan((10.0,) * weeks), "p")
+    routes: tuple[Route, ...] = (rack,)
+    kits: tuple[tuple[tuple[int, float], ...], ...] = (((0, 2.0),),)
+    makes: tuple[int, ...] = (-1,)
+    flows: tuple[tuple[float, float, int, float], ...] = ()
+    if tray_rate_per_week is None:  # trays made upstream: 12 a week, 6 racks' worth
+        tray = Route("tray", (Step(1, 1.0),), Release.plan((12.0,) * weeks), "p")
+        routes, kits, makes = (rack, tray), (((0, 2.0),), ()), (-1, 0)
+    else:
+        flows = tuple((w * WEEK, 0.0, 0, tray_rate_per_week) for w in range(weeks))
+    material = Material(("p/tray",), (tray_stock,), kits, makes, flows)
+    return LineSpec(stations, routes, material=material)
+
+
+@pytest.mark.parametrize("trays_a_week", [None, 12.0])
+def test_racks_are_made_as_fast_as_trays_come(trays_a_week: float | None) -> None:
+    """12 trays a week (bought or made upstream) kit 6 of the 10 racks released: the racks
+    made over 20 weeks are the trays' worth, and the wait is booked to the tray."""
+    weeks = 20
+    stats = run_replication(
+        _rack_line(trays_a_week, 0.0, weeks), weeks * WEEK, 0.0, np.random.SeedSequence(3)
+    )
+    racks = len(stats.route_cycle[0])
+    assert 6 * weeks - 2 <= racks <= 6 * weeks
+    assert stats.route_kit_wait_h[0] > 0.0
+    assert stats.part_kit_wait_h == [pytest.approx(stats.route_kit_wait_h[0])]
+
+
+def test_enough_stock_on_hand_covers_the_shortfall() -> None:
+    """With 4 racks' worth of trays short each week made up front, nothing waits."""
+    weeks = 10
+    stats = run_replication(
+        _rack_line(12.0, 2.0 * 4 * weeks, weeks), weeks * WEEK, 0.0, np.random.SeedSequence(3)
+    )
+    assert stats.route_kit_wait_h == [0.0]
+    assert len(stats.route_cycle[0]) >= 10 * weeks - 3  # the last few still in assembly
+
+
+def test_lead_times_are_drawn_with_their_mean_and_cv() -> None:
+    n, cv = 20_000, 0.3
+    mat = Material(
+        ("a",), (0.0,), ((),), (-1,), tuple((1000.0, 400.0, 0, 1.0) for _ in range(n)), cv
+    )
+    t = np.array([x for x, _, _ in drawn_flows(mat, np.random.default_rng(1))])
+    factor = (t - 600.0) / 400.0
+    assert factor.mean() == pytest.approx(1.0, abs=3 * cv / math.sqrt(n))
+    assert factor.std() == pytest.approx(cv, rel=0.03)
+    fixed = replace(mat, lead_time_cv=0.0)
+    assert {x for x, _, _ in drawn_flows(fixed, np.random.default_rng(1))} == {1000.0}
+
+
+def test_bad_material_is_refused_with_every_reason() -> None:
+    spec = _rack_line(12.0, 0.0, 2)
+    assert spec.material is not None
+    bad = replace(spec.material, on_hand=(-1.0,), kits=(((3, 0.0),),), lead_time_cv=-1.0)
+    with pytest.raises(TwinError) as err:
+        replace(spec, material=bad).validate()
+    assert len(err.value.problems) == 4
+
+
+@pytest.mark.parametrize(
+    ("name", "first", "weeks"), [("tiny", 0, 3), ("tiny", 2, 4), ("us-ai-racks", 30, 4)]
+)
+def test_the_windows_flows_are_the_plans_stock_balance(name: str, first: int, weeks: int) -> None:
+    """Stock at the start plus every flow of the window (production and the children it
+    consumes included) is the plan's stock at the window's end, part by part: the twin is
+    handed the plan's own material, nothing more or less."""
+    scenario = load_scenario(name)
+    result = plan(scenario)
+    assert result.tables is not None
+    window = plan_material(scenario, result.tables, first, weeks)
+    start = window.on_hand.set_index(["site", "item"])["qty"]
+    moved = window.flows.groupby(["site", "item"])["qty"].sum()
+    inv = result.tables.inventory
+    end = inv[inv["week"] == first + weeks - 1].groupby(["site", "item"])["on_hand"].sum()
+    keys = start.index.union(moved.index).union(end.index)
+    got = start.reindex(keys, fill_value=0.0) + moved.reindex(keys, fill_value=0.0)
+    np.testing.assert_allclose(got, end.reindex(keys, fill_value=0.0), atol=1e-6)
+    assert (window.flows["week"].between(0, weeks)).all()
