@@ -18,6 +18,7 @@ from rackforge.twin import LineSpec, Release, Route, Station, Step, TwinError, r
 from rackforge.twin.compiled import drawn_flows
 from rackforge.twin.material import plan_material
 from rackforge.twin.spec import Dist, Material
+from rackforge.twin.stores import Stores
 
 WEEK = 168.0
 
@@ -159,3 +160,28 @@ def test_the_windows_flows_are_the_plans_stock_balance(name: str, first: int, we
     got = start.reindex(keys, fill_value=0.0) + moved.reindex(keys, fill_value=0.0)
     np.testing.assert_allclose(got, end.reindex(keys, fill_value=0.0), atol=1e-6)
     assert (window.flows["week"].between(0, weeks)).all()
+
+
+def test_the_stores_kit_in_release_order_and_book_the_wait_to_the_short_part() -> None:
+    """The stores on their own, as SimPy's resources are tested: a unit whose kit is short
+    waits, the units behind it wait even when their kit would be there, and an arrival
+    admits them in order."""
+    admitted: list[tuple[float, int, int]] = []
+    kits = (((0, 2.0), (1, 1.0)), ((1, 1.0),))
+    material = Material(("a", "b"), (1.0, 5.0), kits, (-1, 0))
+    stores = Stores(material, lambda t, j, r: admitted.append((t, j, r)), 0.0, 100.0)
+    stores.request(1.0, 0, 10)  # needs 2 a: only 1 there
+    stores.request(2.0, 0, 11)  # behind it
+    stores.request(3.0, 1, 20)  # another routing: kitted at once
+    assert admitted == [(3.0, 20, 1)]
+    stores.put(5.0, 0, 3.0)  # 4 a: both units of routing 0, in order
+    assert admitted[1:] == [(5.0, 10, 0), (5.0, 11, 0)]
+    assert stores.stock == [0.0, 2.0]
+    assert stores.route_wait_h == [4.0 + 3.0, 0.0]
+    assert stores.part_wait_h == [7.0, 0.0]
+    stores.made(6.0, 1)  # routing 1 makes part a
+    stores.ship(7.0, 1, 5.0)  # 2 b there: 3 short
+    assert stores.stock == [1.0, 0.0] and stores.shipped_short == [0.0, 3.0]
+    stores.request(8.0, 1, 21)
+    stores.close()  # still waiting at the horizon: 92 h on part b
+    assert stores.route_wait_h[1] == 92.0 and stores.part_wait_h[1] == 92.0
