@@ -48,7 +48,7 @@ class JobOptions:
             what the levers change.
     """
 
-    twin_weeks: float = 3.0
+    twin_weeks: float = 2.0
     twin_lead_in_weeks: int = 1
     twin_replications: int = 3  # three, not two: a 95% CI on two has t = 12.7
     execute_weeks: int = 13

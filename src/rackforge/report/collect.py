@@ -22,6 +22,7 @@ from rackforge.report import figures as fig
 from rackforge.risk.explain import differences
 from rackforge.scenario import ItemKind
 from rackforge.scenario.derived import rack_generations, racks_by_generation
+from rackforge.scenario.schema import LEAD_TIME_CV
 from rackforge.twin import TwinResult
 
 
@@ -340,8 +341,9 @@ def _twin_line(job: JobResult) -> list[str]:
     span = f" in {job.twin_weeks[0]}..{job.twin_weeks[-1]}" if job.twin_weeks else ""
     gain = cmp.rack_gain_per_week
     today = cmp.today.throughput_of(racks).mean
+    released = sum(i.released_per_week.mean for i in cmp.today.items if i.item in racks)
     return [
-        f"Twin{span}: {today:,.0f} racks a week today, rack cycle time "
+        f"Twin{span}: {today:,.0f} racks a week today of {released:,.0f} released, rack cycle time "
         f"{cmp.today.cycle_time_of(racks):,.0f} h today and "
         f"{cmp.automated.cycle_time_of(racks):,.0f} h automated; busiest resource "
         f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
@@ -355,8 +357,8 @@ def _short_part(result: TwinResult) -> str:
         return ""
     top = result.shortages[0]
     return (
-        f"; short part {top.site}/{top.item} "
-        f"({top.units_waiting.mean:,.0f} units waiting for it on average)"
+        f"; short part {top.site}/{top.item} ({top.units_waiting.mean:,.0f} units waiting for "
+        f"it on average; lead times drawn with cv {LEAD_TIME_CV:g})"
     )
 
 

@@ -31,7 +31,8 @@ class Stores:
 
     def __init__(self, material: Material, admit: Admit, warmup_h: float, horizon_h: float):
         self.stock = list(material.on_hand)
-        self.kits = material.kits
+        # (part, qty, qty less the tolerance): the test and the take of the hot path
+        self.kits = [tuple((p, q, q - TOL) for p, q in kit) for kit in material.kits]
         self.makes = material.makes
         self.admit = admit
         self.tw, self.horizon = warmup_h, horizon_h
@@ -58,7 +59,8 @@ class Stores:
         """``qty`` of ``part`` comes into stock at ``t``."""
         self.stock[part] += qty
         for r in self.users[part]:
-            self._drain(t, r)
+            if self.waiting[r]:
+                self._drain(t, r)
 
     def ship(self, t: float, part: int, qty: float) -> None:
         """A planned shipment of ``qty`` leaves at ``t``: it takes what is there."""
@@ -82,12 +84,13 @@ class Stores:
     def _take(self, r: int) -> bool:
         stock = self.stock
         kit = self.kits[r]
-        for p, q in kit:
-            if stock[p] < q - TOL:
+        for p, _, need in kit:
+            if stock[p] < need:
                 self.blocker[r] = p
                 return False
-        for p, q in kit:
-            stock[p] = max(stock[p] - q, 0.0)
+        for p, q, _ in kit:
+            left = stock[p] - q
+            stock[p] = left if left > 0.0 else 0.0
         return True
 
     def _drain(self, t: float, r: int) -> None:
