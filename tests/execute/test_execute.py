@@ -5,6 +5,8 @@ have the means their sources state."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -279,3 +281,19 @@ def test_replications_on_a_dask_cluster_give_the_same_answer(tiny: Scenario) -> 
         there = execute(tiny, options, runner=dask_runner(client))
     np.testing.assert_array_equal(here.fill_rates, there.fill_rates)
     np.testing.assert_array_equal(here.weeks_table["made"], there.weeks_table["made"])
+
+
+@pytest.mark.parametrize("factor", [0.87, 0.95])
+def test_an_outage_that_leaves_the_hours_the_plan_uses_loses_nothing(
+    tiny: Scenario, factor: float
+) -> None:
+    """A plant at ``factor`` of its hours keeps what the plan asks of it where the plan uses
+    less (test-1 runs at 86%): production with no make limit of its own is limited by the
+    resources' hours only, in the executed plan as in the planner and the risk engine."""
+    options = ExecuteOptions(replications=1, replan_every=100).without_randomness()
+    hit = execute(tiny, replace(options, outages=(Outage("plant-a", 1, 2, factor),)))
+    np.testing.assert_allclose(hit.weeks_table["made"], hit.weeks_table["planned"], atol=1e-6)
+    assert hit.causes.empty
+    # and below the hours it uses, it loses what the hours cannot make
+    short = execute(tiny, replace(options, outages=(Outage("plant-a", 1, 2, 0.5),)))
+    assert short.fill_rates[0] < short.planned_fill_rate - 0.05

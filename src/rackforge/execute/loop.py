@@ -14,7 +14,7 @@ import numpy as np
 from rackforge.execute.options import ExecuteError, ExecuteOptions
 from rackforge.execute.result import ExecutionResult, Replication, summarise
 from rackforge.execute.roll import rolled
-from rackforge.execute.rules import Rules, rules_of
+from rackforge.execute.rules import Rules, rules_of, with_nominal
 from rackforge.execute.week import TOL, Arrival, Draws, Ledger, PlanWeeks, State, WeekExecutor
 from rackforge.plan import PlanOptions, PlanResult, plan
 from rackforge.plan.result import PlanError
@@ -247,8 +247,8 @@ def execute(
     scenario = with_safety_lead(scenario, options.safety_lead_weeks)
     if first is None or options.safety_lead_weeks:
         first = _first_plan(scenario)
-    if not first.has_plan:
+    if not first.has_plan or first.tables is None:
         raise PlanError(f"no plan to execute: {first.message}")
-    job = ExecutionJob(scenario, rules, first, options, weeks)
+    job = ExecutionJob(scenario, with_nominal(rules, first.tables), first, options, weeks)
     reps = (runner or local_runner)(job, list(range(options.replications)), progress)
     return summarise(scenario, first, replace(options, weeks=weeks), reps)

@@ -5,11 +5,12 @@ MTBF/MTTR, the risk table)."""
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 import pandas as pd
 
+from rackforge.plan.tables import PlanTables
 from rackforge.risk.disruptions import RiskProfile, weekly_hazard
 from rackforge.scenario import ItemKind, Scenario
 from rackforge.scenario.derived import (
@@ -39,6 +40,10 @@ class Rules:
     risk: RiskProfile
     safety_stock: dict[Node, float]
     level: dict[str, int]  # 0 for what has no BOM, else one more than its deepest child
+    # peak weekly flow of each supply row and lane arc in the plan executed: the capacity
+    # an outage scales where the row states none (with_nominal)
+    supply_nominal: dict[tuple[str, str, str], float] = field(default_factory=dict)
+    lane_nominal: dict[tuple[str, str, str], float] = field(default_factory=dict)
 
 
 def _levels(bom: dict[Node, dict[str, float]]) -> dict[str, int]:
@@ -116,6 +121,22 @@ def rules_of(scenario: Scenario) -> Rules:
         },
         level=_levels(bom),
     )
+
+
+def with_nominal(rules: Rules, tables: PlanTables) -> Rules:
+    """``rules`` with the nominal capacities of the plan in ``tables``: each supply row's
+    and lane arc's peak weekly flow (the risk engine's nominal capacity,
+    :mod:`rackforge.risk.baseline`, read off the plan executed)."""
+    buy = tables.purchases.groupby(["supplier", "item", "site", "week"])["qty"].sum()
+    ship = tables.transfers.groupby(["from_site", "to_site", "item", "week"])["qty"].sum()
+
+    def peaks(flows: pd.Series) -> dict[tuple[str, str, str], float]:
+        if flows.empty:
+            return {}
+        top = flows.groupby(level=[0, 1, 2]).max()
+        return {(str(a), str(b), str(c)): float(q) for (a, b, c), q in top.items()}
+
+    return replace(rules, supply_nominal=peaks(buy), lane_nominal=peaks(ship))
 
 
 def lane_cap(rules: Rules, from_site: str, to_site: str, item: str) -> float:

@@ -19,8 +19,11 @@ allows, and every unit short is booked to the cause behind it:
 4. *transfers*, up to the stock at the origin and the lane's capacity under an outage;
 5. *deliveries*, up to the stock of the rack at its site.
 
-Under an outage a row keeps ``capacity_factor`` of its capacity, or of what the plan asks of
-it where its capacity is unlimited (the risk engine's convention). Supply and lane lead times
+Under an outage a row keeps ``capacity_factor`` of its capacity, as the risk engine reads it
+(:mod:`rackforge.risk.baseline`): a plant keeps that share of its resources' hours and of
+its make limits where they are set, production with no limit of its own is limited only by
+those hours (or stopped); a supplier or lane keeps that share of each capacity it states,
+else of its peak weekly flow in the plan executed (its nominal capacity; :func:`with_nominal`). Supply and lane lead times
 are drawn lognormal with the table's lead time as mean and ``lead_time_cv`` as coefficient of
 variation, rounded to whole weeks (at least one week where the table says one or more).
 What could not be done (a start, a transfer, a delivery) is tried again the next week, on
@@ -192,11 +195,15 @@ class WeekExecutor:
         return self.ledger.node_cause.get(node, f"stock of {node[1]} at {node[0]}")
 
     @staticmethod
-    def _outage_cap(planned: float, capacity: float, share: float) -> float:
+    def _outage_cap(planned: float, capacity: float, share: float, nominal: float) -> float:
+        """What a row of ``capacity`` (``nominal`` where unlimited: ``inf`` for a plant's
+        make row, whose outage its resources' hours carry) can do at ``share``."""
         if share >= 1.0:
             return planned
-        nominal = capacity if math.isfinite(capacity) else planned
-        return min(planned, share * max(nominal, planned))
+        if share <= 0.0:
+            return 0.0
+        base = capacity if math.isfinite(capacity) else nominal
+        return min(planned, share * max(base, planned))
 
     # -- the week ------------------------------------------------------------------------
     def run(self, state: State, plan: PlanWeeks, plan_week: int) -> None:
@@ -309,7 +316,10 @@ class WeekExecutor:
                 if s < scale:
                     scale, why = s, reason
             cap = self._outage_cap(
-                planned, self.rules.make_cap.get(node, math.inf), self._share(state, node[0])
+                planned,
+                self.rules.make_cap.get(node, math.inf),
+                self._share(state, node[0]),
+                math.inf,
             )
             if cap < planned * scale:
                 scale, why = cap / planned, f"{node[0]} outage"
@@ -351,6 +361,9 @@ class WeekExecutor:
                 planned,
                 lane_cap(self.rules, str(r.from_site), str(r.to_site), str(r.item)),
                 self._share(state, lane),
+                self.rules.lane_nominal.get(
+                    (str(r.from_site), str(r.to_site), str(r.item)), planned
+                ),
             )
             qty = min(cap, max(state.stock.get(origin, 0.0), 0.0))
             self._carry("transfers", r, planned - qty)
@@ -376,7 +389,10 @@ class WeekExecutor:
             planned = float(r.qty)
             key = (str(r.supplier), str(r.item), str(r.site))
             cap = self._outage_cap(
-                planned, self.rules.supply_cap.get(key, math.inf), self._share(state, key[0])
+                planned,
+                self.rules.supply_cap.get(key, math.inf),
+                self._share(state, key[0]),
+                self.rules.supply_nominal.get(key, planned),
             )
             self._short(node, f"{r.supplier} outage", planned - cap)
             if cap > 0:
