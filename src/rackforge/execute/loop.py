@@ -4,8 +4,9 @@ things stand, to the end; many times over, each replication with its own random 
 from __future__ import annotations
 
 import multiprocessing
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import ProcessPoolExecutor
+from contextlib import contextmanager, nullcontext
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -192,13 +193,38 @@ def local_runner(
 ) -> list[Replication]:
     """``job.options.workers`` processes (this one alone for one worker), started by
     ``spawn``: this process has run HiGHS, whose threads must not be forked."""
-    workers = min(job.options.workers, len(reps))
-    if workers <= 1:
-        return _collect((run_replication(job, r) for r in reps), len(reps), progress)
-    spawn = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=spawn) as pool:
+    with _processes(job.options, len(reps)) as pool:
+        return _pooled(pool)(job, reps, progress)
+
+
+def _pooled(pool: ProcessPoolExecutor | None) -> ReplicationRunner:
+    """Runs replications on ``pool`` (in this process when None)."""
+
+    def run(job: ExecutionJob, reps: list[int], progress: Progress | None) -> list[Replication]:
+        if pool is None:
+            return _collect((run_replication(job, r) for r in reps), len(reps), progress)
         done = pool.map(run_replication, [job] * len(reps), reps)
         return _collect(done, len(reps), progress)
+
+    return run
+
+
+@contextmanager
+def _processes(options: ExecuteOptions, reps: int) -> Iterator[ProcessPoolExecutor | None]:
+    """The worker processes of :func:`local_runner`, started at once: they import the
+    engines while this process plans (None for one worker)."""
+    workers = min(options.workers, reps)
+    if workers <= 1:
+        yield None
+        return
+    with ProcessPoolExecutor(workers, mp_context=multiprocessing.get_context("spawn")) as pool:
+        for _ in range(workers):
+            pool.submit(_ready)
+        yield pool
+
+
+def _ready() -> None:
+    """A task that only brings a worker up (its import of this module loads the engines)."""
 
 
 def _collect(
@@ -245,10 +271,12 @@ def execute(
     _check_targets(scenario, options)
     rules = rules_of(scenario)  # what really happens: the scenario's own lead times
     scenario = with_safety_lead(scenario, options.safety_lead_weeks)
-    if first is None or options.safety_lead_weeks:
-        first = _first_plan(scenario)
-    if not first.has_plan or first.tables is None:
-        raise PlanError(f"no plan to execute: {first.message}")
-    job = ExecutionJob(scenario, with_nominal(rules, first.tables), first, options, weeks)
-    reps = (runner or local_runner)(job, list(range(options.replications)), progress)
+    local = nullcontext(None) if runner is not None else _processes(options, options.replications)
+    with local as pool:  # local workers start while the first plan is made
+        if first is None or options.safety_lead_weeks:
+            first = _first_plan(scenario)
+        if not first.has_plan or first.tables is None:
+            raise PlanError(f"no plan to execute: {first.message}")
+        job = ExecutionJob(scenario, with_nominal(rules, first.tables), first, options, weeks)
+        reps = (runner or _pooled(pool))(job, list(range(options.replications)), progress)
     return summarise(scenario, first, replace(options, weeks=weeks), reps)
