@@ -153,7 +153,7 @@ def test_yield_and_lead_time_draws_have_their_stated_moments() -> None:
     good = np.array([draws.good(400.0, 0.9) for _ in range(20000)])
     assert good.mean() == pytest.approx(400.0, rel=0.005)
     assert good.var() == pytest.approx(400.0 * 0.1, rel=0.05)  # n g (1 - g), n = 400 / g
-    leads = np.array([draws.lead(10) for _ in range(20000)])
+    leads = np.array([draws.lead(10, 0.0) for _ in range(20000)])  # the option: every row
     assert leads.mean() == pytest.approx(10.0, abs=0.1)
     assert leads.std() == pytest.approx(3.0, rel=0.05)
 
@@ -297,3 +297,22 @@ def test_an_outage_that_leaves_the_hours_the_plan_uses_loses_nothing(
     # and below the hours it uses, it loses what the hours cannot make
     short = execute(tiny, replace(options, outages=(Outage("plant-a", 1, 2, 0.5),)))
     assert short.fill_rates[0] < short.planned_fill_rate - 0.05
+
+
+def test_each_supply_row_draws_its_lead_time_with_its_own_cv(tiny: Scenario) -> None:
+    """Without ``--lead-time-cv`` the executed plan draws each row's lead time with the
+    scenario's cv: exact everywhere executes the plan as planned; a cv on one supplier's row
+    makes that supplier, and no other, deliver late."""
+    exact = replace(tiny, config=replace(tiny.config, lead_time_cv=0.0))
+    quiet = ExecuteOptions(
+        replications=4, replan_every=2, breakdowns=False, yields=False, disruptions=False
+    )
+    assert quiet.lead_time_cv is None
+    _same = execute(exact, quiet)
+    np.testing.assert_allclose(_same.weeks_table["made"], _same.weeks_table["planned"], atol=1e-6)
+    assert _same.causes.empty
+    supply = exact.supply.assign(
+        lead_time_cv=np.where(exact.supply["supplier"] == "sup-tw", 1.0, 0.0)
+    )
+    late = execute(exact.with_tables(supply=supply), quiet)
+    assert set(late.causes["cause"]) == {"late delivery from sup-tw"}

@@ -152,3 +152,31 @@ def test_annotation_columns_are_kept(folder: Path) -> None:
     edit(folder, "suppliers", "US-AZ\n", "US-AZ,\n")
     scenario = load_scenario(folder)
     assert scenario.suppliers["x_source"].tolist() == ["annual report", ""]
+
+
+def test_lead_time_variability_is_read_from_the_row_else_the_scenario(folder: Path) -> None:
+    """A supply row's own ``lead_time_cv``, else ``scenario.yaml``'s, else 0.1 (the one rule
+    the executed plan and the twin draw lead times by); out-of-range values are located."""
+    from rackforge.scenario.derived import lead_time_cvs
+
+    tiny = load_scenario(folder)
+    assert tiny.config.lead_time_cv == 0.1
+    assert (lead_time_cvs(tiny, "supply") == 0.1).all()
+    assert (lead_time_cvs(tiny, "lanes") == 0.1).all()
+    path = folder / "scenario.yaml"
+    path.write_text(path.read_text() + "lead_time_cv: 0.25\n")
+    supply = (folder / "supply.csv").read_text().splitlines()
+    supply[0] += ",lead_time_cv"
+    supply[1] += ",0.5"
+    supply[2:] = [row + "," for row in supply[2:]]
+    (folder / "supply.csv").write_text("\n".join(supply) + "\n")
+    edited = load_scenario(folder)
+    assert lead_time_cvs(edited, "supply").tolist() == [0.5] + [0.25] * (len(supply) - 2)
+    assert (lead_time_cvs(edited, "lanes") == 0.25).all()
+    supply[1] = supply[1].removesuffix(",0.5") + ",3"
+    (folder / "supply.csv").write_text("\n".join(supply) + "\n")
+    found = problems(folder)
+    assert any(p.startswith("supply.csv:2: lead_time_cv:") for p in found), found
+    path.write_text(path.read_text().replace("lead_time_cv: 0.25", "lead_time_cv: -1"))
+    found = problems(folder)
+    assert any(p.startswith("scenario.yaml: lead_time_cv: must be in") for p in found), found

@@ -29,8 +29,8 @@ def _ample(spec: LineSpec, feeds: bool) -> LineSpec:
     n = len(spec.routes)
     kits = tuple(((0, 2.0), (1, 0.5)) for _ in range(n))
     makes = tuple(2 if feeds and r == 0 else -1 for r in range(n))
-    flows = ((10.0, 5.0, 0, 1e9), (20.0, 0.0, 1, -3.0))
-    material = Material(("p/a", "p/b", "p/x"), (1e12, 1e12, 0.0), kits, makes, flows, 0.3)
+    flows = ((10.0, 5.0, 0, 1e9, 0.3), (20.0, 0.0, 1, -3.0, 0.0))
+    material = Material(("p/a", "p/b", "p/x"), (1e12, 1e12, 0.0), kits, makes, flows)
     return replace(spec, material=material)
 
 
@@ -57,7 +57,7 @@ def test_littles_law_holds_when_units_wait_for_parts(
     """Units waiting for kits are in the system (from their release): the WIP integral still
     equals the jobs' hours, and the waits are booked to the part that held them up."""
     n = len(spec.routes)
-    arrivals = tuple((t, 0.0, 0, 4.0) for t in np.arange(0.0, 300.0, 25.0))
+    arrivals = tuple((t, 0.0, 0, 4.0, 0.0) for t in np.arange(0.0, 300.0, 25.0))
     material = Material(
         ("p/a",), (stock,), tuple(((0, 1.0),) for _ in range(n)), (-1,) * n, arrivals
     )
@@ -85,12 +85,12 @@ def _rack_line(tray_rate_per_week: float | None, tray_stock: float, weeks: int) 
     routes: tuple[Route, ...] = (rack,)
     kits: tuple[tuple[tuple[int, float], ...], ...] = (((0, 2.0),),)
     makes: tuple[int, ...] = (-1,)
-    flows: tuple[tuple[float, float, int, float], ...] = ()
+    flows: tuple[tuple[float, float, int, float, float], ...] = ()
     if tray_rate_per_week is None:  # trays made upstream: 12 a week, 6 racks' worth
         tray = Route("tray", (Step(1, 1.0),), Release.plan((12.0,) * weeks), "p")
         routes, kits, makes = (rack, tray), (((0, 2.0),), ()), (-1, 0)
     else:
-        flows = tuple((w * WEEK, 0.0, 0, tray_rate_per_week) for w in range(weeks))
+        flows = tuple((w * WEEK, 0.0, 0, tray_rate_per_week, 0.0) for w in range(weeks))
     material = Material(("p/tray",), (tray_stock,), kits, makes, flows)
     return LineSpec(stations, routes, material=material)
 
@@ -122,20 +122,21 @@ def test_enough_stock_on_hand_covers_the_shortfall() -> None:
 def test_lead_times_are_drawn_with_their_mean_and_cv() -> None:
     n, cv = 20_000, 0.3
     mat = Material(
-        ("a",), (0.0,), ((),), (-1,), tuple((1000.0, 400.0, 0, 1.0) for _ in range(n)), cv
+        ("a",), (0.0,), ((),), (-1,), tuple((1000.0, 400.0, 0, 1.0, cv) for _ in range(n))
     )
     t = np.array([x for x, _, _ in drawn_flows(mat, np.random.default_rng(1))])
     factor = (t - 600.0) / 400.0
     assert factor.mean() == pytest.approx(1.0, abs=3 * cv / math.sqrt(n))
     assert factor.std() == pytest.approx(cv, rel=0.03)
-    fixed = replace(mat, lead_time_cv=0.0)
+    fixed = replace(mat, flows=tuple((1000.0, 400.0, 0, 1.0, 0.0) for _ in range(n)))
     assert {x for x, _, _ in drawn_flows(fixed, np.random.default_rng(1))} == {1000.0}
 
 
 def test_bad_material_is_refused_with_every_reason() -> None:
     spec = _rack_line(12.0, 0.0, 2)
     assert spec.material is not None
-    bad = replace(spec.material, on_hand=(-1.0,), kits=(((3, 0.0),),), lead_time_cv=-1.0)
+    flows = ((0.0, 1.0, 0, 1.0, -1.0),)
+    bad = replace(spec.material, on_hand=(-1.0,), kits=(((3, 0.0),),), flows=flows)
     with pytest.raises(TwinError) as err:
         replace(spec, material=bad).validate()
     assert len(err.value.problems) == 4
@@ -160,6 +161,9 @@ def test_the_windows_flows_are_the_plans_stock_balance(name: str, first: int, we
     got = start.reindex(keys, fill_value=0.0) + moved.reindex(keys, fill_value=0.0)
     np.testing.assert_allclose(got, end.reindex(keys, fill_value=0.0), atol=1e-6)
     assert (window.flows["week"].between(0, weeks)).all()
+    # what comes after a lead time is drawn with its row's cv (the scenario's 0.1 here)
+    drawn = window.flows[window.flows["lead_weeks"] > 0]
+    assert len(drawn) and (drawn["lead_cv"] == 0.1).all()
 
 
 def test_the_stores_kit_in_release_order_and_book_the_wait_to_the_short_part() -> None:

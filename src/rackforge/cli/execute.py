@@ -41,10 +41,11 @@ def execute(
         _DEFAULT.replications, help="Independent runs, each with its own random stream."
     ),
     seed: int = typer.Option(_DEFAULT.seed, help="Random seed (same seed, same answer)."),
-    lead_time_cv: float = typer.Option(
-        _DEFAULT.lead_time_cv,
+    lead_time_cv: float | None = typer.Option(
+        None,
         "--lead-time-cv",
-        help="Coefficient of variation of supply and lane lead times (lognormal; 0: exact).",
+        help="Coefficient of variation of every supply and lane lead time (lognormal; 0: "
+        "exact). Default: each row's lead_time_cv, else scenario.yaml's, else 0.1.",
     ),
     safety_lead_weeks: int = typer.Option(
         0,

@@ -5,7 +5,6 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 
 from rackforge.risk.options import DurationModel
-from rackforge.scenario.schema import LEAD_TIME_CV
 
 
 class ExecuteError(ValueError):
@@ -44,8 +43,9 @@ class ExecuteOptions:
     replications: int = 10
     seed: int = 0
     #: coefficient of variation of every supply and lane lead time (lognormal, mean the
-    #: table's lead time; rackforge.execute.week; default rackforge.scenario.schema.LEAD_TIME_CV)
-    lead_time_cv: float = LEAD_TIME_CV
+    #: table's lead time; rackforge.execute.week); None: each row's own, from the scenario
+    #: (rackforge.scenario.derived.lead_time_cvs: 0.1 unless the scenario says otherwise)
+    lead_time_cv: float | None = None
     breakdowns: bool = True  # weekly up-time of each resource from its MTBF/MTTR
     yields: bool = True  # good units out of a routing drawn around its expected yield
     disruptions: bool = True  # random outages of the risk table's suppliers, plants and lanes
@@ -65,7 +65,7 @@ class ExecuteOptions:
             raise ExecuteError(f"--replan-every must be at least 1: {self.replan_every}")
         if self.replications < 1:
             raise ExecuteError(f"--replications must be at least 1: {self.replications}")
-        if not 0.0 <= self.lead_time_cv <= 2.0:
+        if self.lead_time_cv is not None and not 0.0 <= self.lead_time_cv <= 2.0:
             raise ExecuteError(f"--lead-time-cv must be between 0 and 2: {self.lead_time_cv}")
         if not 0 <= self.safety_lead_weeks <= 26:
             raise ExecuteError(
@@ -87,7 +87,8 @@ class ExecuteOptions:
     @property
     def random(self) -> bool:
         """Whether anything is drawn at random."""
-        return bool(self.lead_time_cv > 0 or self.breakdowns or self.yields or self.disruptions)
+        drawn_leads = self.lead_time_cv is None or self.lead_time_cv > 0
+        return bool(drawn_leads or self.breakdowns or self.yields or self.disruptions)
 
     def without_randomness(self) -> ExecuteOptions:
         """The same loop with every source of randomness off: the plan executed as planned."""

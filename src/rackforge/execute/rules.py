@@ -17,6 +17,7 @@ from rackforge.scenario.derived import (
     availability,
     bom_per_site,
     hours_per_good_unit,
+    lead_time_cvs,
     starts_per_good_unit,
 )
 
@@ -33,7 +34,9 @@ class Rules:
     make_cap: dict[Node, float]  # max_per_week of a make row
     supply_cap: dict[tuple[str, str, str], float]  # (supplier, item, site) -> per week
     supply_lead: dict[tuple[str, str, str], int]  # the supplier's real lead time, weeks
+    supply_cv: dict[tuple[str, str, str], float]  # its lead time's cv (lead_time_cvs)
     lane_cap: dict[tuple[str, str, str], float]  # (from, to, item; "" = every item)
+    lane_cv: dict[tuple[str, str, str], float]  # the lane row's lead time's cv
     resources: pd.DataFrame  # site, resource, units, hours_per_week, mtbf_h, mttr_h, avail
     racks: frozenset[str]
     risk_targets: tuple[str, ...]
@@ -73,6 +76,8 @@ def rules_of(scenario: Scenario) -> Rules:
     risk = scenario.risk
     inv = scenario.inventory
     bom = bom_per_site(scenario)
+    supply_cv = lead_time_cvs(scenario, "supply")
+    lane_cv = lead_time_cvs(scenario, "lanes")
     return Rules(
         bom=bom,
         routing={k: tuple(v) for k, v in routing.items()},
@@ -97,6 +102,8 @@ def rules_of(scenario: Scenario) -> Rules:
                 strict=True,
             )
         },
+        supply_cv=_keyed(scenario.supply, ("supplier", "item", "site"), supply_cv),
+        lane_cv=_keyed(scenario.lanes, ("from_site", "to_site", "item"), lane_cv),
         lane_cap={
             (str(f), str(t), str(i)): float(c)
             for f, t, i, c in zip(
@@ -139,14 +146,28 @@ def with_nominal(rules: Rules, tables: PlanTables) -> Rules:
     return replace(rules, supply_nominal=peaks(buy), lane_nominal=peaks(ship))
 
 
+def _keyed(
+    table: pd.DataFrame, key: tuple[str, str, str], values: np.ndarray
+) -> dict[tuple[str, str, str], float]:
+    rows = zip(*(table[k].astype(str) for k in key), values, strict=True)
+    return {(a, b, c): float(v) for a, b, c, v in rows}
+
+
+def _lane_row(
+    table: dict[tuple[str, str, str], float], key: tuple[str, str, str], default: float
+) -> float:
+    """A lane row's value for an item: its own row, else the every-item row."""
+    return table[key] if key in table else table.get((key[0], key[1], ""), default)
+
+
 def lane_cap(rules: Rules, from_site: str, to_site: str, item: str) -> float:
     """The lane row's capacity for ``item``: its own row, else the every-item row."""
-    key = (from_site, to_site, item)
-    return (
-        rules.lane_cap[key]
-        if key in rules.lane_cap
-        else rules.lane_cap.get((from_site, to_site, ""), math.inf)
-    )
+    return _lane_row(rules.lane_cap, (from_site, to_site, item), math.inf)
+
+
+def lane_cv(rules: Rules, from_site: str, to_site: str, item: str) -> float:
+    """The cv of the lane row's lead time for ``item`` (its own row, else the every-item row)."""
+    return _lane_row(rules.lane_cv, (from_site, to_site, item), 0.0)
 
 
 def breakdown_share(rules: Rules, rng: np.random.Generator) -> np.ndarray:

@@ -23,9 +23,11 @@ Under an outage a row keeps ``capacity_factor`` of its capacity, as the risk eng
 (:mod:`rackforge.risk.baseline`): a plant keeps that share of its resources' hours and of
 its make limits where they are set, production with no limit of its own is limited only by
 those hours (or stopped); a supplier or lane keeps that share of each capacity it states,
-else of its peak weekly flow in the plan executed (its nominal capacity; :func:`with_nominal`). Supply and lane lead times
-are drawn lognormal with the table's lead time as mean and ``lead_time_cv`` as coefficient of
-variation, rounded to whole weeks (at least one week where the table says one or more).
+else of its peak weekly flow in the plan executed (its nominal capacity;
+:func:`rackforge.execute.rules.with_nominal`). Supply and lane lead times are drawn lognormal
+with the table's lead time as mean and the row's cv
+(:func:`rackforge.scenario.derived.lead_time_cvs`, or ``--lead-time-cv`` for every row),
+rounded to whole weeks (at least one week where the table says one or more).
 What could not be done (a start, a transfer, a delivery) is tried again the next week, on
 top of that week's plan, until a new plan is in force; what a supplier could not ship is
 not (the next plan orders again).
@@ -42,7 +44,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackforge.execute.rules import Node, Rules, breakdown_share, lane_cap
+from rackforge.execute.rules import Node, Rules, breakdown_share, lane_cap, lane_cv
 from rackforge.plan.tables import PlanTables
 
 TOL = 1e-6
@@ -128,14 +130,15 @@ class Draws:
     """The random side of the execution; ``rng`` None draws nothing (the plan as planned)."""
 
     rng: np.random.Generator | None
-    lead_time_cv: float
+    lead_time_cv: float | None  # every row's; None: each row's own (Rules.supply_cv, lane_cv)
     breakdowns: bool
     yields: bool
 
-    def lead(self, weeks: int) -> int:
-        if self.rng is None or self.lead_time_cv <= 0 or weeks <= 0:
+    def lead(self, weeks: int, row_cv: float) -> int:
+        cv = row_cv if self.lead_time_cv is None else self.lead_time_cv
+        if self.rng is None or cv <= 0 or weeks <= 0:
             return weeks
-        sigma2 = math.log1p(self.lead_time_cv**2)
+        sigma2 = math.log1p(cv**2)
         drawn = weeks * self.rng.lognormal(-sigma2 / 2, math.sqrt(sigma2))
         return max(1, round(drawn))
 
@@ -373,11 +376,12 @@ class WeekExecutor:
             if qty <= 0:
                 continue
             state.stock[origin] -= qty
+            cv = lane_cv(self.rules, str(r.from_site), str(r.to_site), str(r.item))
             self._send(
                 state,
                 dest,
                 week,
-                int(r.arrival_week) - int(r.week),
+                (int(r.arrival_week) - int(r.week), cv),
                 qty,
                 "transfer",
                 f"late transfer on {lane}",
@@ -399,13 +403,24 @@ class WeekExecutor:
                 # the supplier's real lead time: a plan made with a safety lead time expects
                 # the order later than it comes
                 lead = self.rules.supply_lead.get(key, int(r.arrival_week) - int(r.week))
-                self._send(state, node, week, lead, cap, "po", f"late delivery from {r.supplier}")
+                cv = self.rules.supply_cv.get(key, 0.0)
+                late = f"late delivery from {r.supplier}"
+                self._send(state, node, week, (lead, cv), cap, "po", late)
 
     def _send(
-        self, state: State, node: Node, week: int, lead: int, qty: float, source: str, late: str
+        self,
+        state: State,
+        node: Node,
+        week: int,
+        lead: tuple[int, float],
+        qty: float,
+        source: str,
+        late: str,
     ) -> None:
-        drawn = self.draws.lead(lead)
-        if drawn > lead:
+        """``qty`` under way to ``node`` after ``lead`` (weeks, and its cv), drawn."""
+        drawn = self.draws.lead(*lead)
+        lead_weeks = lead[0]
+        if drawn > lead_weeks:
             self._short(node, late, qty)
         self._put(state, Arrival(node[0], node[1], week + drawn, qty, source))
 

@@ -22,7 +22,6 @@ from rackforge.report import figures as fig
 from rackforge.risk.explain import differences
 from rackforge.scenario import ItemKind
 from rackforge.scenario.derived import rack_generations, racks_by_generation
-from rackforge.scenario.schema import LEAD_TIME_CV
 from rackforge.twin import TwinResult
 
 
@@ -347,18 +346,18 @@ def _twin_line(job: JobResult) -> list[str]:
         f"{cmp.today.cycle_time_of(racks):,.0f} h today and "
         f"{cmp.automated.cycle_time_of(racks):,.0f} h automated; busiest resource "
         f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
-        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week{_short_part(cmp.automated)}."
+        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week{_short_part(cmp.automated, job.scenario.config.lead_time_cv)}."
     ]
 
 
-def _short_part(result: TwinResult) -> str:
+def _short_part(result: TwinResult, cv: float) -> str:
     """The part that held the most units up at kitting, if any did."""
     if not result.shortages:
         return ""
     top = result.shortages[0]
     return (
         f"; short part {top.site}/{top.item} ({top.units_waiting.mean:,.0f} units waiting for "
-        f"it on average; lead times drawn with cv {LEAD_TIME_CV:g})"
+        f"it on average; lead times drawn with cv {cv:g} where a row states none)"
     )
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Automation, ScenarioConfig, SolverConfig, parse_iso_week
 from rackforge.scenario.schema import (
+    LEAD_TIME_CV,
     MAX_HOLDING_RATE,
     MAX_HORIZON_WEEKS,
     MAX_TARIFF,
@@ -25,6 +26,7 @@ _KNOWN = {
     "backlog",
     "domestic_content_min",
     "forecast_cv",
+    "lead_time_cv",
     "tariffs",
     "automation",
     "solver",
@@ -119,6 +121,7 @@ def parse_config(
         if data.get("forecast_cv") is None
         else r.number(data.get("forecast_cv"), "forecast_cv", 0.0, 10.0)
     )
+    lead_cv = r.number(data.get("lead_time_cv", LEAD_TIME_CV), "lead_time_cv", 0.0, 2.0)
 
     tariffs: dict[str, float] = {}
     for country, rate in r.mapping(data.get("tariffs"), "tariffs").items():
@@ -148,6 +151,7 @@ def parse_config(
     assert (
         holding is not None and domestic is not None and time_limit is not None and gap is not None
     )
+    assert lead_cv is not None
     extra = {k: v for k, v in data.items() if isinstance(k, str) and k.startswith("x_")}
     config = ScenarioConfig(
         name=name,
@@ -159,6 +163,7 @@ def parse_config(
         backlog=bool(backlog),
         domestic_content_min=domestic,
         forecast_cv=forecast_cv,
+        lead_time_cv=lead_cv,
         tariffs=tariffs,
         automation=automation,
         solver=SolverConfig(time_limit_s=time_limit, mip_gap=gap),
@@ -205,6 +210,8 @@ def dump_config(config: ScenarioConfig) -> dict[str, Any]:
     }
     if config.forecast_cv is not None:
         out["forecast_cv"] = config.forecast_cv
+    if config.lead_time_cv != LEAD_TIME_CV:
+        out["lead_time_cv"] = config.lead_time_cv
     for key in ("inspection_detect_rate", "inspection_detect_rate_today"):
         if getattr(config.automation, key) is not None:
             out["automation"][key] = getattr(config.automation, key)

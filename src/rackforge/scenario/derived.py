@@ -426,3 +426,13 @@ def lane_items(scenario: Scenario) -> list[set[str]]:
         items = {str(item)} if item else all_items
         out.append({i for i in items if (str(origin), i) in reachable and (str(dest), i) in needed})
     return out
+
+
+def lead_time_cvs(scenario: Scenario, table: str) -> np.ndarray:
+    """The coefficient of variation of each row's lead time in ``supply`` or ``lanes``: the
+    row's own ``lead_time_cv``, else ``scenario.yaml``'s ``lead_time_cv`` (0.1 unless set, an
+    assumption: :data:`rackforge.scenario.schema.LEAD_TIME_CV`). Where lead times are drawn
+    (the executed plan, the twin's material) they are lognormal with the table's lead time as
+    mean and this cv."""
+    own = scenario.tables[table]["lead_time_cv"].to_numpy(float)
+    return np.where(np.isnan(own), scenario.config.lead_time_cv, own)

@@ -15,7 +15,7 @@ from typing import Any
 
 import pandas as pd
 
-from rackforge.scenario.schema import SCHEMAS, ItemKind
+from rackforge.scenario.schema import LEAD_TIME_CV, SCHEMAS, ItemKind
 
 _ISO_WEEK = re.compile(r"^(\d{4})-W(\d{2})$")
 
@@ -68,6 +68,8 @@ class ScenarioConfig:
     backlog: bool = True
     domestic_content_min: float = 0.0
     forecast_cv: float | None = None  # forecast error of demand; None: not stated
+    #: coefficient of variation of supply and lane lead times where a row states none
+    lead_time_cv: float = LEAD_TIME_CV
     tariffs: dict[str, float] = field(default_factory=dict)
     automation: Automation = field(default_factory=Automation)
     solver: SolverConfig = field(default_factory=SolverConfig)

@@ -142,6 +142,20 @@ ID, T, N, F, B, W = (
 )
 
 
+#: A supply row's or lane's own lead-time variability (rackforge.scenario.derived.lead_time_cvs).
+_LEAD_TIME_CV_COLUMN = Column(
+    "lead_time_cv",
+    F,
+    default=math.nan,
+    minimum=0,
+    maximum=2,
+    description=(
+        "coefficient of variation of the lead time where it is drawn (the executed plan, the "
+        "twin); blank = scenario.yaml lead_time_cv"
+    ),
+)
+
+
 def _expansion(unit: str) -> tuple[Column, Column]:
     """The optional price of more of a row's limit and the weeks before it is there, read by
     the cheapest-expansion plan (blank cost: the limit cannot be expanded)."""
@@ -273,6 +287,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("price", F, True, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
             Column("moq", F, default=0.0, minimum=0, unit="units"),
+            _LEAD_TIME_CV_COLUMN,
             Column(
                 "lot",
                 F,
@@ -304,6 +319,7 @@ TABLES: tuple[TableSchema, ...] = (
             Column("item", ID, default="", ref="items.item", description="blank = every item"),
             Column("cost_per_unit", F, default=0.0, minimum=0, unit="currency/unit"),
             Column("capacity_per_week", F, default=INF, minimum=0, unit="units/week"),
+            _LEAD_TIME_CV_COLUMN,
             *_expansion("unit a week of capacity_per_week"),
         ),
         key=("from_site", "to_site", "item"),

@@ -194,7 +194,8 @@ def line_from_scenario(
         spec = replace(spec, material=kitted)
         notes.append(
             f"material: {len(kitted.parts)} parts kitted from the plan's stock and "
-            f"flows; lead times drawn with cv {material.lead_time_cv:g}"
+            f"flows; lead times drawn with each supply row's and lane's cv "
+            f"(scenario default {scenario.config.lead_time_cv:g})"
         )
     auto = levers_applied(scenario.config.automation, options.levers)
     spec = spec.with_levers(auto.touch_time_reduction, auto.inspection_detect_rate)

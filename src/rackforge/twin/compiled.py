@@ -23,13 +23,14 @@ from typing import Any
 import numpy as np
 
 from rackforge.twin.sampling import (
+    MIN_CV,
     plan_times,
     poisson_times,
     rate_times,
     service_stream,
     uniform_stream,
 )
-from rackforge.twin.spec import Dist, LineSpec, Material, ReleaseKind
+from rackforge.twin.spec import LineSpec, Material, ReleaseKind
 
 #: Releases admitted by one event when a routing's first station serves no other step: more
 #: saves events, but each admitted unit's end of service waits on the event heap.
@@ -181,12 +182,14 @@ def compile_line(
 
 def drawn_flows(mat: Material, rng: np.random.Generator) -> list[tuple[float, int, float]]:
     """``(time_h, part, qty)`` of every flow: an arrival's lead time drawn lognormal with mean
-    ``lead_h`` and cv ``lead_time_cv`` (:func:`service_stream`), no earlier than time 0; a
-    shipment at its due time."""
-    factors = service_stream(rng, Dist.LOGNORMAL, 1.0, mat.lead_time_cv)
+    ``lead_h`` and the flow's cv (the parameters of :func:`service_stream`), no earlier than
+    time 0; a shipment at its due time."""
     out = []
-    for due, lead, part, qty in mat.flows:
-        t = due - lead + lead * next(factors) if qty > 0 and lead > 0 else due
+    for due, lead, part, qty, cv in mat.flows:
+        t = due
+        if qty > 0 and lead > 0 and cv >= MIN_CV:
+            sigma2 = math.log1p(cv * cv)
+            t = due - lead + lead * float(rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2)))
         out.append((max(t, 0.0), part, qty))
     return out
 

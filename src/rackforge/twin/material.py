@@ -12,7 +12,8 @@ What a window holds, weeks counted from its first:
 * ``on_hand``: the plan's stock at the end of the week before the window (the scenario's
   inventory when the window starts at week 0);
 * arrivals, at the start of their week (the due date of MRP's buckets): purchases and
-  transfers due in the window, with their lead times (which the twin draws), the scenario's
+  transfers due in the window, with their lead times (which the twin draws with each supply
+  row's or lane's cv, :func:`rackforge.scenario.derived.lead_time_cvs`), the scenario's
   open receipts due in it, and the production of items the twin does not route (the plan's,
   at its available week);
 * departures: transfers shipped and deliveries made in the window, at the end of their week
@@ -26,28 +27,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
 import pandas as pd
 
 from rackforge.plan.tables import PlanTables
 from rackforge.scenario import Scenario
-from rackforge.scenario.derived import bom_lines
-from rackforge.scenario.schema import HOURS_PER_WEEK, LEAD_TIME_CV
+from rackforge.scenario.derived import bom_lines, lead_time_cvs
+from rackforge.scenario.schema import HOURS_PER_WEEK
 from rackforge.twin.spec import Material, Route
 
-_FLOW_COLUMNS = ["site", "item", "week", "lead_weeks", "qty", "made", "by"]
+_FLOW_COLUMNS = ["site", "item", "week", "lead_weeks", "lead_cv", "qty", "made", "by"]
 
 
 @dataclass(frozen=True)
 class PlanMaterial:
     """``on_hand``: site, item, qty at the window's start. ``flows``: site, item, week (from
-    the window's start), lead_weeks, qty (negative: leaves), ``made`` (the plan's production:
+    the window's start), lead_weeks and the cv of its draw (``lead_cv``: the supply row's or
+    lane's, :func:`rackforge.scenario.derived.lead_time_cvs`), qty (negative: leaves), ``made`` (the plan's production:
     the twin makes it itself where it routes the item) and ``by`` (the parent whose
     production consumes it, "" otherwise: the twin kits it itself where it routes the
     parent)."""
 
     on_hand: pd.DataFrame
     flows: pd.DataFrame
-    lead_time_cv: float = LEAD_TIME_CV
 
 
 def plan_releases(tables: PlanTables, first: int, weeks: int) -> pd.DataFrame:
@@ -59,13 +61,7 @@ def plan_releases(tables: PlanTables, first: int, weeks: int) -> pd.DataFrame:
     return release.reset_index(drop=True)
 
 
-def plan_material(
-    scenario: Scenario,
-    tables: PlanTables,
-    first: int,
-    weeks: int,
-    lead_time_cv: float = LEAD_TIME_CV,
-) -> PlanMaterial:
+def plan_material(scenario: Scenario, tables: PlanTables, first: int, weeks: int) -> PlanMaterial:
     """The material of the plan weeks ``first .. first + weeks - 1`` (module docstring)."""
     last = first + weeks
 
@@ -80,7 +76,13 @@ def plan_material(
     on_hand = inv.groupby(["site", "item"], as_index=False)["qty"].sum()
 
     def flow(
-        frame: pd.DataFrame, site: str, week: str, lead: Any, sign: float, made: bool = False
+        frame: pd.DataFrame,
+        site: str,
+        week: str,
+        lead: Any,
+        sign: float,
+        made: bool = False,
+        cv: Any = 0.0,
     ) -> pd.DataFrame:
         # arrivals come at the start of their week, shipments leave at its end
         end = 1 if sign < 0 else 0
@@ -90,6 +92,7 @@ def plan_material(
                 "item": frame["item"].astype(str),
                 "week": frame[week].astype(int) - first + end,
                 "lead_weeks": lead,
+                "lead_cv": cv,
                 "qty": sign * frame["qty"].astype(float),
                 "made": made,
                 "by": "",
@@ -102,9 +105,18 @@ def plan_material(
     sent = within(tables.deliveries, "week")
     made = within(tables.production, "available_week")
     receipts = within(scenario.receipts, "week")
+    buy_cv = _row_cv(scenario, "supply", ("supplier", "item", "site"), buy)
+    move_cv = _row_cv(scenario, "lanes", ("from_site", "to_site", "item"), moved_in)
     parts = [
-        flow(buy, "site", "arrival_week", buy["arrival_week"] - buy["week"], 1.0),
-        flow(moved_in, "to_site", "arrival_week", moved_in["arrival_week"] - moved_in["week"], 1.0),
+        flow(buy, "site", "arrival_week", buy["arrival_week"] - buy["week"], 1.0, cv=buy_cv),
+        flow(
+            moved_in,
+            "to_site",
+            "arrival_week",
+            moved_in["arrival_week"] - moved_in["week"],
+            1.0,
+            cv=move_cv,
+        ),
         flow(receipts, "site", "week", 0, 1.0),
         flow(made, "site", "available_week", 0, 1.0, made=True),
         flow(moved_out, "from_site", "week", 0, -1.0),
@@ -113,7 +125,26 @@ def plan_material(
     ]
     frames = [p for p in parts if len(p)]
     flows = pd.concat(frames, ignore_index=True) if frames else _empty_flows()
-    return PlanMaterial(on_hand, flows, lead_time_cv)
+    return PlanMaterial(on_hand, flows)
+
+
+def _row_cv(
+    scenario: Scenario, table: str, key: tuple[str, str, str], moves: pd.DataFrame
+) -> np.ndarray:
+    """The lead-time cv of the supply row or lane each of ``moves`` goes by (a lane's row for
+    the item, else its every-item row)."""
+    rows = scenario.tables[table]
+    cv = dict(
+        zip(
+            zip(*(rows[k].astype(str) for k in key), strict=True),
+            lead_time_cvs(scenario, table),
+            strict=True,
+        )
+    )
+    out = []
+    for a, b, c in zip(*(moves[k].astype(str) for k in key), strict=True):
+        out.append(cv.get((a, b, c), cv.get((a, b, ""), 0.0)))
+    return np.asarray(out, dtype=float)
 
 
 def _consumed(scenario: Scenario, started: pd.DataFrame, first: int) -> pd.DataFrame:
@@ -129,6 +160,7 @@ def _consumed(scenario: Scenario, started: pd.DataFrame, first: int) -> pd.DataF
             "item": use["item"].astype(str),
             "week": use["week"].astype(int) - first,
             "lead_weeks": 0,
+            "lead_cv": 0.0,
             "qty": -use["qty"].astype(float) * use["per_unit"].astype(float),
             "made": False,
             "by": use["by"].astype(str),
@@ -172,6 +204,7 @@ def material_spec(scenario: Scenario, routes: Sequence[Route], window: PlanMater
         k = index.get((f.site, f.item))
         if k is None or (f.made and (f.site, f.item) in routed) or (f.site, f.by) in routed:
             continue
-        flows.append((f.week * HOURS_PER_WEEK, f.lead_weeks * HOURS_PER_WEEK, k, float(f.qty)))
+        due, lead = f.week * HOURS_PER_WEEK, f.lead_weeks * HOURS_PER_WEEK
+        flows.append((due, lead, k, float(f.qty), float(f.lead_cv)))
     names = tuple(f"{s}/{i}" for s, i in index)
-    return Material(names, tuple(stock), tuple(kits), makes, tuple(flows), window.lead_time_cv)
+    return Material(names, tuple(stock), tuple(kits), makes, tuple(flows))

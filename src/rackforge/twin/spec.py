@@ -164,18 +164,18 @@ class Material:
     and one that finds a part short waits, with the units behind it, until enough arrives.
     A routing's good units (escapes included) go into part ``makes[r]`` (-1: none), so
     upstream routings of the same plant feed downstream ones. ``flows`` are the plan's other
-    movements ``(due_h, lead_h, part, qty)``: ``qty > 0`` arrives (a purchase, transfer or
-    receipt the plan expects at ``due_h`` after a lead time of ``lead_h``; the lead time is
-    drawn lognormal with mean ``lead_h`` and ``lead_time_cv``, so the arrival moves by the
-    draw), ``qty < 0`` leaves at ``due_h`` (a planned shipment, taking what is there).
+    movements ``(due_h, lead_h, part, qty, cv)``: ``qty > 0`` arrives (a purchase, transfer
+    or receipt the plan expects at ``due_h`` after a lead time of ``lead_h``; the lead time is
+    drawn lognormal with mean ``lead_h`` and coefficient of variation ``cv``, so the arrival
+    moves by the draw), ``qty < 0`` leaves at ``due_h`` (a planned shipment, taking what is
+    there).
     """
 
     parts: tuple[str, ...]
     on_hand: tuple[float, ...]
     kits: tuple[tuple[tuple[int, float], ...], ...]
     makes: tuple[int, ...]
-    flows: tuple[tuple[float, float, int, float], ...] = ()
-    lead_time_cv: float = 0.0
+    flows: tuple[tuple[float, float, int, float, float], ...] = ()
 
     def problems(self, n_routes: int) -> list[str]:
         out: list[str] = []
@@ -184,16 +184,16 @@ class Material:
             out.append("material: one on-hand quantity >= 0 per part")
         if len(self.kits) != n_routes or len(self.makes) != n_routes:
             out.append("material: one kit and one made part per routing")
-        refs = [p for kit in self.kits for p, _ in kit] + [p for *_, p, _ in self.flows]
+        refs = [p for kit in self.kits for p, _ in kit] + [f[2] for f in self.flows]
         refs += [p for p in self.makes if p != -1]
         if any(not 0 <= p < n for p in refs):
             out.append("material: a part index out of range")
         if any(not q > 0 for kit in self.kits for _, q in kit):
             out.append("material: kit quantities must be > 0")
-        if any(not (math.isfinite(d) and lead >= 0) for d, lead, _, _ in self.flows):
+        if any(not (math.isfinite(d) and lead >= 0) for d, lead, *_ in self.flows):
             out.append("material: flow times must be finite and lead times >= 0")
-        if not self.lead_time_cv >= 0:
-            out.append("material: lead_time_cv must be >= 0")
+        if any(not cv >= 0 for *_, cv in self.flows):
+            out.append("material: lead-time cvs must be >= 0")
         return out
 
 
