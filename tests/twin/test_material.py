@@ -10,11 +10,20 @@ import numpy as np
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from test_properties import assert_same_measurements, lines
+from test_properties import _without_ties, assert_same_measurements, lines
 
 from rackforge import load_scenario
 from rackforge.plan import plan
-from rackforge.twin import LineSpec, Release, Route, Station, Step, TwinError, run_replication
+from rackforge.twin import (
+    LineSpec,
+    Release,
+    Route,
+    Station,
+    Step,
+    TwinError,
+    compiled,
+    run_replication,
+)
 from rackforge.twin.compiled import drawn_flows
 from rackforge.twin.material import plan_material
 from rackforge.twin.spec import Dist, Material
@@ -189,3 +198,29 @@ def test_the_stores_kit_in_release_order_and_book_the_wait_to_the_short_part() -
     stores.request(8.0, 1, 21)
     stores.close()  # still waiting at the horizon: 92 h on part b
     assert stores.route_wait_h[1] == 92.0 and stores.part_wait_h[1] == 92.0
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(
+    spec=lines().map(_without_ties),
+    seed=st.integers(0, 2**32 - 1),
+    stock=st.sampled_from([0.0, 5.0, 1e9]),
+    shared=st.booleans(),
+)
+def test_kitting_a_block_of_releases_ahead_measures_what_one_by_one_does(
+    spec: LineSpec, seed: int, stock: float, shared: bool
+) -> None:
+    """A routing whose parts no one else takes has a block of releases kitted ahead, as far
+    as the stock goes, then one by one: the line must measure the same as kitting each unit
+    at its release (a part two routings share is always kitted one by one)."""
+    n = len(spec.routes)
+    kits = tuple(((0 if shared else r, 1.0),) for r in range(n))
+    arrivals = tuple((t, 0.0, r % n, 3.0, 0.0) for r, t in enumerate(np.arange(5.0, 300.0, 20.0)))
+    parts = tuple(f"p/{r}" for r in range(n))
+    material = Material(parts, (stock,) * n, kits, (-1,) * n, arrivals)
+    kitted = replace(spec, material=material)
+    blocks = run_replication(kitted, 300.0, 50.0, np.random.SeedSequence(seed))
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(compiled, "ADMIT_BLOCK", 1)
+        one_by_one = run_replication(kitted, 300.0, 50.0, np.random.SeedSequence(seed))
+    assert_same_measurements(blocks, one_by_one)

@@ -174,8 +174,8 @@ def compile_line(
     # rework, sees only its routing's releases, in time order: they can be admitted in blocks.
     uses = Counter(c.g_station)
     for g in c.r_first:
-        kitted = mat is not None and bool(mat.kits[c.g_route[g]])  # releases may wait
-        alone = uses[c.g_station[g]] == 1 and g not in c.g_rework and not kitted
+        shared = mat is not None and not mat.kits_alone(c.g_route[g])  # kits ahead seen
+        alone = uses[c.g_station[g]] == 1 and g not in c.g_rework and not shared
         c.r_block.append(ADMIT_BLOCK if alone else 1)
     return c
 

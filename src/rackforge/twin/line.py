@@ -47,7 +47,7 @@ import heapq
 import math
 import time
 from bisect import bisect_right
-from itertools import islice
+from itertools import chain, islice
 from typing import Any
 
 import numpy as np
@@ -345,7 +345,10 @@ def run_replication(
         """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:
         the units it will release up to ``r_block[ri]`` in all are admitted now. No other
         task ever joins that queue, so the starts and ends of theirs follow from their
-        release times alone, in order, whatever else happens first."""
+        release times alone, in order, whatever else happens first. With material, the
+        routing's kits are taken now for as many as the stock allows (no one else takes
+        those parts, so no one sees them go early); from the first that finds a part short
+        its releases are admitted one by one."""
         releases = r_release[ri]
         times = [t]
         times.extend(islice(releases, r_block[ri] - 1))
@@ -354,6 +357,16 @@ def run_replication(
             tn = INF
         else:
             tn = next(releases, INF)
+        if stores is not None:
+            fit = stores.take_ahead(ri, len(times))
+            if fit < len(times):  # short: the rest, one by one at their own times
+                rest = times[fit:] + ([tn] if tn <= horizon else [])
+                r_release[ri] = chain(rest[1:], releases)
+                push(heap, (rest[0], seq(), on_release, ri, None))
+                del times[fit:]
+                tn = INF
+                if not times:
+                    return
         j0 = len(job_rel)
         job_rel.extend(times)
         job_route.extend([ri] * len(times))

@@ -177,6 +177,15 @@ class Material:
     makes: tuple[int, ...]
     flows: tuple[tuple[float, float, int, float, float], ...] = ()
 
+    def kits_alone(self, route: int) -> bool:
+        """Nothing but routing ``route`` takes its kit's parts (no other kit, no shipment):
+        stock taken for a unit before its release time is then seen by no one, so the line
+        may kit a block of its releases ahead (rackforge.twin.line)."""
+        mine = {p for p, _ in self.kits[route]}
+        others = {p for r, kit in enumerate(self.kits) if r != route for p, _ in kit}
+        shipped = {f[2] for f in self.flows if f[3] < 0}
+        return not (mine & others or mine & shipped)
+
     def problems(self, n_routes: int) -> list[str]:
         out: list[str] = []
         n = len(self.parts)

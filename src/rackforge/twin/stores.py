@@ -55,6 +55,17 @@ class Stores:
         else:
             queue.append((j, t))
 
+    def take_ahead(self, r: int, n: int) -> int:
+        """Kits for up to ``n`` units of routing ``r`` released from now on, taken now, in
+        order, while there are enough (the line kits a block of releases ahead only where
+        nothing else takes these parts, :meth:`Material.kits_alone`); how many were taken."""
+        if self.waiting[r]:
+            return 0
+        taken = 0
+        while taken < n and self._take(r):
+            taken += 1
+        return taken
+
     def put(self, t: float, part: int, qty: float) -> None:
         """``qty`` of ``part`` comes into stock at ``t``."""
         self.stock[part] += qty
