@@ -188,15 +188,6 @@ def _check_targets(scenario: Scenario, options: ExecuteOptions) -> None:
 ReplicationRunner = Callable[[ExecutionJob, list[int], Progress | None], list[Replication]]
 
 
-def local_runner(
-    job: ExecutionJob, reps: list[int], progress: Progress | None
-) -> list[Replication]:
-    """``job.options.workers`` processes (this one alone for one worker), started by
-    ``spawn``: this process has run HiGHS, whose threads must not be forked."""
-    with _processes(job.options, len(reps)) as pool:
-        return _pooled(pool)(job, reps, progress)
-
-
 def _pooled(pool: ProcessPoolExecutor | None) -> ReplicationRunner:
     """Runs replications on ``pool`` (in this process when None)."""
 
@@ -211,8 +202,9 @@ def _pooled(pool: ProcessPoolExecutor | None) -> ReplicationRunner:
 
 @contextmanager
 def _processes(options: ExecuteOptions, reps: int) -> Iterator[ProcessPoolExecutor | None]:
-    """The worker processes of :func:`local_runner`, started at once: they import the
-    engines while this process plans (None for one worker)."""
+    """``options.workers`` processes (None: this one alone, for one worker), started at
+    once, so that they import the engines while this process plans; started by ``spawn``:
+    this process has run HiGHS, whose threads must not be forked."""
     workers = min(options.workers, reps)
     if workers <= 1:
         yield None
@@ -261,8 +253,8 @@ def execute(
     ``options.replan_every`` weeks from the state reached, ``options.replications`` times.
 
     The first plan (with its explanations; ``first`` if given, a plan of this very scenario)
-    is shared by every replication; ``runner`` runs them (:func:`local_runner` by default,
-    :func:`dask_runner` on a cluster); ``progress(done, total)`` counts them. Raises
+    is shared by every replication; ``runner`` runs them (``options.workers`` local
+    processes by default, :func:`dask_runner` on a cluster); ``progress(done, total)`` counts them. Raises
     :class:`ExecuteError` for bad options and :class:`PlanError` when the scenario or a
     re-plan has no plan.
     """
