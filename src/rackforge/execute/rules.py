@@ -17,7 +17,8 @@ from rackforge.scenario.derived import (
     availability,
     bom_per_site,
     hours_per_good_unit,
-    lead_time_cvs,
+    lane_row,
+    lead_time_cv_by_row,
     starts_per_good_unit,
 )
 
@@ -76,8 +77,6 @@ def rules_of(scenario: Scenario) -> Rules:
     risk = scenario.risk
     inv = scenario.inventory
     bom = bom_per_site(scenario)
-    supply_cv = lead_time_cvs(scenario, "supply")
-    lane_cv = lead_time_cvs(scenario, "lanes")
     return Rules(
         bom=bom,
         routing={k: tuple(v) for k, v in routing.items()},
@@ -102,8 +101,8 @@ def rules_of(scenario: Scenario) -> Rules:
                 strict=True,
             )
         },
-        supply_cv=_keyed(scenario.supply, ("supplier", "item", "site"), supply_cv),
-        lane_cv=_keyed(scenario.lanes, ("from_site", "to_site", "item"), lane_cv),
+        supply_cv=lead_time_cv_by_row(scenario, "supply"),
+        lane_cv=lead_time_cv_by_row(scenario, "lanes"),
         lane_cap={
             (str(f), str(t), str(i)): float(c)
             for f, t, i, c in zip(
@@ -146,28 +145,14 @@ def with_nominal(rules: Rules, tables: PlanTables) -> Rules:
     return replace(rules, supply_nominal=peaks(buy), lane_nominal=peaks(ship))
 
 
-def _keyed(
-    table: pd.DataFrame, key: tuple[str, str, str], values: np.ndarray
-) -> dict[tuple[str, str, str], float]:
-    rows = zip(*(table[k].astype(str) for k in key), values, strict=True)
-    return {(a, b, c): float(v) for a, b, c, v in rows}
-
-
-def _lane_row(
-    table: dict[tuple[str, str, str], float], key: tuple[str, str, str], default: float
-) -> float:
-    """A lane row's value for an item: its own row, else the every-item row."""
-    return table[key] if key in table else table.get((key[0], key[1], ""), default)
-
-
 def lane_cap(rules: Rules, from_site: str, to_site: str, item: str) -> float:
     """The lane row's capacity for ``item``: its own row, else the every-item row."""
-    return _lane_row(rules.lane_cap, (from_site, to_site, item), math.inf)
+    return lane_row(rules.lane_cap, (from_site, to_site, item), math.inf)
 
 
 def lane_cv(rules: Rules, from_site: str, to_site: str, item: str) -> float:
     """The cv of the lane row's lead time for ``item`` (its own row, else the every-item row)."""
-    return _lane_row(rules.lane_cv, (from_site, to_site, item), 0.0)
+    return lane_row(rules.lane_cv, (from_site, to_site, item), 0.0)
 
 
 def breakdown_share(rules: Rules, rng: np.random.Generator) -> np.ndarray:

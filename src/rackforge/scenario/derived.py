@@ -436,3 +436,28 @@ def lead_time_cvs(scenario: Scenario, table: str) -> np.ndarray:
     mean and this cv."""
     own = scenario.tables[table]["lead_time_cv"].to_numpy(float)
     return np.where(np.isnan(own), scenario.config.lead_time_cv, own)
+
+
+#: The key of a ``supply`` row and of a ``lanes`` row (``item`` blank: every item).
+ROW_KEYS: dict[str, tuple[str, str, str]] = {
+    "supply": ("supplier", "item", "site"),
+    "lanes": ("from_site", "to_site", "item"),
+}
+
+
+def lead_time_cv_by_row(scenario: Scenario, table: str) -> dict[tuple[str, str, str], float]:
+    """:func:`lead_time_cvs` keyed by each row's key (:data:`ROW_KEYS`)."""
+    rows = scenario.tables[table]
+    a, b, c = (rows[k].astype(str) for k in ROW_KEYS[table])
+    cvs = lead_time_cvs(scenario, table)
+    return {(x, y, z): float(cv) for x, y, z, cv in zip(a, b, c, cvs, strict=True)}
+
+
+def lane_row(
+    values: dict[tuple[str, str, str], float], lane: tuple[str, str, str], default: float
+) -> float:
+    """A lane's value for an item, ``lane = (from_site, to_site, item)``: its own row's, else
+    the lane's every-item row's (``lanes.item`` blank), else ``default``."""
+    if lane in values:
+        return values[lane]
+    return values.get((lane[0], lane[1], ""), default)

@@ -27,12 +27,11 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 import pandas as pd
 
 from rackforge.plan.tables import PlanTables
 from rackforge.scenario import Scenario
-from rackforge.scenario.derived import bom_lines, lead_time_cvs
+from rackforge.scenario.derived import ROW_KEYS, bom_lines, lane_row, lead_time_cv_by_row
 from rackforge.scenario.schema import HOURS_PER_WEEK
 from rackforge.twin.spec import Material, Route
 
@@ -43,10 +42,10 @@ _FLOW_COLUMNS = ["site", "item", "week", "lead_weeks", "lead_cv", "qty", "made",
 class PlanMaterial:
     """``on_hand``: site, item, qty at the window's start. ``flows``: site, item, week (from
     the window's start), lead_weeks and the cv of its draw (``lead_cv``: the supply row's or
-    lane's, :func:`rackforge.scenario.derived.lead_time_cvs`), qty (negative: leaves), ``made`` (the plan's production:
-    the twin makes it itself where it routes the item) and ``by`` (the parent whose
-    production consumes it, "" otherwise: the twin kits it itself where it routes the
-    parent)."""
+    lane's, :func:`rackforge.scenario.derived.lead_time_cvs`), qty (negative: leaves),
+    ``made`` (the plan's production: the twin makes it itself where it routes the item) and
+    ``by`` (the parent whose production consumes it, "" otherwise: the twin kits it itself
+    where it routes the parent)."""
 
     on_hand: pd.DataFrame
     flows: pd.DataFrame
@@ -105,8 +104,10 @@ def plan_material(scenario: Scenario, tables: PlanTables, first: int, weeks: int
     sent = within(tables.deliveries, "week")
     made = within(tables.production, "available_week")
     receipts = within(scenario.receipts, "week")
-    buy_cv = _row_cv(scenario, "supply", ("supplier", "item", "site"), buy)
-    move_cv = _row_cv(scenario, "lanes", ("from_site", "to_site", "item"), moved_in)
+    supply_cv = lead_time_cv_by_row(scenario, "supply")
+    lane_cv = lead_time_cv_by_row(scenario, "lanes")
+    buy_cv = [supply_cv.get(key, 0.0) for key in _keys(buy, ROW_KEYS["supply"])]
+    move_cv = [lane_row(lane_cv, key, 0.0) for key in _keys(moved_in, ROW_KEYS["lanes"])]
     parts = [
         flow(buy, "site", "arrival_week", buy["arrival_week"] - buy["week"], 1.0, cv=buy_cv),
         flow(
@@ -128,23 +129,10 @@ def plan_material(scenario: Scenario, tables: PlanTables, first: int, weeks: int
     return PlanMaterial(on_hand, flows)
 
 
-def _row_cv(
-    scenario: Scenario, table: str, key: tuple[str, str, str], moves: pd.DataFrame
-) -> np.ndarray:
-    """The lead-time cv of the supply row or lane each of ``moves`` goes by (a lane's row for
-    the item, else its every-item row)."""
-    rows = scenario.tables[table]
-    cv = dict(
-        zip(
-            zip(*(rows[k].astype(str) for k in key), strict=True),
-            lead_time_cvs(scenario, table),
-            strict=True,
-        )
-    )
-    out = []
-    for a, b, c in zip(*(moves[k].astype(str) for k in key), strict=True):
-        out.append(cv.get((a, b, c), cv.get((a, b, ""), 0.0)))
-    return np.asarray(out, dtype=float)
+def _keys(moves: pd.DataFrame, columns: tuple[str, str, str]) -> list[tuple[str, str, str]]:
+    """The supply row or lane (:data:`ROW_KEYS`) each of ``moves`` goes by."""
+    a, b, c = (moves[k].astype(str) for k in columns)
+    return list(zip(a, b, c, strict=True))
 
 
 def _consumed(scenario: Scenario, started: pd.DataFrame, first: int) -> pd.DataFrame:
