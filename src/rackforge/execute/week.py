@@ -46,6 +46,7 @@ import pandas as pd
 
 from rackforge.execute.rules import Node, Rules, breakdown_share, lane_cap, lane_cv
 from rackforge.plan.tables import PlanTables
+from rackforge.twin.sampling import lognormal_params
 
 TOL = 1e-6
 #: a row of a plan table (a pandas named tuple) or a carried copy of one (a namespace)
@@ -138,8 +139,7 @@ class Draws:
         cv = row_cv if self.lead_time_cv is None else self.lead_time_cv
         if self.rng is None or cv <= 0 or weeks <= 0:
             return weeks
-        sigma2 = math.log1p(cv**2)
-        drawn = weeks * self.rng.lognormal(-sigma2 / 2, math.sqrt(sigma2))
+        drawn = weeks * self.rng.lognormal(*lognormal_params(1.0, cv))
         return max(1, round(drawn))
 
     def good(self, started: float, fraction: float) -> float:

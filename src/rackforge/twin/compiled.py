@@ -24,6 +24,7 @@ import numpy as np
 
 from rackforge.twin.sampling import (
     MIN_CV,
+    lognormal_params,
     plan_times,
     poisson_times,
     rate_times,
@@ -182,14 +183,13 @@ def compile_line(
 
 def drawn_flows(mat: Material, rng: np.random.Generator) -> list[tuple[float, int, float]]:
     """``(time_h, part, qty)`` of every flow: an arrival's lead time drawn lognormal with mean
-    ``lead_h`` and the flow's cv (the parameters of :func:`service_stream`), no earlier than
-    time 0; a shipment at its due time."""
+    ``lead_h`` and the flow's cv (:func:`lognormal_params`), no earlier than time 0; a
+    shipment at its due time."""
     out = []
     for due, lead, part, qty, cv in mat.flows:
         t = due
         if qty > 0 and lead > 0 and cv >= MIN_CV:
-            sigma2 = math.log1p(cv * cv)
-            t = due - lead + lead * float(rng.lognormal(-sigma2 / 2.0, math.sqrt(sigma2)))
+            t = due - lead + lead * float(rng.lognormal(*lognormal_params(1.0, cv)))
         out.append((max(t, 0.0), part, qty))
     return out
 

@@ -41,6 +41,13 @@ def _blocks(draw: Draw, block: int) -> Iterator[float]:
     )
 
 
+def lognormal_params(mean: float, cv: float) -> tuple[float, float]:
+    """``(mu, sigma)`` of the lognormal with this mean and coefficient of variation (module
+    docstring; Law 2015, Table 6.3)."""
+    sigma2 = math.log1p(cv * cv)
+    return math.log(mean) - sigma2 / 2.0, math.sqrt(sigma2)
+
+
 def service_stream(
     rng: np.random.Generator, dist: Dist, mean: float, cv: float, block: int = BLOCK
 ) -> Iterator[float]:
@@ -52,9 +59,7 @@ def service_stream(
     if dist is Dist.FIXED or cv < MIN_CV:
         return itertools.repeat(float(mean))
     if dist is Dist.LOGNORMAL:
-        sigma2 = math.log1p(cv * cv)
-        mu = math.log(mean) - sigma2 / 2.0
-        sigma = math.sqrt(sigma2)
+        mu, sigma = lognormal_params(mean, cv)
         return _blocks(lambda n: rng.lognormal(mu, sigma, n), block)
     if dist is Dist.GAMMA:
         shape = 1.0 / (cv * cv)
