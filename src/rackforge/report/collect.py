@@ -27,8 +27,9 @@ from rackforge.twin import TwinResult
 
 def weekly_output(job: JobResult) -> pd.DataFrame:
     """week_label, generation, demand, planned, delivered, stock: rack demand due, rack output
-    completed (:func:`rackforge.plan.tables.completions`: work in process included), rack demand delivered on time and finished racks in stock at the end of the
-    week (built ahead of their demand), by week and generation."""
+    completed (:func:`rackforge.plan.tables.completions`: work in process included), rack
+    demand delivered on time and finished racks in stock at the end of the week (built ahead
+    of their demand), by week and generation."""
     result = job.plan
     generation = rack_generations(job.scenario.items)
     due = racks_by_generation(job.scenario.demand, "week", "qty", generation)
@@ -341,12 +342,13 @@ def _twin_line(job: JobResult) -> list[str]:
     gain = cmp.rack_gain_per_week
     today = cmp.today.throughput_of(racks).mean
     released = sum(i.released_per_week.mean for i in cmp.today.items if i.item in racks)
+    short = _short_part(cmp.automated, job.scenario.config.lead_time_cv)
     return [
-        f"Twin{span}: {today:,.0f} racks a week today of {released:,.0f} released, rack cycle time "
-        f"{cmp.today.cycle_time_of(racks):,.0f} h today and "
+        f"Twin{span}: {today:,.0f} racks a week today of {released:,.0f} released, rack cycle "
+        f"time {cmp.today.cycle_time_of(racks):,.0f} h today and "
         f"{cmp.automated.cycle_time_of(racks):,.0f} h automated; busiest resource "
         f"{neck(cmp.today)} today, {neck(cmp.automated)} automated; automation adds "
-        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week{_short_part(cmp.automated, job.scenario.config.lead_time_cv)}."
+        f"{gain.mean:+,.0f} ± {gain.ci95:,.0f} racks a week{short}."
     ]
 
 
