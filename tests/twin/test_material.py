@@ -24,9 +24,10 @@ from rackforge.twin import (
     compiled,
     run_replication,
 )
+from rackforge.twin.build import line_from_scenario
 from rackforge.twin.compiled import drawn_flows
-from rackforge.twin.material import plan_material
-from rackforge.twin.spec import Dist, Material
+from rackforge.twin.material import material_spec, plan_material
+from rackforge.twin.spec import Dist, Flow, Material
 from rackforge.twin.stores import Stores
 
 WEEK = 168.0
@@ -118,6 +119,27 @@ def test_racks_are_made_as_fast_as_trays_come(trays_a_week: float | None) -> Non
     assert stats.part_kit_wait_h == [pytest.approx(stats.route_kit_wait_h[0])]
 
 
+def test_a_plant_receives_what_the_other_really_shipped() -> None:
+    """Plant a makes 6 trays a week; the plan ships 12 a week to plant b, whose racks take
+    one each. Plant b receives what a really made (a transfer is linked end to end), so it
+    makes at most that many racks, and what a still owes at the horizon is the plan's
+    shipments less the trays it made (every tray leaves at once: something is always owed)."""
+    weeks = 12
+    stations = (Station("assembly", "b", units=4), Station("tray-line", "a", units=1))
+    rack = Route("rack", (Step(0, 2.0, Dist.EXPONENTIAL),), Release.plan((12.0,) * weeks), "b")
+    tray = Route("tray", (Step(1, 1.0),), Release.plan((6.0,) * weeks), "a")
+    ships = tuple(Flow((w + 1) * WEEK, 24.0, 0, -12.0, 0.0, to=1) for w in range(weeks))
+    material = Material(("a/tray", "b/tray"), (0.0, 0.0), ((((1, 1.0),)), ()), (-1, 0), ships)
+    spec = LineSpec(stations, (rack, tray), material=material)
+    stats = run_replication(spec, weeks * WEEK, 0.0, np.random.SeedSequence(5))
+    trays, racks = len(stats.route_cycle[1]), len(stats.route_cycle[0])
+    assert 6 * weeks - 2 <= trays <= 6 * weeks
+    assert racks <= trays
+    assert racks >= trays - 6  # the last trays still on the way or in assembly
+    assert stats.part_shipped_short == [pytest.approx(12.0 * weeks - trays), 0.0]
+    assert stats.part_kit_wait_h[1] > 0.0  # the racks waited for trays at plant b
+
+
 def test_enough_stock_on_hand_covers_the_shortfall() -> None:
     """With 4 racks' worth of trays short each week made up front, nothing waits."""
     weeks = 10
@@ -133,22 +155,22 @@ def test_lead_times_are_drawn_with_their_mean_and_cv() -> None:
     mat = Material(
         ("a",), (0.0,), ((),), (-1,), tuple((1000.0, 400.0, 0, 1.0, cv) for _ in range(n))
     )
-    t = np.array([x for x, _, _ in drawn_flows(mat, np.random.default_rng(1))])
+    t = np.array([f[0] for f in drawn_flows(mat, np.random.default_rng(1))])
     factor = (t - 600.0) / 400.0
     assert factor.mean() == pytest.approx(1.0, abs=3 * cv / math.sqrt(n))
     assert factor.std() == pytest.approx(cv, rel=0.03)
     fixed = replace(mat, flows=tuple((1000.0, 400.0, 0, 1.0, 0.0) for _ in range(n)))
-    assert {x for x, _, _ in drawn_flows(fixed, np.random.default_rng(1))} == {1000.0}
+    assert {f[0] for f in drawn_flows(fixed, np.random.default_rng(1))} == {1000.0}
 
 
 def test_bad_material_is_refused_with_every_reason() -> None:
     spec = _rack_line(12.0, 0.0, 2)
     assert spec.material is not None
-    flows = ((0.0, 1.0, 0, 1.0, -1.0),)
+    flows = ((0.0, 1.0, 0, 1.0, -1.0, 0),)  # a bad cv, and an arrival sent on
     bad = replace(spec.material, on_hand=(-1.0,), kits=(((3, 0.0),),), flows=flows)
     with pytest.raises(TwinError) as err:
         replace(spec, material=bad).validate()
-    assert len(err.value.problems) == 4
+    assert len(err.value.problems) == 5
 
 
 @pytest.mark.parametrize(
@@ -175,6 +197,48 @@ def test_the_windows_flows_are_the_plans_stock_balance(name: str, first: int, we
     assert len(drawn) and (drawn["lead_cv"] == 0.1).all()
 
 
+def test_a_transfer_between_two_simulated_plants_is_one_linked_flow() -> None:
+    """On the bundled plan's busiest weeks, a transfer between two plants the twin simulates
+    is one shipment that names the receiving part and keeps the lane's lead time; its
+    planned arrival is dropped (the twin delivers what really left); every other arrival
+    stays as planned."""
+    scenario = load_scenario("us-ai-racks")
+    result = plan(scenario)
+    assert result.tables is not None
+    window = plan_material(scenario, result.tables, 32, 3)
+    spec, _ = line_from_scenario(scenario, material=window)
+    mat = material_spec(scenario, spec.routes, window)
+    index = {name: k for k, name in enumerate(mat.parts)}
+    f = window.flows
+    out = f[(f["qty"] < 0) & (f["transfer"] >= 0)]
+    both = [
+        f"{a}/{i}" in index and f"{b}/{i}" in index
+        for a, b, i in zip(out["site"], out["to_site"], out["item"], strict=True)
+    ]
+    linked = out[both]
+    sent = [x for x in mat.flows if x.to >= 0]
+    assert len(sent) == len(linked) > 0
+    assert sorted((x.part, x.to, x.lead_h, -x.qty) for x in sent) == sorted(
+        (index[f"{a}/{i}"], index[f"{b}/{i}"], lead * WEEK, -q)
+        for a, b, i, lead, q in zip(
+            linked["site"],
+            linked["to_site"],
+            linked["item"],
+            linked["lead_weeks"],
+            linked["qty"],
+            strict=True,
+        )
+    )
+    # arrivals: what the window brings into simulated parts, less the linked transfers'
+    kept = f[(f["qty"] > 0) & ~f["transfer"].isin(linked["transfer"])]
+    into = [f"{s}/{i}" in index for s, i in zip(kept["site"], kept["item"], strict=True)]
+    routed = {f"{r.site}/{r.item}" for r in spec.routes}
+    here = [f"{s}/{i}" in routed for s, i in zip(kept["site"], kept["item"], strict=True)]
+    made_here = kept["made"].to_numpy(bool) & np.array(here)
+    expected = kept.loc[np.array(into) & ~made_here, "qty"].sum()
+    assert sum(x.qty for x in mat.flows if x.qty > 0) == pytest.approx(expected)
+
+
 def test_the_stores_kit_in_release_order_and_book_the_wait_to_the_short_part() -> None:
     """The stores on their own, as SimPy's resources are tested: a unit whose kit is short
     waits, the units behind it wait even when their kit would be there, and an arrival
@@ -193,11 +257,40 @@ def test_the_stores_kit_in_release_order_and_book_the_wait_to_the_short_part() -
     assert stores.route_wait_h == [4.0 + 3.0, 0.0]
     assert stores.part_wait_h == [7.0, 0.0]
     stores.made(6.0, 1)  # routing 1 makes part a
-    stores.ship(7.0, 1, 5.0)  # 2 b there: 3 short
-    assert stores.stock == [1.0, 0.0] and stores.shipped_short == [0.0, 3.0]
+    stores.ship(7.0, 1, 5.0)  # 2 b there: 3 owed
+    assert stores.stock == [1.0, 0.0]
     stores.request(8.0, 1, 21)
     stores.close()  # still waiting at the horizon: 92 h on part b
     assert stores.route_wait_h[1] == 92.0 and stores.part_wait_h[1] == 92.0
+    assert stores.shipped_short == [0.0, 3.0]
+
+
+def test_a_shipment_short_leaves_as_stock_comes_before_any_kit_and_a_transfer_arrives() -> None:
+    """A planned shipment that finds too little stock owes the rest; stock that comes in goes
+    to what is owed first (oldest first), then to the kits waiting; a transfer hands each
+    quantity that leaves to the line with its lead time; what is still owed at the horizon
+    is the shipment's shortfall (a shipment due before the window counts for nothing)."""
+    admitted: list[tuple[float, int, int]] = []
+    sent: list[tuple[float, int, float, float]] = []
+    material = Material(("a", "b"), (4.0, 0.0), (((0, 1.0),),), (-1,))
+    stores = Stores(
+        material,
+        lambda t, j, r: admitted.append((t, j, r)),
+        5.0,
+        100.0,
+        lambda t, to, q, lead: sent.append((t, to, q, lead)),
+    )
+    stores.ship(1.0, 0, 6.0, to=1, lead_h=24.0)  # 4 leave now, 2 owed (due before the window)
+    stores.ship(10.0, 0, 3.0)  # a delivery: 3 owed
+    stores.request(11.0, 0, 7)  # a kit of a: waits behind what is owed
+    stores.put(12.0, 0, 4.0)  # 2 to the transfer, 2 to the delivery, none to the kit
+    assert sent == [(1.0, 1, 4.0, 24.0), (12.0, 1, 2.0, 24.0)]
+    assert admitted == [] and stores.stock[0] == 0.0
+    stores.put(20.0, 0, 2.0)  # 1 to the delivery, then the kit
+    assert admitted == [(20.0, 7, 0)] and stores.stock[0] == 0.0
+    stores.ship(30.0, 0, 5.0)
+    stores.close()
+    assert stores.shipped_short == [5.0, 0.0]
 
 
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -76,8 +76,8 @@ class Compiled:
     r_first: list[int] = field(default_factory=list)
     r_release: list[Iterator[float]] = field(default_factory=list)
     r_block: list[int] = field(default_factory=list)  # releases admitted per event
-    # material: the plan's flows with their lead times drawn, ``(time_h, part, qty)``
-    flows: list[tuple[float, int, float]] = field(default_factory=list)
+    # material: the plan's flows with their lead times drawn (drawn_flows)
+    flows: list[DrawnFlow] = field(default_factory=list)
 
     def into(self, g: int) -> int:
         """The step of no work whose next step is ``g``."""
@@ -181,16 +181,24 @@ def compile_line(
     return c
 
 
-def drawn_flows(mat: Material, rng: np.random.Generator) -> list[tuple[float, int, float]]:
-    """``(time_h, part, qty)`` of every flow: an arrival's lead time drawn lognormal with mean
-    ``lead_h`` and the flow's cv (:func:`lognormal_params`), no earlier than time 0; a
-    shipment at its due time."""
-    out = []
-    for due, lead, part, qty, cv in mat.flows:
-        t = due
-        if qty > 0 and lead > 0 and cv >= MIN_CV:
-            t = due - lead + lead * float(rng.lognormal(*lognormal_params(1.0, cv)))
-        out.append((max(t, 0.0), part, qty))
+#: A flow of :class:`Material` as one replication runs it: ``(time_h, part, qty, to,
+#: lead_h)``; an arrival comes at ``time_h``; a shipment is due to leave at ``time_h`` and, for
+#: a transfer, arrives in part ``to`` (-1: none) ``lead_h`` after it leaves.
+DrawnFlow = tuple[float, int, float, int, float]
+
+
+def drawn_flows(mat: Material, rng: np.random.Generator) -> list[DrawnFlow]:
+    """Every flow of ``mat`` with its lead time drawn lognormal with mean ``lead_h`` and the
+    flow's cv (:func:`lognormal_params`): an arrival comes that much later or earlier than
+    due, no earlier than time 0; a transfer travels that long (one draw for the whole
+    shipment, a part of it sent late included)."""
+    out: list[DrawnFlow] = []
+    for due, lead, part, qty, cv, to in mat.flows:
+        drawn = lead
+        if lead > 0 and cv >= MIN_CV and (qty > 0 or to >= 0):
+            drawn = lead * float(rng.lognormal(*lognormal_params(1.0, cv)))
+        t = due - lead + drawn if qty > 0 else due
+        out.append((max(t, 0.0), part, qty, to, drawn))
     return out
 
 

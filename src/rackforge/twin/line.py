@@ -38,7 +38,9 @@ job log at the end (:class:`rackforge.twin.repstats.JobLog`).
   waits in release order while a part is short; its time in the system counts from its
   release. Good units of a routing that makes a part go into stock when they leave; the
   plan's purchases, transfers and receipts arrive after their drawn lead times and its
-  shipments leave at their due times. Without material every part is taken as available.
+  shipments leave at their due times, or later as stock comes in; a transfer between two
+  parts of the line arrives with what really left. Without material every part is taken as
+  available.
 """
 
 from __future__ import annotations
@@ -333,13 +335,24 @@ def run_replication(
         if tn <= horizon:
             push(heap, (tn, seq(), on_release, ri, None))
 
-    def on_flow(t: float, part: int, qty: float) -> None:
-        """A planned arrival (``qty > 0``) or shipment of ``part``."""
+    def on_flow(t: float, part: int, flow: tuple[float, int, float]) -> None:
+        """A planned arrival (``qty > 0``) or shipment (to part ``to`` after ``lead``) of
+        ``part``; ``flow`` is ``(qty, to, lead)``."""
         assert stores is not None
+        qty, to, lead = flow
         if qty > 0:
             stores.put(t, part, qty)
         else:
-            stores.ship(t, part, -qty)
+            stores.ship(t, part, -qty, to, lead)
+
+    def on_arrival(t: float, part: int, qty: float) -> None:
+        assert stores is not None
+        stores.put(t, part, qty)
+
+    def send(t: float, to: int, qty: float, lead: float) -> None:
+        """``qty`` of a transfer left at ``t``: it comes into part ``to`` after ``lead``."""
+        if t + lead <= horizon:
+            push(heap, (t + lead, seq(), on_arrival, to, qty))
 
     def on_release_block(t: float, ri: int, _: Any) -> None:
         """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:
@@ -397,10 +410,11 @@ def run_replication(
 
     stores: Stores | None = None
     if spec.material is not None:
-        stores = Stores(spec.material, lambda t, j, ri: on_advance(t, j, r_into[ri]), tw, horizon)
-        for t, part, qty in c.flows:
+        admit = lambda t, j, ri: on_advance(t, j, r_into[ri])  # noqa: E731
+        stores = Stores(spec.material, admit, tw, horizon, send)
+        for t, part, qty, to, lead in c.flows:
             if t <= horizon:
-                kernel.schedule(t, on_flow, part, qty)
+                kernel.schedule(t, on_flow, part, (qty, to, lead))
 
     for ri in range(n_routes):
         t0 = next(r_release[ri], INF)

@@ -16,9 +16,11 @@ What a window holds, weeks counted from its first:
   row's or lane's cv, :func:`rackforge.scenario.derived.lead_time_cvs`), the scenario's
   open receipts due in it, and the production of items the twin does not route (the plan's,
   at its available week);
-* departures: transfers shipped and deliveries made in the window, at the end of their week
-  (a week's shipments leave once its work is done), and the children that production of
-  unrouted parents consumes, at the start of its week (when it is started).
+* departures: transfers shipped and deliveries made in the window, due at the end of their
+  week (a week's shipments leave once its work is done), and the children that production
+  of unrouted parents consumes, at the start of its week (when it is started). A transfer
+  shipped in the window keeps its lane's lead time on both ends, so the twin can send what
+  really left (:class:`rackforge.twin.spec.Flow`).
 """
 
 from __future__ import annotations
@@ -33,9 +35,20 @@ from rackforge.plan.tables import PlanTables
 from rackforge.scenario import Scenario
 from rackforge.scenario.derived import ROW_KEYS, bom_lines, lane_row, lead_time_cv_by_row
 from rackforge.scenario.schema import HOURS_PER_WEEK
-from rackforge.twin.spec import Material, Route
+from rackforge.twin.spec import Flow, Material, Route
 
-_FLOW_COLUMNS = ["site", "item", "week", "lead_weeks", "lead_cv", "qty", "made", "by"]
+_FLOW_COLUMNS = [
+    "site",
+    "item",
+    "week",
+    "lead_weeks",
+    "lead_cv",
+    "qty",
+    "made",
+    "by",
+    "to_site",
+    "transfer",
+]
 
 
 @dataclass(frozen=True)
@@ -45,7 +58,10 @@ class PlanMaterial:
     lane's, :func:`rackforge.scenario.derived.lead_time_cvs`), qty (negative: leaves),
     ``made`` (the plan's production: the twin makes it itself where it routes the item) and
     ``by`` (the parent whose production consumes it, "" otherwise: the twin kits it itself
-    where it routes the parent)."""
+    where it routes the parent). A transfer is two rows, one per end, when both fall in the
+    window (shipped at ``site``, lane and lead time on both; ``to_site`` on the shipment),
+    with the same ``transfer`` (-1 for what is no transfer): the twin links them where it
+    simulates both plants."""
 
     on_hand: pd.DataFrame
     flows: pd.DataFrame
@@ -95,32 +111,35 @@ def plan_material(scenario: Scenario, tables: PlanTables, first: int, weeks: int
                 "qty": sign * frame["qty"].astype(float),
                 "made": made,
                 "by": "",
+                "to_site": "",
+                "transfer": -1,
             }
         )
 
+    def moves(frame: pd.DataFrame, week: str, sign: float) -> pd.DataFrame:
+        """One end of each transfer of ``frame``, with its lane's lead time and cv."""
+        cv = [lane_row(lane_cv, key, 0.0) for key in _keys(frame, ROW_KEYS["lanes"])]
+        site = "to_site" if sign > 0 else "from_site"
+        out = flow(frame, site, week, frame["arrival_week"] - frame["week"], sign, cv=cv)
+        return out.assign(
+            to_site="" if sign > 0 else frame["to_site"].astype(str),
+            transfer=frame.index.to_numpy(int),
+        )
+
     buy = within(tables.purchases, "arrival_week")
-    moved_in = within(tables.transfers, "arrival_week")
-    moved_out = within(tables.transfers, "week")
     sent = within(tables.deliveries, "week")
     made = within(tables.production, "available_week")
     receipts = within(scenario.receipts, "week")
     supply_cv = lead_time_cv_by_row(scenario, "supply")
     lane_cv = lead_time_cv_by_row(scenario, "lanes")
     buy_cv = [supply_cv.get(key, 0.0) for key in _keys(buy, ROW_KEYS["supply"])]
-    move_cv = [lane_row(lane_cv, key, 0.0) for key in _keys(moved_in, ROW_KEYS["lanes"])]
+    transfers = tables.transfers.reset_index(drop=True)
     parts = [
         flow(buy, "site", "arrival_week", buy["arrival_week"] - buy["week"], 1.0, cv=buy_cv),
-        flow(
-            moved_in,
-            "to_site",
-            "arrival_week",
-            moved_in["arrival_week"] - moved_in["week"],
-            1.0,
-            cv=move_cv,
-        ),
+        moves(within(transfers, "arrival_week"), "arrival_week", 1.0),
         flow(receipts, "site", "week", 0, 1.0),
         flow(made, "site", "available_week", 0, 1.0, made=True),
-        flow(moved_out, "from_site", "week", 0, -1.0),
+        moves(within(transfers, "week"), "week", -1.0),
         flow(sent, "site", "week", 0, -1.0),
         _consumed(scenario, within(tables.production, "week"), first),
     ]
@@ -152,6 +171,8 @@ def _consumed(scenario: Scenario, started: pd.DataFrame, first: int) -> pd.DataF
             "qty": -use["qty"].astype(float) * use["per_unit"].astype(float),
             "made": False,
             "by": use["by"].astype(str),
+            "to_site": "",
+            "transfer": -1,
         }
     )
 
@@ -187,12 +208,23 @@ def material_spec(scenario: Scenario, routes: Sequence[Route], window: PlanMater
         k = index.get((str(site), str(item)))
         if k is not None:
             stock[k] += max(float(q), 0.0)
-    flows = []
-    for f in window.flows.itertuples(index=False):
+    flows = window.flows
+    # a transfer whose shipment the twin makes comes with what really leaves, not the plan's
+    shipped = flows.loc[(flows["qty"] < 0) & (flows["transfer"] >= 0)]
+    linked = {
+        int(x)
+        for x, site, item in zip(shipped["transfer"], shipped["site"], shipped["item"], strict=True)
+        if (site, item) in index
+    }
+    out = []
+    for f in flows.itertuples(index=False):
         k = index.get((f.site, f.item))
         if k is None or (f.made and (f.site, f.item) in routed) or (f.site, f.by) in routed:
             continue
+        if f.qty > 0 and f.transfer in linked:
+            continue
         due, lead = f.week * HOURS_PER_WEEK, f.lead_weeks * HOURS_PER_WEEK
-        flows.append((due, lead, k, float(f.qty), float(f.lead_cv)))
+        to = index.get((f.to_site, f.item), -1) if f.qty < 0 else -1
+        out.append(Flow(due, lead, k, float(f.qty), float(f.lead_cv), to))
     names = tuple(f"{s}/{i}" for s, i in index)
-    return Material(names, tuple(stock), tuple(kits), makes, tuple(flows))
+    return Material(names, tuple(stock), tuple(kits), makes, tuple(out))

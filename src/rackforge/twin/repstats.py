@@ -44,7 +44,7 @@ class RepStats:
     site_job_hours: list[float]  # their hours in the system within the window, job by job
     trace: list[TraceRecord] | None = None
     # with material (``LineSpec.material``): hours units waited for their kits, by routing
-    # and by the part that held them up, and planned shipments that found too little stock
+    # and by the part that held them up, and planned shipments still owed at the horizon
     route_kit_wait_h: list[float] = field(default_factory=list)
     part_kit_wait_h: list[float] = field(default_factory=list)
     part_shipped_short: list[float] = field(default_factory=list)

@@ -97,7 +97,7 @@ class ItemResult:
 class Shortage:
     """A part that held units up at kitting (runs with material): units waiting for their
     kit with this part short, as a time average over the window, and units of its planned
-    shipments that found too little stock (per replication)."""
+    shipments due in the window still owed at its end (per replication)."""
 
     site: str
     item: str

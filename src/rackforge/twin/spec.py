@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, replace
 from enum import Enum
+from typing import NamedTuple
 
 from rackforge.scenario.schema import HOURS_PER_WEEK as HOURS_PER_WEEK
 
@@ -154,6 +155,26 @@ class Route:
         return p
 
 
+class Flow(NamedTuple):
+    """One of the plan's movements of a part (:attr:`Material.flows`).
+
+    ``qty > 0`` arrives: a purchase, transfer or receipt the plan expects at ``due_h``
+    after a lead time of ``lead_h``, drawn lognormal with mean ``lead_h`` and coefficient of
+    variation ``cv`` (the arrival moves by the draw). ``qty < 0`` is a planned shipment due
+    to leave at ``due_h``; what stock cannot cover waits and leaves as stock comes (a
+    backorder). With ``to >= 0`` it is a transfer to part ``to`` of the same line: what
+    leaves arrives there after ``lead_h``, drawn as above, so a plant receives what the
+    other really shipped.
+    """
+
+    due_h: float
+    lead_h: float
+    part: int
+    qty: float
+    cv: float
+    to: int = -1
+
+
 @dataclass(frozen=True)
 class Material:
     """The parts the routings consume and how they come.
@@ -164,18 +185,17 @@ class Material:
     and one that finds a part short waits, with the units behind it, until enough arrives.
     A routing's good units (escapes included) go into part ``makes[r]`` (-1: none), so
     upstream routings of the same plant feed downstream ones. ``flows`` are the plan's other
-    movements ``(due_h, lead_h, part, qty, cv)``: ``qty > 0`` arrives (a purchase, transfer
-    or receipt the plan expects at ``due_h`` after a lead time of ``lead_h``; the lead time is
-    drawn lognormal with mean ``lead_h`` and coefficient of variation ``cv``, so the arrival
-    moves by the draw), ``qty < 0`` leaves at ``due_h`` (a planned shipment, taking what is
-    there).
+    movements (:class:`Flow`; plain tuples of its fields are taken as flows).
     """
 
     parts: tuple[str, ...]
     on_hand: tuple[float, ...]
     kits: tuple[tuple[tuple[int, float], ...], ...]
     makes: tuple[int, ...]
-    flows: tuple[tuple[float, float, int, float, float], ...] = ()
+    flows: tuple[Flow, ...] = ()
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "flows", tuple(Flow(*f) for f in self.flows))
 
     def kits_alone(self, route: int) -> bool:
         """Nothing but routing ``route`` takes its kit's parts (no other kit, no shipment):
@@ -183,7 +203,7 @@ class Material:
         may kit a block of its releases ahead (rackforge.twin.line)."""
         mine = {p for p, _ in self.kits[route]}
         others = {p for r, kit in enumerate(self.kits) if r != route for p, _ in kit}
-        shipped = {f[2] for f in self.flows if f[3] < 0}
+        shipped = {f.part for f in self.flows if f.qty < 0}
         return not (mine & others or mine & shipped)
 
     def problems(self, n_routes: int) -> list[str]:
@@ -193,15 +213,17 @@ class Material:
             out.append("material: one on-hand quantity >= 0 per part")
         if len(self.kits) != n_routes or len(self.makes) != n_routes:
             out.append("material: one kit and one made part per routing")
-        refs = [p for kit in self.kits for p, _ in kit] + [f[2] for f in self.flows]
-        refs += [p for p in self.makes if p != -1]
+        refs = [p for kit in self.kits for p, _ in kit] + [f.part for f in self.flows]
+        refs += [p for p in self.makes if p != -1] + [f.to for f in self.flows if f.to != -1]
         if any(not 0 <= p < n for p in refs):
             out.append("material: a part index out of range")
         if any(not q > 0 for kit in self.kits for _, q in kit):
             out.append("material: kit quantities must be > 0")
-        if any(not (math.isfinite(d) and lead >= 0) for d, lead, *_ in self.flows):
+        if any(not (math.isfinite(f.due_h) and f.lead_h >= 0) for f in self.flows):
             out.append("material: flow times must be finite and lead times >= 0")
-        if any(not cv >= 0 for *_, cv in self.flows):
+        if any(f.to != -1 and f.qty >= 0 for f in self.flows):
+            out.append("material: only a shipment (qty < 0) goes to another part")
+        if any(not f.cv >= 0 for f in self.flows):
             out.append("material: lead-time cvs must be >= 0")
         return out
 

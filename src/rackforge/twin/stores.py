@@ -9,7 +9,8 @@ routing order.
 
 The stores measure, over the window ``[warmup_h, horizon_h]``, the hours units waited for
 kits by routing and by the part that held them up (the first part found short at the last
-try), so an answer can name the part behind a late rack.
+try), so an answer can name the part behind a late rack, and the units of planned shipments
+due in the window that are still owed at its end.
 """
 
 from __future__ import annotations
@@ -25,16 +26,37 @@ TOL = 1e-9
 #: Called when unit ``j`` of routing ``r`` has its kit at time ``t``: ``admit(t, j, r)``.
 Admit = Callable[[float, int, int], None]
 
+#: Called when ``qty`` of a transfer leaves at ``t`` for part ``to``, ``lead_h`` on the
+#: way: ``send(t, to, qty, lead_h)``.
+Send = Callable[[float, int, float, float], None]
+
+
+class _Owed:
+    """A planned shipment's quantity still to leave."""
+
+    __slots__ = ("due", "lead", "qty", "to")
+
+    def __init__(self, due: float, qty: float, to: int, lead: float) -> None:
+        self.due, self.qty, self.to, self.lead = due, qty, to, lead
+
 
 class Stores:
     """Stock on hand and kit queues; see the module docstring."""
 
-    def __init__(self, material: Material, admit: Admit, warmup_h: float, horizon_h: float):
+    def __init__(
+        self,
+        material: Material,
+        admit: Admit,
+        warmup_h: float,
+        horizon_h: float,
+        send: Send | None = None,
+    ):
         self.stock = list(material.on_hand)
         # (part, qty, qty less the tolerance): the test and the take of the hot path
         self.kits = [tuple((p, q, q - TOL) for p, q in kit) for kit in material.kits]
         self.makes = material.makes
         self.admit = admit
+        self.send = send
         self.tw, self.horizon = warmup_h, horizon_h
         self.waiting: list[deque[tuple[int, float]]] = [deque() for _ in material.kits]
         self.users: list[list[int]] = [[] for _ in material.parts]
@@ -45,7 +67,8 @@ class Stores:
         self.blocker = [-1] * len(material.kits)  # the part short at a routing's last try
         self.route_wait_h = [0.0] * len(material.kits)
         self.part_wait_h = [0.0] * len(material.parts)
-        self.shipped_short = [0.0] * len(material.parts)  # planned shipments not covered
+        self.owed: list[deque[_Owed]] = [deque() for _ in material.parts]
+        self.shipped_short = [0.0] * len(material.parts)  # owed at the horizon (close)
 
     def request(self, t: float, r: int, j: int) -> None:
         """Unit ``j`` of routing ``r`` is released at ``t`` and asks for its kit."""
@@ -69,16 +92,30 @@ class Stores:
     def put(self, t: float, part: int, qty: float) -> None:
         """``qty`` of ``part`` comes into stock at ``t``."""
         self.stock[part] += qty
+        if self.owed[part]:
+            self._settle(t, part)
         for r in self.users[part]:
             if self.waiting[r]:
                 self._drain(t, r)
 
-    def ship(self, t: float, part: int, qty: float) -> None:
-        """A planned shipment of ``qty`` leaves at ``t``: it takes what is there."""
-        taken = min(self.stock[part], qty)
-        self.stock[part] -= taken
-        if qty - taken > TOL and self.tw <= t <= self.horizon:
-            self.shipped_short[part] += qty - taken
+    def ship(self, t: float, part: int, qty: float, to: int = -1, lead_h: float = 0.0) -> None:
+        """A planned shipment of ``qty`` (to part ``to`` after ``lead_h``; -1: out of the
+        line) is due at ``t``: it takes what is there and owes the rest."""
+        self.owed[part].append(_Owed(t, qty, to, lead_h))
+        self._settle(t, part)
+
+    def _settle(self, t: float, part: int) -> None:
+        """Send what stock of ``part`` allows of its shipments owed, oldest first."""
+        owed = self.owed[part]
+        while owed and self.stock[part] > TOL:
+            due = owed[0]
+            taken = min(self.stock[part], due.qty)
+            self.stock[part] -= taken
+            due.qty -= taken
+            if due.qty <= TOL:
+                owed.popleft()
+            if due.to >= 0 and self.send is not None:
+                self.send(t, due.to, taken, due.lead)
 
     def made(self, t: float, r: int) -> None:
         """A good unit of routing ``r`` leaves the line at ``t``."""
@@ -87,10 +124,15 @@ class Stores:
             self.put(t, part, 1.0)
 
     def close(self) -> None:
-        """Book the waits of units still waiting for kits at the horizon."""
+        """Book the waits of units still waiting for kits at the horizon, and the shipments
+        due in the window and still owed."""
         for r, queue in enumerate(self.waiting):
             for _, t0 in queue:
                 self._book(r, t0, self.horizon)
+        for part, owed in enumerate(self.owed):
+            self.shipped_short[part] = sum(
+                o.qty for o in owed if self.tw <= o.due <= self.horizon and o.qty > TOL
+            )
 
     def _take(self, r: int) -> bool:
         stock = self.stock

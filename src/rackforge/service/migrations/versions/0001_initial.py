@@ -165,7 +165,6 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_run_files_run_id"), ["run_id"], unique=False)
 
 
-
 def downgrade() -> None:
     with op.batch_alter_table("run_files", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_run_files_run_id"))
