@@ -32,6 +32,7 @@ from rackforge.twin.sampling import (
     uniform_stream,
 )
 from rackforge.twin.spec import LineSpec, Material, ReleaseKind
+from rackforge.twin.stations import PooledUnits, TrackedUnits
 
 #: Releases admitted by one event when a routing's first station serves no other step: more
 #: saves events, but each admitted unit's end of service waits on the event heap.
@@ -40,10 +41,12 @@ ADMIT_BLOCK = 32
 #: ``(inspection?, yield, uniforms)`` of a step at which a unit can fail.
 Check = tuple[bool, float, Iterator[float]]
 #: ``(check, next step, its station, its times, its daily open hours, its free-time heap,
-#: the unit leaves after it, the station's units break down)``, the last five set only for
-#: an unbatched next step at a limited station and the station -1 for a batched next step or
-#: the exit.
-StepInfo = tuple[Check | None, int, int, Iterator[float], float, list[Any] | None, bool, bool]
+#: the unit leaves after it, the station's units when they break down)``, the last five set
+#: only for an unbatched next step at a limited station and the station -1 for a batched next
+#: step or the exit.
+StepInfo = tuple[
+    Check | None, int, int, Iterator[float], float, list[Any] | None, bool, TrackedUnits | None
+]
 
 
 @dataclass
@@ -63,10 +66,8 @@ class Compiled:
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
     sta_unl: list[bool] = field(default_factory=list)
-    sta_tracked: list[bool] = field(default_factory=list)  # units tracked one by one
-    # When each unit is next free: a heap of times (pooled units), of (time, k) pairs
-    # (tracked units, the time a lower bound), or empty (unlimited stations).
-    sta_free: list[list[Any]] = field(default_factory=list)
+    # each station's units (rackforge.twin.stations), None for an unlimited one
+    sta_units: list[PooledUnits | TrackedUnits | None] = field(default_factory=list)
     # tracked units (stations that break down): sorted down intervals [start, end)
     srv_station: list[int] = field(default_factory=list)
     srv_down_start: list[list[float]] = field(default_factory=list)
@@ -131,10 +132,8 @@ def compile_line(
         n_tracked = units if tracked else 0
         c.sta_h.append(spec.daily_open_hours(si))
         c.sta_unl.append(st.units is None)
-        c.sta_tracked.append(tracked)
         c.srv_station.extend([si] * n_tracked)
         if tracked:
-            c.sta_free.append([(0.0, k) for k in range(k0, k0 + n_tracked)])
             for unit, unit_seed in enumerate(sseed.spawn(n_tracked)):
                 if st.fails:
                     f_rng, r_rng = (np.random.default_rng(x) for x in unit_seed.spawn(2))
@@ -145,8 +144,11 @@ def compile_line(
                 starts, ends = with_outages(starts, ends, planned)
                 c.srv_down_start.append(starts)
                 c.srv_down_end.append(ends)
+            c.sta_units.append(
+                TrackedUnits(c.srv_down_start[k0:], c.srv_down_end[k0:], c.sta_h[si], k0)
+            )
         else:
-            c.sta_free.append([0.0] * units)  # all zeros: already a heap
+            c.sta_units.append(PooledUnits(units, c.sta_h[si]) if st.units is not None else None)
 
     mat = spec.material
     if mat is not None:
@@ -157,8 +159,8 @@ def compile_line(
     # unit (inspection?, yield, uniforms; None when it always passes), the next step (-1: the
     # exit), its station (-1 when a batch must form first) and, when that step is unbatched
     # at a limited station, its times, daily open hours, the heap of its units' free times
-    # (None otherwise), whether the unit surely leaves the line after it and whether the
-    # station's units break down.
+    # (None otherwise), whether the unit surely leaves the line after it and the station's
+    # units if they break down.
     nexts.extend(range(n_steps))
     checks.extend([None] * n_steps)
     for n, check in zip(nexts, checks, strict=True):
@@ -166,11 +168,13 @@ def compile_line(
             si = c.g_station[n]
             # the unit surely leaves after n, and nothing needs to know when
             last = nexts[n] < 0 and checks[n] is None and not feeds[c.g_route[n]]
-            stream, h, free, tracked = c.g_stream[n], c.sta_h[si], c.sta_free[si], c.sta_tracked[si]
-            c.g_info.append((check, n, si, stream, h, free, last, tracked))
+            pool = c.sta_units[si]
+            assert pool is not None  # (a limited station)
+            breaks = pool if isinstance(pool, TrackedUnits) else None
+            c.g_info.append((check, n, si, c.g_stream[n], c.sta_h[si], pool.free, last, breaks))
         else:  # the general path; the station is given when no batch has to form first
             si = c.g_station[n] if n >= 0 and c.g_batch[n] == 1 else -1
-            c.g_info.append((check, n, si, iter(()), 0.0, None, False, False))
+            c.g_info.append((check, n, si, iter(()), 0.0, None, False, None))
     # A first station that serves no other step, and whose step no unit comes back to for
     # rework, sees only its routing's releases, in time order: they can be admitted in blocks.
     uses = Counter(c.g_station)

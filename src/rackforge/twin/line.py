@@ -9,12 +9,8 @@ One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty 
   :mod:`rackforge.twin.compiled`) and fixes their starts and ends ahead of time.
 * A unit entering a step joins the step's batch (batch steps wait for ``batch`` units of the
   same routing and step) and the task (unit or batch) joins the station's FIFO queue. When it
-  will start and end is known at once: FIFO service at ``c`` parallel units follows the
-  Kiefer-Wolfowitz recursion (J. Kiefer and J. Wolfowitz, "On the theory of queues with many
-  servers", *Trans. Amer. Math. Soc.* 78, 1955, pp. 1-18): a task starts at the later of its
-  arrival and the time the first unit frees up, and keeps that unit busy until its end. So a
-  station is a heap of the times its units free up, not a queue of waiting tasks, and a task
-  costs one event, the end of its service. Work is counted in open hours (see
+  will start and end, and on which unit, is known at once (:mod:`rackforge.twin.stations`),
+  so a task costs one event, the end of its service. Work is counted in open hours (see
   :mod:`rackforge.twin.calendar`): a task pauses while its station is closed.
 * End of service (``on_advance`` for one unit, ``on_done`` for a batch or in a traced run):
   each finished unit moves on. It fails the step with probability
@@ -26,7 +22,8 @@ One call of :func:`run_replication` simulates a :class:`LineSpec` from an empty 
 * Breakdowns: every unit of a station with an MTBF and MTTR alternates exponential up and
   down times in calendar time, drawn before the run (:mod:`rackforge.twin.compiled`). A task
   takes the unit that is first both free and up; a failure pauses the task in process, which
-  resumes on the same unit after the repair (preemptive-resume).
+  resumes on the same unit after the repair (preemptive-resume,
+  :class:`rackforge.twin.stations.TrackedUnits`).
 
 Events due at the same time run releases first, then the units' events in the order of the
 units' numbers (the older unit first), whichever path a task took. Statistics are booked
@@ -59,6 +56,7 @@ from rackforge.twin.compiled import compile_line
 from rackforge.twin.kernel import Kernel
 from rackforge.twin.repstats import JobLog, RepStats, TraceRecord
 from rackforge.twin.spec import LineSpec
+from rackforge.twin.stations import TrackedUnits
 from rackforge.twin.stores import Stores
 
 INF = math.inf
@@ -118,9 +116,7 @@ def run_replication(
     g_stream, g_info = c.g_stream, c.g_info
     g_acc: list[list[int]] = [[] for _ in g_station]
     g_acc_t: list[list[float]] = [[] for _ in g_station]
-    sta_h, sta_unl, sta_tracked, sta_free = c.sta_h, c.sta_unl, c.sta_tracked, c.sta_free
-    down_start, down_end = c.srv_down_start, c.srv_down_end
-    down_next = [0] * len(down_start)  # per tracked unit: its first down interval not yet over
+    sta_h, sta_units = c.sta_h, c.sta_units
     r_site, r_release, r_block = c.r_site, c.r_release, c.r_block
     r_into = [c.into(g) for g in c.r_first]  # the step of no work a released unit finished
 
@@ -144,44 +140,6 @@ def run_replication(
     seq = kernel.seq
     push, heapreplace = heapq.heappush, heapq.heapreplace
 
-    def take_unit(s: int, t: float, w: float, h: float) -> tuple[int, float, float]:
-        """The unit of tracked station ``s`` that is first both free and up for a task
-        arriving at ``t`` with ``w`` open hours of work: the unit, the start and the end (the
-        work pauses while the unit is down). Heap keys are lower bounds of when a unit can
-        next start, raised lazily to the end of a repair when the unit is found down."""
-        free = sta_free[s]
-        while True:
-            key, k = free[0]
-            x = key if key > t else t
-            starts, ends = down_start[k], down_end[k]
-            p = down_next[k]
-            while ends[p] <= x:  # (the lists end with an endless up time)
-                p += 1
-            down_next[k] = p  # queries on a unit come in time order
-            if starts[p] > x:
-                break
-            heapreplace(free, (ends[p], k))
-        st = x
-        while True:
-            f = x + w if h == 0.0 else finish_time(x, w, h)
-            if f <= starts[p]:
-                break
-            w -= open_between(x, starts[p], h)
-            x = ends[p]
-            p += 1
-        heapreplace(free, (f, k))
-        return k, st, f
-
-    def up_hours(k: int, x: float, y: float, h: float) -> float:
-        """Open hours in ``[x, y]`` during which tracked unit ``k`` is up."""
-        starts, ends = down_start[k], down_end[k]
-        hours = open_between(x, y, h)
-        i = bisect_right(ends, x)
-        while i < len(starts) and starts[i] < y:
-            hours -= open_between(max(starts[i], x), min(ends[i], y), h)
-            i += 1
-        return hours
-
     def book(s: int, k: int, n: int, te: float, st: float, f: float, w: float, h: float) -> None:
         """Window statistics of a task of ``n`` units that joined ``s`` at ``te``, starts at
         ``st`` on unit ``k`` (-1: untracked) and ends at ``f`` after ``w`` hours of work."""
@@ -199,25 +157,22 @@ def run_replication(
             x = st if st > tw else tw
             y = f if f < horizon else horizon
             if y > x:
-                sta_busy[s] += open_between(x, y, h) if k < 0 else up_hours(k, x, y, h)
+                if k < 0:
+                    sta_busy[s] += open_between(x, y, h)
+                else:
+                    tracked = sta_units[s]
+                    assert isinstance(tracked, TrackedUnits)
+                    sta_busy[s] += tracked.up_hours(k, x, y)
 
     def serve(s: int, g: int, task: Any, t: float) -> None:
         """``task`` (a unit or a batch) joins the queue of station ``s`` at ``t``."""
         w = next(g_stream[g])
-        k = -1
-        h = 0.0
-        if sta_unl[s]:  # a pure delay
-            st, f = t, t + w
-        elif sta_tracked[s]:
-            h = sta_h[s]
-            k, st, f = take_unit(s, t, w, h)
+        units = sta_units[s]
+        if units is None:  # a pure delay
+            k, st, f, h = -1, t, t + w, 0.0
         else:
-            h = sta_h[s]
-            free = sta_free[s]
-            m = free[0]
-            st = t if t >= m else m
-            f = st + w if h == 0.0 else finish_time(st, w, h)
-            heapreplace(free, f)
+            h = units.open_h
+            k, st, f = units.take(t, w)
         single = type(task) is int
         book(s, k, 1 if single else len(task), t, st, f, w, h)
         key = task if single else task[0]  # (the units of a batch have no other event)
@@ -285,8 +240,8 @@ def run_replication(
                 return
         if free is not None:  # the next step is unbatched at a limited station
             w = next(stream)
-            if tracked:  # its units break down: the first free and up, its down time added
-                k, st, f = take_unit(s, t, w, h)
+            if tracked is not None:  # its units break down: the first free and up
+                k, st, f = tracked.take(t, w)
             else:
                 k = -1
                 m = free[0]
@@ -386,7 +341,7 @@ def run_replication(
         job_exit.extend([INF] * len(times))
         g = r_into[ri]
         _, n, s, stream, h, free, last, tracked = g_info[g]
-        if free is None or last or tracked or rec is not None:
+        if free is None or last or tracked is not None or rec is not None:
             for j, x in enumerate(times, j0):
                 if rec is not None:
                     rec.append((x, "release", r_item[ri], j, -1))
@@ -431,7 +386,7 @@ def run_replication(
         sta_qextra[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
     sta_down = [0.0] * n_sta
     for k, s in enumerate(c.srv_station):
-        for d, r in zip(down_start[k], down_end[k], strict=True):
+        for d, r in zip(c.srv_down_start[k], c.srv_down_end[k], strict=True):
             if d > horizon:
                 break
             sta_down[s] += max(0.0, min(r, horizon) - max(d, tw))
