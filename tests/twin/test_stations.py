@@ -1,7 +1,8 @@
-"""A station's units on their own, as SimPy's resources are tested: FIFO service at ``c``
-units against ``simpy.Resource`` on the same tasks, and units that break down against the
-rules of preemptive-resume service (the work done is the up time, no unit serves two tasks
-at once, and no task waits while a unit is free and up)."""
+"""A station's units and batch buffers on their own, as SimPy's resources are tested: FIFO
+service at ``c`` units against ``simpy.Resource`` on the same tasks, units that break down
+against the rules of preemptive-resume service (the work done is the up time, no unit serves
+two tasks at once, and no task waits while a unit is free and up), and batch buffers against
+each unit's wait counted by hand."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ import simpy
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from rackforge.twin.batches import Batches
 from rackforge.twin.calendar import open_between
 from rackforge.twin.stations import PooledUnits, TrackedUnits
 
@@ -141,3 +143,32 @@ def test_units_that_break_down_serve_preemptive_resume_fifo(case: tuple) -> None
     for u in range(len(down_start)):
         mine = sorted((s, f) for v, _, s, f in served if v == u)
         assert all(f <= s2 + 1e-9 for (_, f), (s2, _) in pairwise(mine))
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    size=st.integers(1, 5), drawn=tasks, warmup=st.floats(0.0, 20.0), length=st.floats(1.0, 80.0)
+)
+def test_a_batch_buffer_releases_full_batches_in_order_and_books_the_waits(
+    size: int, drawn: list[tuple[float, float]], warmup: float, length: float
+) -> None:
+    """Units leave the buffer ``size`` at a time, in the order they came, when the last of
+    the batch arrives; the unit-hours booked are each unit's wait clipped to the window
+    (units still waiting at the horizon count up to it)."""
+    horizon = warmup + length
+    joins = [t for t, _ in _arrivals(drawn) if t <= horizon]
+    buffer = Batches([size], warmup, horizon)
+    left: list[tuple[int, float]] = []  # (unit, when its batch left)
+    for j, t in enumerate(joins):
+        batch = buffer.add(0, j, t)
+        if batch is not None:
+            assert len(batch) == size
+            left.extend((u, t) for u in batch)
+    buffer.close()
+    assert [u for u, _ in left] == list(range(len(left)))  # in arrival order
+    assert len(joins) - len(left) < size  # what is left is less than a batch
+    out = dict(left)
+    expected = sum(
+        max(0.0, min(out.get(j, horizon), horizon) - max(t, warmup)) for j, t in enumerate(joins)
+    )
+    assert buffer.area[0] == pytest.approx(expected, abs=1e-9)

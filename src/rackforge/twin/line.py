@@ -51,6 +51,7 @@ from typing import Any
 
 import numpy as np
 
+from rackforge.twin.batches import Batches
 from rackforge.twin.calendar import finish_time, open_between
 from rackforge.twin.compiled import compile_line
 from rackforge.twin.kernel import Kernel
@@ -114,8 +115,7 @@ def run_replication(
     g_station, g_rework = c.g_station, c.g_rework
     g_batch, g_route = c.g_batch, c.g_route
     g_stream, g_info = c.g_stream, c.g_info
-    g_acc: list[list[int]] = [[] for _ in g_station]
-    g_acc_t: list[list[float]] = [[] for _ in g_station]
+    batches = Batches(g_batch, tw, horizon)
     sta_h, sta_units = c.sta_h, c.sta_units
     r_site, r_release, r_block = c.r_site, c.r_release, c.r_block
     r_into = [c.into(g) for g in c.r_first]  # the step of no work a released unit finished
@@ -184,20 +184,12 @@ def run_replication(
             rec.extend((st, "start", s_name[s], j, k) for j in _units(task))
 
     def enter(j: int, g: int, t: float) -> None:
+        """Unit ``j`` enters step ``g`` at ``t``: into its buffer when the step is a batch."""
         task: Any = j
-        b = g_batch[g]
-        if b > 1:
-            acc = g_acc[g]
-            acc_t = g_acc_t[g]
-            acc.append(j)
-            acc_t.append(t)
-            if len(acc) < b:
+        if g_batch[g] > 1:
+            task = batches.add(g, j, t)
+            if task is None:
                 return
-            if t >= tw:
-                sta_qextra[g_station[g]] += sum(t - (te if te > tw else tw) for te in acc_t)
-            task = acc.copy()
-            acc.clear()
-            acc_t.clear()
         serve(g_station[g], g, task, t)
 
     def fail_unit(j: int, g: int, t: float) -> None:
@@ -382,8 +374,9 @@ def run_replication(
     # ---- closing the books at the horizon ----
     if stores is not None:
         stores.close()
-    for g, acc_t in enumerate(g_acc_t):
-        sta_qextra[g_station[g]] += sum(horizon - max(te, tw) for te in acc_t)
+    batches.close()
+    for g, area in enumerate(batches.area):
+        sta_qextra[g_station[g]] += area
     sta_down = [0.0] * n_sta
     for k, s in enumerate(c.srv_station):
         for d, r in zip(c.srv_down_start[k], c.srv_down_end[k], strict=True):
