@@ -17,6 +17,7 @@ import pandas as pd
 import pytest
 
 from rackforge import Scenario, load_scenario
+from rackforge.scenario.derived import bom_per_site
 from rackforge.scenario.whatif import EventEdit, what_if
 from rackforge.twin import (
     Availability,
@@ -41,6 +42,18 @@ def test_level_plan_from_demand(tiny: Scenario) -> None:
     per_week = plan.groupby(["site", "item"])["qty"].mean().to_dict()
     assert per_week == {("plant-a", "rack-t"): 6.25, ("plant-a", "tray-t"): 12.5}
     assert sorted(plan["week"].unique()) == list(range(8))
+
+
+def test_level_plan_explodes_the_bom_as_the_planner_does(tiny: Scenario) -> None:
+    """A rack routing that scraps 20% of its starts needs 2 / 0.8 trays per good rack: the
+    level plan reads children per good parent from the one place every engine does."""
+    ops = tiny.operations.copy()
+    ops.loc[(ops["item"] == "rack-t") & (ops["step"] == 2), "yield"] = 0.8
+    scrappy = tiny.with_tables(operations=ops)
+    per_week = level_plan(scrappy).groupby("item")["qty"].mean()
+    per_rack = bom_per_site(scrappy)[("plant-a", "rack-t")]["tray-t"]
+    assert per_rack == pytest.approx(2.0 / 0.8)
+    assert per_week["tray-t"] == pytest.approx(per_week["rack-t"] * per_rack)
 
 
 @pytest.mark.parametrize("availability", list(Availability))

@@ -14,7 +14,12 @@ import networkx as nx
 import pandas as pd
 
 from rackforge.scenario import Scenario, parse_iso_week
-from rackforge.scenario.derived import available_hours, hours_per_good_unit, rough_cut
+from rackforge.scenario.derived import (
+    available_hours,
+    bom_per_site,
+    hours_per_good_unit,
+    rough_cut,
+)
 from rackforge.twin.spec import TwinError
 
 PLAN_COLUMNS = ("site", "item", "week", "qty")
@@ -70,9 +75,10 @@ def level_plan(scenario: Scenario, weeks: int | None = None) -> pd.DataFrame:
 
     Each demanded item's total demand is spread evenly over the horizon; the plan repeats
     that level for ``weeks`` weeks (default: the horizon). Requirements are exploded
-    through the bill of materials in topological order (``qty / (1 - scrap)`` children per
-    parent, a site's own BOM rows replacing the generic ones for the same parent and
-    child). Each made item's requirement is shared between the sites that make it in
+    through the bill of materials in topological order, children per good parent as every
+    engine reads them (:func:`rackforge.scenario.derived.bom_per_site`: a site's own BOM rows
+    in place of the generic ones, ``qty / (1 - scrap)``, the routing's shrinkage included).
+    Each made item's requirement is shared between the sites that make it in
     proportion to their :func:`nominal_capacity` (equally when a maker has no routing),
     never above ``make.max_per_week``; what no site can make, like items nobody makes, is
     bought and left out. A planner's plan, when there is one, is the better input.
@@ -94,6 +100,7 @@ def level_plan(scenario: Scenario, weeks: int | None = None) -> pd.DataFrame:
         need[str(item)] += float(qty) / horizon
     req: dict[tuple[str, str], float] = {}
     capacity = nominal_capacities(scenario)
+    children = bom_per_site(scenario)
     for item in nx.topological_sort(graph):
         sites = makers.get(item, [])
         if not sites or need[item] <= 0:
@@ -104,17 +111,12 @@ def level_plan(scenario: Scenario, weeks: int | None = None) -> pd.DataFrame:
         else:
             weights = {s: (v if math.isfinite(v) else 1.0) for s, v in nominal.items()}
         shares = split(need[item], weights, {s: caps[(s, item)] for s in sites})
-        rows = bom[bom["parent"] == item]
         for site, rate in shares.items():
             if rate <= 0:
                 continue
             req[(site, item)] = rate
-            mine = rows[rows["site"] == site]
-            generic = rows[(rows["site"] == "") & ~rows["child"].isin(mine["child"])]
-            for child, qty, scrap in pd.concat([mine, generic])[
-                ["child", "qty", "scrap"]
-            ].itertuples(index=False):
-                need[str(child)] += rate * float(qty) / (1.0 - float(scrap))
+            for child, per_unit in children.get((site, item), {}).items():
+                need[child] += rate * per_unit
     records = [
         (site, item, week, rate)
         for (site, item), rate in sorted(req.items())
