@@ -293,6 +293,59 @@ def test_a_shipment_short_leaves_as_stock_comes_before_any_kit_and_a_transfer_ar
     assert stores.shipped_short == [5.0, 0.0]
 
 
+_OPS = st.lists(
+    st.one_of(
+        st.tuples(st.just("put"), st.integers(0, 1), st.sampled_from([0.5, 1.0, 3.0])),
+        st.tuples(st.just("ship"), st.integers(0, 1), st.sampled_from([1.0, 2.5, 4.0])),
+        st.tuples(st.just("request"), st.integers(0, 1), st.just(0.0)),
+    ),
+    max_size=40,
+)
+
+
+@settings(max_examples=100, deadline=None)
+@given(ops=_OPS, stock=st.tuples(st.sampled_from([0.0, 2.0]), st.sampled_from([0.0, 5.0])))
+def test_the_stores_conserve_material_and_serve_what_is_owed_first(
+    ops: list[tuple[str, int, float]], stock: tuple[float, float]
+) -> None:
+    """Any sequence of arrivals, shipments due and kit requests: what is in stock is what came
+    in less what kits took and what left (nothing appears or vanishes); stock and owed
+    quantities never go below zero; stock never sits while a shipment of the part is owed;
+    and kits are admitted in release order, each routing's own."""
+    kits = (((0, 1.0),), ((0, 1.0), (1, 2.0)))  # routing 0 takes an a; routing 1 an a, 2 b
+    admitted: list[tuple[int, int]] = []
+    stores = Stores(
+        Material(("a", "b"), stock, kits, (-1, -1)),
+        lambda t, j, r: admitted.append((r, j)),
+        0.0,
+        1e9,
+        lambda t, to, q, lead: None,
+    )
+    came = list(stock)
+    released = [0, 0]
+    for t, (op, x, q) in enumerate(ops):
+        if op == "put":
+            stores.put(float(t), x, q)
+            came[x] += q
+        elif op == "ship":
+            stores.ship(float(t), x, q)
+        else:
+            stores.request(float(t), x, released[x])
+            released[x] += 1
+        for part in (0, 1):
+            assert stores.stock[part] >= 0.0
+            assert all(o.qty >= 0.0 for o in stores.owed[part])
+            assert not (stores.owed[part] and stores.stock[part] > 1e-9)
+    kitted = [sum(1 for r, _ in admitted if r == route) for route in (0, 1)]
+    for route in (0, 1):  # release order within a routing
+        assert [j for r, j in admitted if r == route] == list(range(kitted[route]))
+    owed = [sum(o.qty for o in stores.owed[p]) for p in (0, 1)]
+    shipped = [sum(q for op, x, q in ops if op == "ship" and x == p) - owed[p] for p in (0, 1)]
+    used = [kitted[0] + kitted[1], 2.0 * kitted[1]]
+    for part in (0, 1):
+        assert stores.stock[part] == pytest.approx(came[part] - used[part] - shipped[part])
+
+
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(
     spec=lines().map(_without_ties),
