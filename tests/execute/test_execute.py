@@ -316,3 +316,30 @@ def test_each_supply_row_draws_its_lead_time_with_its_own_cv(tiny: Scenario) -> 
     )
     late = execute(exact.with_tables(supply=supply), quiet)
     assert set(late.causes["cause"]) == {"late delivery from sup-tw"}
+
+
+def test_a_replan_limits_a_lane_without_capacity_as_the_execution_does(
+    tiny: Scenario, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """tiny's lane states no capacity. Half of it down for weeks 2..4 carries half of its
+    peak flow in the plan executed (10 a week: 5), and the re-plans, which learn of the
+    outage when it starts, are told that nominal flow: they plan the 5 the lane can carry,
+    so the execution never finds the plan asking more of the lane than the outage leaves.
+    A re-plan not told it plans the lane as unlimited, and the execution then books the
+    difference to the outage."""
+    import rackforge.execute.loop as loop
+
+    quiet = ExecuteOptions(replications=1, replan_every=1).without_randomness()
+    options = replace(quiet, outages=(Outage("plant-a>dc-1", 2, 3, 0.5),))
+    hit = execute(tiny, options)
+    delivered = hit.weeks_table.set_index("week")["delivered"]
+    assert delivered.loc[[3, 4, 5]].tolist() == pytest.approx([5.0, 5.0, 5.0])
+    assert not hit.causes["cause"].str.contains("lane").any()
+
+    told = loop._replan_options
+    monkeypatch.setattr(
+        loop, "_replan_options", lambda o, rules: replace(told(o, rules), nominal=None)
+    )
+    blind = execute(tiny, options)
+    lane = blind.causes[blind.causes["cause"] == "lane plant-a>dc-1 outage"]["units"]
+    assert lane.sum() >= 15.0 - 1e-6  # at least 10 planned, 5 carried, three weeks

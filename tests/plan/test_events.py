@@ -13,8 +13,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from rackforge import load_scenario, save_scenario
-from rackforge.plan import plan
+from rackforge.plan import PlanOptions, plan
 from rackforge.plan.network import build_network
+from rackforge.plan.options import NominalCapacities
 from rackforge.scenario import Scenario, ScenarioError
 from rackforge.scenario.events import Limit
 
@@ -65,6 +66,44 @@ def test_events_hit_only_their_weeks_and_multiply(tiny: Scenario) -> None:
     util = result.tables.utilization
     hours = util[util["resource"] == "test-1"].sort_values("week")["hours_available"]
     assert hours.to_numpy() == pytest.approx(expected)
+
+
+def test_a_partial_event_on_a_row_without_capacity_scales_its_nominal_flow(tiny: Scenario) -> None:
+    """tiny's lane and sup-us's frame-t row state no capacity. Half of them for weeks 2..4
+    leaves them unlimited, unless the plan is told their nominal flows (what an executed plan
+    hands its re-plans): then they carry half of those in those weeks, and as before in the
+    others; a row the nominal flows do not name carried nothing, so it carries nothing
+    then; sup-us's gpu-t row states 100 a week and keeps 50, nominal or not."""
+    s = with_events(
+        tiny,
+        ("lane", "plant-a>dc-1", "", 2, 3, 0.5),
+        ("us", "sup-us", "", 2, 3, 0.5),
+    )
+    nominal = NominalCapacities(
+        supply={("sup-us", "frame-t", "plant-a"): 8.0},
+        lanes={("plant-a", "dc-1", "rack-t"): 12.0},
+    )
+    free, told = build_network(s), build_network(s, nominal=nominal)
+    sup = told.supply
+    frame = int(np.flatnonzero((sup["supplier"] == "sup-us") & (sup["item"] == "frame-t"))[0])
+    gpu = int(np.flatnonzero((sup["supplier"] == "sup-us") & (sup["item"] == "gpu-t"))[0])
+    half = np.array([1, 1, 0.5, 0.5, 0.5, 1, 1, 1])
+    assert np.isinf(free.weekly[Limit.SUPPLY][frame]).all()
+    assert told.weekly[Limit.SUPPLY][frame] == pytest.approx(np.where(half < 1, 4.0, np.inf))
+    for net in (free, told):
+        assert net.weekly[Limit.SUPPLY][gpu] == pytest.approx(100.0 * half)
+    assert free.arc_bound is None
+    assert told.arc_bound is not None
+    assert told.arc_bound[0] == pytest.approx(np.where(half < 1, 6.0, np.inf))
+    unused = build_network(s, nominal=NominalCapacities())
+    assert unused.weekly[Limit.SUPPLY][frame] == pytest.approx(np.where(half < 1, 0.0, np.inf))
+    result = plan(s, PlanOptions(nominal=nominal, explain=False))
+    assert result.tables is not None
+    moved = result.tables.transfers.groupby("week")["qty"].sum()
+    assert (moved.reindex([2, 3, 4], fill_value=0.0) <= 6.0 + 1e-6).all()
+    bought = result.tables.purchases
+    frames = bought[(bought["item"] == "frame-t") & bought["week"].between(2, 4)]
+    assert (frames.groupby("week")["qty"].sum() <= 4.0 + 1e-6).all()
 
 
 @settings(max_examples=12, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -18,6 +18,7 @@ from rackforge.execute.roll import rolled
 from rackforge.execute.rules import Rules, rules_of, with_nominal
 from rackforge.execute.week import TOL, Arrival, Draws, Ledger, PlanWeeks, State, WeekExecutor
 from rackforge.plan import PlanOptions, PlanResult, plan
+from rackforge.plan.options import NominalCapacities
 from rackforge.plan.result import PlanError
 from rackforge.risk.disruptions import DisruptionSampler
 from rackforge.risk.options import DurationModel
@@ -68,10 +69,13 @@ class ExecutionJob:
     weeks: int
 
 
-def _replan_options(options: ExecuteOptions) -> PlanOptions:
+def _replan_options(options: ExecuteOptions, rules: Rules) -> PlanOptions:
+    """How a re-plan is made: flows only, and an outage under way limits a row that states
+    no capacity to its share of the nominal flow the execution limits it to."""
     # one HiGHS thread a solve when replications run side by side in processes
     threads = 1 if options.workers > 1 and options.replications > 1 else None
-    return PlanOptions(explain=False, duals=False, threads=threads)
+    nominal = NominalCapacities(rules.supply_nominal, rules.lane_nominal)
+    return PlanOptions(explain=False, duals=False, threads=threads, nominal=nominal)
 
 
 def _first_plan(scenario: Scenario) -> PlanResult:
@@ -158,7 +162,7 @@ def run_replication(job: ExecutionJob, rep: int) -> Replication:
             nxt = rolled(
                 scenario, state, job.rules, _outages(job, sampler, state.week), validate=False
             )
-            current = plan(nxt, _replan_options(options))
+            current = plan(nxt, _replan_options(options, job.rules))
             if not current.has_plan:
                 raise PlanError(
                     f"no plan from week {scenario.week_label(state.week)} "

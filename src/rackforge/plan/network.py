@@ -23,6 +23,7 @@ Scheduling*, 3rd ed., taken per week).
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from functools import cached_property
 
@@ -30,6 +31,7 @@ import networkx as nx
 import numpy as np
 import pandas as pd
 
+from rackforge.plan.options import NominalCapacities
 from rackforge.scenario import Scenario
 from rackforge.scenario.derived import (
     available_hours,
@@ -68,6 +70,9 @@ class Network:
     #: (rows, horizon) capacity of every resources, make, supply and lanes row in each week,
     #: after the scenario's dated events (:mod:`rackforge.scenario.events`)
     weekly: dict[Limit, np.ndarray] = field(default_factory=dict, repr=False)
+    #: (arcs, horizon) what each arc may carry a week on its own: ``inf`` but where an event
+    #: scales the nominal flow of an arc whose lane row states no capacity (``nominal``)
+    arc_bound: np.ndarray | None = field(default=None, repr=False)
 
     @property
     def n_nodes(self) -> int:
@@ -107,8 +112,12 @@ def _expand_bom(scenario: Scenario, make: pd.DataFrame) -> pd.DataFrame:
     return out[cols].reset_index(drop=True)
 
 
-def build_network(scenario: Scenario, automation: bool = True) -> Network:
-    """Index the scenario for planning (see the module docstring for the rules)."""
+def build_network(
+    scenario: Scenario, automation: bool = True, nominal: NominalCapacities | None = None
+) -> Network:
+    """Index the scenario for planning (see the module docstring for the rules); with
+    ``nominal``, an event with a factor between 0 and 1 on a supply row or lane that states no
+    capacity keeps that share of the row's nominal flow (:mod:`rackforge.scenario.events`)."""
     h = scenario.config.horizon_weeks
     items = scenario.items[["item", "kind", "unit_value", "generation"]].reset_index(drop=True)
     value = holding_value(scenario)
@@ -208,16 +217,43 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
             "capacity": lanes["capacity_per_week"].astype(float),
         }
     )
-    weekly = {
-        limit: weekly_capacity(frame[column].to_numpy(float),
-                               capacity_factors(scenario, limit, frame))
-        for limit, frame, column in (
-            (Limit.RESOURCES, res_t, "capacity"),
-            (Limit.MAKE, make_t, "max_per_week"),
-            (Limit.SUPPLY, supply_t, "capacity"),
-            (Limit.LANES, lanes_t, "capacity"),
+    factors = {
+        limit: capacity_factors(scenario, limit, frame)
+        for limit, frame in (
+            (Limit.RESOURCES, res_t),
+            (Limit.MAKE, make_t),
+            (Limit.SUPPLY, supply_t),
+            (Limit.LANES, lanes_t),
         )
-    }  # fmt: skip
+    }
+    weekly = {
+        Limit.RESOURCES: weekly_capacity(
+            res_t["capacity"].to_numpy(float), factors[Limit.RESOURCES]
+        ),
+        Limit.MAKE: weekly_capacity(make_t["max_per_week"].to_numpy(float), factors[Limit.MAKE]),
+        Limit.SUPPLY: weekly_capacity(
+            supply_t["capacity"].to_numpy(float),
+            factors[Limit.SUPPLY],
+            _known(nominal.supply, supply_t, ("supplier", "item", "site")) if nominal else None,
+        ),
+        Limit.LANES: weekly_capacity(lanes_t["capacity"].to_numpy(float), factors[Limit.LANES]),
+    }
+    arc_bound = None
+    if nominal is not None and len(arcs):
+        # an every-item lane row limits each item's flow on its own, as the execution does
+        row = arcs["lane_row"].to_numpy(np.int64)
+        ends = pd.DataFrame(
+            {
+                "from_site": lanes_t["from_site"].to_numpy()[row],
+                "to_site": lanes_t["to_site"].to_numpy()[row],
+                "item": arcs["item"].to_numpy(),
+            }
+        )
+        arc_bound = weekly_capacity(
+            lanes_t["capacity"].to_numpy(float)[row],
+            factors[Limit.LANES][row],
+            _known(nominal.lanes, ends, ("from_site", "to_site", "item")),
+        )
     return Network(
         horizon=h,
         backlog=bool(scenario.config.backlog),
@@ -235,7 +271,17 @@ def build_network(scenario: Scenario, automation: bool = True) -> Network:
         items=items,
         node_index=node_index,
         weekly=weekly,
+        arc_bound=arc_bound,
     )
+
+
+def _known(
+    by_key: Mapping[tuple[str, str, str], float], rows: pd.DataFrame, key: tuple[str, str, str]
+) -> np.ndarray:
+    """``by_key``'s value for each of ``rows``; 0 for a row it does not name (a nominal
+    flow is a plan's peak, and a row the plan never used carried nothing)."""
+    a, b, c = (rows[k].astype(str) for k in key)
+    return np.array([by_key.get(k, 0.0) for k in zip(a, b, c, strict=True)], dtype=float)
 
 
 def _arcs(

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 
 
@@ -52,6 +53,19 @@ class Family(Enum):
 
 
 @dataclass(frozen=True)
+class NominalCapacities:
+    """What an outage of a row with no stated capacity is a share of: its peak weekly flow
+    in the plan being executed, supply rows by ``(supplier, item, site)`` and lane flows by
+    ``(from_site, to_site, item)``; a row or flow not named carried nothing (nominal 0). The
+    executed plan hands its own to every re-plan
+    (:func:`rackforge.execute.rules.with_nominal`), so that an outage under way limits such a
+    row in the re-plan as it does in the execution (:mod:`rackforge.scenario.events`)."""
+
+    supply: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+    lanes: Mapping[tuple[str, str, str], float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class PlanOptions:
     """Options of :func:`rackforge.plan.plan`; ``None`` means "as in the scenario".
 
@@ -86,6 +100,8 @@ class PlanOptions:
         expand_to: racks a week the cheapest-expansion plan aims for
             (:mod:`rackforge.plan.expansion`, with the ceiling); None: the racks demanded a
             week in the ceiling's window, planned when the scenario prices an expansion.
+        nominal: the nominal capacities of rows with none stated, which a dated event with a
+            factor between 0 and 1 then scales (None: such a row stays unlimited).
     """
 
     time_limit_s: float | None = None
@@ -103,3 +119,4 @@ class PlanOptions:
     expand_to: float | None = None
     lp_method: LpMethod = LpMethod.IPM
     duals: bool = True
+    nominal: NominalCapacities | None = None

@@ -88,7 +88,7 @@ def plan(
     Raises :class:`PlanError` only if HiGHS fails for another reason.
     """
     options = options or PlanOptions()
-    net = build_network(scenario, options.automation)
+    net = build_network(scenario, options.automation, options.nominal)
     pm = build_model(net, options)
     settings = solver_settings(scenario, options)
     sol = solve(pm.model, settings, warm)

@@ -14,7 +14,10 @@ With ``item`` set, only the supply, make and lane rows of that item change (a la
 every item is shared, so it changes too); resources serve every item and change whatever the
 item. Events on one row multiply. A factor of 0 stops the row even where its capacity is
 unlimited (a supplier with no stated capacity ships nothing while stopped); any other factor
-leaves an unlimited capacity unlimited. Factors above 1 are expansions.
+leaves an unlimited capacity unlimited, unless the row's *nominal* capacity is known, its
+peak weekly flow in a plan being executed: then a factor between 0 and 1 keeps that share of
+it, the rule by which the executed plan and the risk engine limit such a row in an outage
+(:class:`rackforge.plan.options.NominalCapacities`). Factors above 1 are expansions.
 """
 
 from __future__ import annotations
@@ -86,9 +89,18 @@ def capacity_factors(scenario: Scenario, limit: Limit, rows: pd.DataFrame) -> np
     return factor
 
 
-def weekly_capacity(capacity: np.ndarray, factor: np.ndarray) -> np.ndarray:
+def weekly_capacity(
+    capacity: np.ndarray, factor: np.ndarray, nominal: np.ndarray | None = None
+) -> np.ndarray:
     """``(rows, weeks)`` capacities: ``capacity`` per row times its weekly factor, 0 where
-    the factor is 0 even for an unlimited capacity (module docstring)."""
+    the factor is 0 even for an unlimited capacity; with ``nominal`` (per row, NaN where not
+    known), an unlimited row under a factor between 0 and 1 keeps that share of its nominal
+    capacity (module docstring)."""
     cap = np.asarray(capacity, dtype=float)[:, None]
     with np.errstate(invalid="ignore"):
-        return np.where(factor == 0.0, 0.0, cap * factor)
+        out = np.where(factor == 0.0, 0.0, cap * factor)
+        if nominal is not None:
+            known = np.asarray(nominal, dtype=float)[:, None]
+            partial = np.isinf(cap) & (factor > 0.0) & (factor < 1.0) & np.isfinite(known)
+            out = np.where(partial, known * factor, out)
+    return out

@@ -33,11 +33,16 @@ def _flow_mask(build: Build, lead: np.ndarray, dim: str, coords: np.ndarray) -> 
     )
 
 
-def _flow_variable(build: Build, name: str, dim: str, lead: np.ndarray) -> np.ndarray:
+def _flow_variable(
+    build: Build, name: str, dim: str, lead: np.ndarray, upper: np.ndarray | None = None
+) -> np.ndarray:
+    """A flow a week per row (``upper``: its bound per row and week, unbounded if None)."""
     ids = np.arange(len(lead))
+    coords = [pd.Index(ids, name=dim), pd.Index(build.weeks, name="week")]
     var = build.model.add_variables(
         lower=0.0,
-        coords=[pd.Index(ids, name=dim), pd.Index(build.weeks, name="week")],
+        upper=np.inf if upper is None else xr.DataArray(upper, coords=coords),
+        coords=coords,
         name=name,
         mask=_flow_mask(build, lead, dim, ids),
     )
@@ -129,7 +134,7 @@ def add_transfers(build: Build) -> None:
     if arcs.empty:
         return
     lead = arcs["lead"].to_numpy(int)
-    labels = _flow_variable(build, "ship", "arc", lead)
+    labels = _flow_variable(build, "ship", "arc", lead, build.net.arc_bound)
     to_node = arcs["to_node"].to_numpy(np.int64)
     _arrive(build, labels, to_node, lead)
     _depart(build, labels, arcs["from_node"].to_numpy(np.int64), 1.0)
