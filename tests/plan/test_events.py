@@ -17,7 +17,7 @@ from rackforge.plan import PlanOptions, plan
 from rackforge.plan.network import build_network
 from rackforge.plan.options import NominalCapacities
 from rackforge.scenario import Scenario, ScenarioError
-from rackforge.scenario.events import Limit
+from rackforge.scenario.events import Limit, unlimited_share_warnings
 
 
 def with_events(s: Scenario, *rows: tuple[str, str, str, int, int, float]) -> Scenario:
@@ -154,3 +154,33 @@ def test_a_start_outside_the_horizon_is_located(tiny: Scenario, tmp_path: Path) 
     with pytest.raises(ScenarioError) as err:
         load_scenario(folder)
     assert "events.csv:2: start" in str(err.value) and "outside the horizon" in str(err.value)
+
+
+def test_a_partial_event_that_leaves_a_row_unlimited_is_a_located_warning(
+    tiny: Scenario, tmp_path: Path
+) -> None:
+    """Half of sup-us hits its frame-t row, which states no capacity: planned alone it stays
+    unlimited, so validate and plan warn at the event's row and factor. A stop (factor 0)
+    and a supplier whose rows all state a capacity (sup-tw) do not warn."""
+    from typer.testing import CliRunner
+
+    from rackforge.cli import app
+
+    folder = write_events(
+        tiny,
+        tmp_path,
+        "event,target,item,start,weeks,capacity_factor\n"
+        "stop,sup-us,,2026-W02,2,0\n"
+        "tw,sup-tw,,2026-W02,2,0.5\n"
+        "half,sup-us,,2026-W03,2,0.5\n"
+        "lane,plant-a>dc-1,rack-t,2026-W03,2,0.25\n",
+    )
+    found = [str(p) for p in unlimited_share_warnings(load_scenario(folder))]
+    assert len(found) == 2
+    assert found[0].startswith("events.csv:4: capacity_factor: 0.5 of supply row sup-us frame-t")
+    assert found[1].startswith("events.csv:5: capacity_factor: 0.25 of lane plant-a>dc-1")
+    runner = CliRunner()
+    for args in (["validate", str(folder)], ["plan", str(folder), "--out", str(tmp_path / "o")]):
+        result = runner.invoke(app, args)
+        assert result.exit_code == 0, result.output
+        assert "warning: events.csv:4: capacity_factor" in result.output

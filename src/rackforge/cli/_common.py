@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import json
 import os
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -23,7 +23,7 @@ from rich.progress import (
 
 from rackforge._atomic import OutputFolderError, check_output_folder
 from rackforge.scenario.automation import DEFAULT_AUTOMATION
-from rackforge.scenario.errors import ScenarioError
+from rackforge.scenario.errors import Problem, ScenarioError
 
 if TYPE_CHECKING:
     from rackforge.scenario import Scenario
@@ -63,6 +63,14 @@ def fail(error: ScenarioError) -> typer.Exit:
     for problem in error.problems:
         err_console.print(str(problem), markup=False, highlight=False)
     return typer.Exit(EXIT_INVALID)
+
+
+def warn(problems: Iterable[Problem]) -> None:
+    """Print located warnings on stderr (the input is valid; the command goes on)."""
+    for problem in problems:
+        err_console.print(
+            f"warning: {problem}", markup=False, highlight=False, emoji=False, soft_wrap=True
+        )
 
 
 def check_out_or_exit(out: Path) -> None:

@@ -19,6 +19,7 @@ from rackforge.cli._common import (
     err_console,
     flag,
     load_or_exit,
+    warn,
 )
 from rackforge.cli.compare import print_levers_effect
 from rackforge.job_options import Step
@@ -71,9 +72,11 @@ def plan(
     from rackforge.plan import PlanOptions, run_mrp, write_mrp_tables, write_plan_tables
     from rackforge.plan import plan as make_plan
     from rackforge.scenario.automation import with_levers
+    from rackforge.scenario.events import unlimited_share_warnings
 
     check_out_or_exit(out)
     scenario = load_or_exit(path)
+    warn(unlimited_share_warnings(scenario))
     if mrp:
         result_mrp = run_mrp(with_levers(scenario, automation.levers[-1]))
         paths = write_mrp_tables(result_mrp, out)

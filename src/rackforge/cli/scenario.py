@@ -19,6 +19,7 @@ from rackforge.cli._common import (
     fail,
     flag,
     load_or_exit,
+    warn,
 )
 from rackforge.scenario.edits import CELL_SPEC, EVENT_SPEC
 from rackforge.scenario.errors import ScenarioError
@@ -27,16 +28,14 @@ from rackforge.scenario.errors import ScenarioError
 def validate(path: str | None = PathArg) -> None:
     """Check a scenario and report every problem at once (exit 2 if any)."""
     from rackforge.scenario.derived import value_warnings
+    from rackforge.scenario.events import unlimited_share_warnings
 
     scenario = load_or_exit(path)
     rows = sum(len(t) for t in scenario.tables.values())
     console.print(
         f"[green]valid[/]: {escape(scenario.config.name)} ({rows} rows in {len(scenario.tables)} tables)"
     )
-    for problem in value_warnings(scenario):
-        err_console.print(
-            f"warning: {problem}", markup=False, highlight=False, emoji=False, soft_wrap=True
-        )
+    warn(value_warnings(scenario) + unlimited_share_warnings(scenario))
 
 
 def show(
@@ -137,6 +136,7 @@ def whatif(
 ) -> None:
     """Write a what-if copy of BASE with dated events and cell edits applied, then validated."""
     from rackforge.scenario.edits import CellEdit, EventEdit
+    from rackforge.scenario.events import unlimited_share_warnings
     from rackforge.scenario.io import save_scenario
     from rackforge.scenario.whatif import what_if
 
@@ -156,6 +156,7 @@ def whatif(
         raise fail(exc) from None
     save_scenario(copy, folder, overwrite=True)
     console.print(f"wrote {folder}: {copy.config.description}", markup=False, highlight=False)
+    warn(unlimited_share_warnings(copy))
     console.print(f"compare it with its base: rackforge compare {base} {folder}", markup=False)
 
 

@@ -28,6 +28,7 @@ from enum import StrEnum
 import numpy as np
 import pandas as pd
 
+from rackforge.scenario.errors import Problem
 from rackforge.scenario.model import Scenario
 
 
@@ -103,4 +104,41 @@ def weekly_capacity(
             known = np.asarray(nominal, dtype=float)[:, None]
             partial = np.isinf(cap) & (factor > 0.0) & (factor < 1.0) & np.isfinite(known)
             out = np.where(partial, known * factor, out)
+    return out
+
+
+def unlimited_share_warnings(scenario: Scenario) -> list[Problem]:
+    """A warning, located at its ``events`` row, for each event with a factor between 0 and 1
+    that hits a supply row or lane with no stated capacity: planned alone, such a row stays
+    unlimited (module docstring), so the event does not limit it. (A plant's make rows need
+    no warning: their plant's resources carry the event.)"""
+    out: list[Problem] = []
+
+    def named(limit: Limit, row: pd.Series) -> str:
+        if limit is Limit.SUPPLY:
+            return f"supply row {row['supplier']} {row['item']} at {row['site']}"
+        return f"lane {row['from_site']}>{row['to_site']} ({row['item'] or 'every item'})"
+
+    for k, ev in enumerate(scenario.events.itertuples(index=False)):
+        if not 0.0 < float(ev.capacity_factor) < 1.0:
+            continue
+        free: list[str] = []
+        for limit, rows in ((Limit.SUPPLY, scenario.supply), (Limit.LANES, scenario.lanes)):
+            if rows.empty:
+                continue
+            hit = _hits(limit, rows, str(ev.target), str(ev.item))
+            unlimited = hit & ~np.isfinite(rows["capacity_per_week"].to_numpy(float))
+            free += [named(limit, row) for _, row in rows[unlimited].astype(str).iterrows()]
+        if free:
+            out.append(
+                Problem(
+                    "events.csv",
+                    f"{float(ev.capacity_factor):g} of {', '.join(free)}, which states no "
+                    "capacity_per_week, leaves it unlimited in a plan; state its capacity to "
+                    "plan a partial outage (an executed plan limits it to that share of its "
+                    "peak flow)",
+                    k + 2,  # 1: the header
+                    "capacity_factor",
+                )
+            )
     return out
