@@ -113,7 +113,7 @@ def _print_result(result: TwinResult, title: str) -> None:
             )
     if result.shortages:
         short = Table(title="Parts that held units up at kitting (units waiting, time average)")
-        for col in ("site", "part", "units waiting", "shipments short"):
+        for col in ("site", "part", "units waiting", "shipments owed at end"):
             short.add_column(col, justify="left" if col in ("site", "part") else "right")
         for x in result.shortages[:10]:
             short.add_row(x.site, x.item, _pm(x.units_waiting), _pm(x.shipped_short, ",.0f"))
