@@ -65,7 +65,6 @@ class Compiled:
     g_info: list[StepInfo] = field(default_factory=list)
     # stations
     sta_h: list[float] = field(default_factory=list)  # daily open hours, 0 = always open
-    sta_unl: list[bool] = field(default_factory=list)
     # each station's units (rackforge.twin.stations), None for an unlimited one
     sta_units: list[PooledUnits | TrackedUnits | None] = field(default_factory=list)
     # tracked units (stations that break down): sorted down intervals [start, end)
@@ -131,7 +130,6 @@ def compile_line(
         k0 = len(c.srv_station)
         n_tracked = units if tracked else 0
         c.sta_h.append(spec.daily_open_hours(si))
-        c.sta_unl.append(st.units is None)
         c.srv_station.extend([si] * n_tracked)
         if tracked:
             for unit, unit_seed in enumerate(sseed.spawn(n_tracked)):
@@ -208,7 +206,7 @@ def drawn_flows(mat: Material, rng: np.random.Generator) -> list[DrawnFlow]:
 
 def inline(c: Compiled, g: int) -> bool:
     """Step ``g`` is unbatched at a limited station (the common case, served inline)."""
-    return c.g_batch[g] == 1 and not c.sta_unl[c.g_station[g]]
+    return c.g_batch[g] == 1 and c.sta_units[c.g_station[g]] is not None
 
 
 def down_intervals(

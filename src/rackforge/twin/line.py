@@ -292,14 +292,10 @@ def run_replication(
         else:
             stores.ship(t, part, -qty, to, lead)
 
-    def on_arrival(t: float, part: int, qty: float) -> None:
-        assert stores is not None
-        stores.put(t, part, qty)
-
     def send(t: float, to: int, qty: float, lead: float) -> None:
         """``qty`` of a transfer left at ``t``: it comes into part ``to`` after ``lead``."""
         if t + lead <= horizon:
-            push(heap, (t + lead, seq(), on_arrival, to, qty))
+            push(heap, (t + lead, seq(), on_flow, to, (qty, -1, 0.0)))
 
     def on_release_block(t: float, ri: int, _: Any) -> None:
         """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:

@@ -57,7 +57,7 @@ class TrackedUnits:
     units are numbered from ``first`` (their numbers across the line, which ``take`` returns).
     """
 
-    __slots__ = ("_hot", "down_end", "down_next", "down_start", "first", "free", "open_h")
+    __slots__ = ("_hot", "down_end", "down_next", "down_start", "free", "open_h")
 
     def __init__(
         self,
@@ -72,7 +72,6 @@ class TrackedUnits:
         self.down_end = [[math.inf]] * first + down_end
         self.down_next = [0] * (first + n)  # per unit: its first down interval not over
         self.open_h = open_h
-        self.first = first
         # Heap keys are lower bounds of when a unit can next start, raised lazily to the end
         # of a repair when the unit is found down; ties go to the lower-numbered unit.
         self.free: list[tuple[float, int]] = [(0.0, k) for k in range(first, first + n)]
