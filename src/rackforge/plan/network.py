@@ -217,26 +217,22 @@ def build_network(
             "capacity": lanes["capacity_per_week"].astype(float),
         }
     )
-    factors = {
-        limit: capacity_factors(scenario, limit, frame)
-        for limit, frame in (
-            (Limit.RESOURCES, res_t),
-            (Limit.MAKE, make_t),
-            (Limit.SUPPLY, supply_t),
-            (Limit.LANES, lanes_t),
-        )
-    }
+    limits = (
+        (Limit.RESOURCES, res_t, "capacity"),
+        (Limit.MAKE, make_t, "max_per_week"),
+        (Limit.SUPPLY, supply_t, "capacity"),
+        (Limit.LANES, lanes_t, "capacity"),
+    )
+    factors = {limit: capacity_factors(scenario, limit, frame) for limit, frame, _ in limits}
+    # the nominal flows that partial events on unlimited rows scale (PlanOptions.nominal)
+    known = (
+        {Limit.SUPPLY: _known(nominal.supply, supply_t, ("supplier", "item", "site"))}
+        if nominal is not None
+        else {}
+    )
     weekly = {
-        Limit.RESOURCES: weekly_capacity(
-            res_t["capacity"].to_numpy(float), factors[Limit.RESOURCES]
-        ),
-        Limit.MAKE: weekly_capacity(make_t["max_per_week"].to_numpy(float), factors[Limit.MAKE]),
-        Limit.SUPPLY: weekly_capacity(
-            supply_t["capacity"].to_numpy(float),
-            factors[Limit.SUPPLY],
-            _known(nominal.supply, supply_t, ("supplier", "item", "site")) if nominal else None,
-        ),
-        Limit.LANES: weekly_capacity(lanes_t["capacity"].to_numpy(float), factors[Limit.LANES]),
+        limit: weekly_capacity(frame[column].to_numpy(float), factors[limit], known.get(limit))
+        for limit, frame, column in limits
     }
     arc_bound = None
     if nominal is not None and len(arcs):
