@@ -27,6 +27,7 @@ from collections import defaultdict
 from pathlib import Path
 from typing import Any
 
+import linopy  # noqa: F401  (imported here like Pyomo: neither side's import is timed)
 import numpy as np
 import pyomo.environ as pyo
 from pyomo.contrib.solver.common.util import NoFeasibleSolutionError
