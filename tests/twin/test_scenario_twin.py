@@ -118,6 +118,22 @@ def test_compare_today_and_automated(tiny: Scenario) -> None:
     assert data["levers"]["touch_time_reduction"] == {"labor": 0.25}
 
 
+def test_both_lines_on_one_pool_measure_what_each_measures_alone(tiny: Scenario) -> None:
+    """compare_automation runs today's and the automated line's replications on one pool of
+    processes; each replication's stream is its own, so every measurement of each line is
+    the one it has when simulated alone, serially."""
+    options = TwinOptions(weeks=12, replications=3, workers=2, seed=5)
+    cmp = compare_automation(tiny, options)
+    for levers, result in ((Levers.OFF, cmp.today), (Levers.ON, cmp.automated)):
+        alone = simulate_scenario(tiny, replace(options, levers=levers, workers=1))
+        assert _measured(result.to_dict()) == _measured(alone.to_dict())
+
+
+def _measured(data: dict[str, object]) -> dict[str, object]:
+    """What a run measures, without its timings."""
+    return {k: v for k, v in data.items() if k not in ("wall_s", "sim_s", "events_per_s")}
+
+
 def test_a_given_plan_with_iso_weeks(tiny: Scenario) -> None:
     plan = pd.DataFrame(
         {

@@ -13,7 +13,7 @@ from rackforge.twin.build import line_from_scenario
 from rackforge.twin.material import PlanMaterial
 from rackforge.twin.options import TwinOptions
 from rackforge.twin.results import TwinResult
-from rackforge.twin.runner import Progress, simulate
+from rackforge.twin.runner import Job, Progress, simulate, simulate_lines
 from rackforge.twin.stats import Estimate, paired
 
 
@@ -90,17 +90,16 @@ def compare_automation(
     ``progress(done, total)`` counts the replications of both runs (``total = 2R``).
     """
     options = options or TwinOptions()
-    n = options.replications
-
-    def second(done: int, total: int) -> None:
-        if progress is not None:
-            progress(n + done, 2 * n)
-
-    first = None if progress is None else (lambda done, total: progress(done, 2 * n))
-    today = simulate_scenario(scenario, replace(options, levers=Levers.OFF), plan, first, material)
-    automated = simulate_scenario(
-        scenario, replace(options, levers=Levers.ON), plan, second, material
-    )
+    options.validate()
+    jobs: list[Job] = []
+    notes: list[list[str]] = []
+    for levers in (Levers.OFF, Levers.ON):
+        run_options = replace(options, levers=levers)
+        spec, line_notes = line_from_scenario(scenario, run_options, plan, material)
+        jobs.append((spec, run_options))
+        notes.append(line_notes)
+    # both lines on one pool: 2R replications keep every worker busy to the end
+    today, automated = simulate_lines(jobs, progress, notes)
     t_thr, t_cyc = _per_run(today)
     a_thr, a_cyc = _per_run(automated)
     auto = scenario.config.automation

@@ -41,36 +41,69 @@ def _context() -> multiprocessing.context.BaseContext:
     return multiprocessing.get_context("spawn")
 
 
-def worker_count(options: TwinOptions) -> int:
-    """Processes used: ``options.workers``, else one per core; never more than replications."""
+def worker_count(options: TwinOptions, tasks: int | None = None) -> int:
+    """Processes used: ``options.workers``, else one per core; never more than the tasks
+    (``options.replications`` unless given)."""
     wanted = options.workers if options.workers is not None else (os.cpu_count() or 1)
-    return max(1, min(wanted, options.replications))
+    return max(1, min(wanted, options.replications if tasks is None else tasks))
+
+
+#: A line to simulate with its options: one element of :func:`run_lines`.
+Job = tuple[LineSpec, TwinOptions]
+
+
+def run_lines(jobs: Sequence[Job], progress: Progress | None = None) -> list[list[RepStats]]:
+    """The raw measurements of every replication of every line, each line's in replication
+    order. The replications of all lines share one pool (the workers of the first job's
+    options), so that two lines of three replications on two cores take three rounds, not
+    four; ``progress(done, total)`` counts them all."""
+    if not jobs:
+        return []
+    tasks = []
+    for k, (spec, options) in enumerate(jobs):
+        spec.validate()
+        options.validate()
+        horizon = options.weeks * HOURS_PER_WEEK
+        warmup = options.warmup * HOURS_PER_WEEK
+        for ss in np.random.SeedSequence(options.seed).spawn(options.replications):
+            tasks.append((k, (spec, horizon, warmup, ss, options.trace)))
+    runs: list[list[RepStats]] = [[] for _ in jobs]
+    workers = worker_count(jobs[0][1], len(tasks))
+    if workers == 1:
+        for done, (k, args) in enumerate(tasks, start=1):
+            runs[k].append(_one(*args))
+            if progress is not None:
+                progress(done, len(tasks))
+        return runs
+    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
+        futures = [(k, pool.submit(_one, *args)) for k, args in tasks]
+        for done, _ in enumerate(as_completed(f for _, f in futures), start=1):
+            if progress is not None:
+                progress(done, len(tasks))
+        for k, f in futures:
+            runs[k].append(f.result())
+    return runs
 
 
 def run_replications(
     spec: LineSpec, options: TwinOptions, progress: Progress | None = None
 ) -> list[RepStats]:
     """The raw measurements of every replication, in replication order."""
-    spec.validate()
-    options.validate()
-    horizon = options.weeks * HOURS_PER_WEEK
-    warmup = options.warmup * HOURS_PER_WEEK
-    seeds = np.random.SeedSequence(options.seed).spawn(options.replications)
-    total = len(seeds)
-    workers = worker_count(options)
-    if workers == 1:
-        runs = []
-        for i, ss in enumerate(seeds):
-            runs.append(_one(spec, horizon, warmup, ss, options.trace))
-            if progress is not None:
-                progress(i + 1, total)
-        return runs
-    with ProcessPoolExecutor(max_workers=workers, mp_context=_context()) as pool:
-        futures = [pool.submit(_one, spec, horizon, warmup, ss, options.trace) for ss in seeds]
-        for done, _ in enumerate(as_completed(futures), start=1):
-            if progress is not None:
-                progress(done, total)
-        return [f.result() for f in futures]
+    return run_lines([(spec, options)], progress)[0]
+
+
+def simulate_lines(
+    jobs: Sequence[Job], progress: Progress | None = None, notes: Sequence[Sequence[str]] = ()
+) -> list[TwinResult]:
+    """Simulate several lines on one pool (:func:`run_lines`) and summarise each; its
+    ``wall_s`` is the wall time of them all. ``notes[k]``: the notes of line ``k``."""
+    tick = time.perf_counter()
+    runs = run_lines(jobs, progress)
+    wall = time.perf_counter() - tick
+    return [
+        summarize(spec, rs, options.seed, wall, notes[k] if k < len(notes) else ())
+        for k, ((spec, options), rs) in enumerate(zip(jobs, runs, strict=True))
+    ]
 
 
 def simulate(
@@ -80,8 +113,4 @@ def simulate(
     notes: Sequence[str] = (),
 ) -> TwinResult:
     """Run the replications of ``spec`` and summarise them with confidence intervals."""
-    options = options or TwinOptions()
-    tick = time.perf_counter()
-    runs = run_replications(spec, options, progress)
-    wall = time.perf_counter() - tick
-    return summarize(spec, runs, options.seed, wall, notes)
+    return simulate_lines([(spec, options or TwinOptions())], progress, [notes])[0]
