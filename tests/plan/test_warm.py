@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from rackforge.plan import PlanOptions, build_network, plan
 from rackforge.plan.lp.model import build_model
-from rackforge.plan.lp.solve import Solution, SolverSettings, SolveStatus, solve
+from rackforge.plan.lp.solve import WHOLE_RELAXATION, Solution, SolverSettings, SolveStatus, solve
 from rackforge.plan.lp.warm import WarmStart
 from rackforge.scenario import Scenario
 from rackforge.scenario.synthetic import synthetic
@@ -73,16 +73,38 @@ def test_plan_keeps_its_start_and_a_cell_edit_replans_from_it(base: Scenario) ->
     assert warm.objective <= first.objective * (1 + 1e-9)  # more units never cost more
 
 
-def test_a_mip_replanned_from_the_base_incumbent_reaches_the_cold_optimum(base: Scenario) -> None:
-    moq = [300.0 if i < 8 else 0.0 for i in range(len(base.supply))]  # 8 rows x 16 weeks
-    with_moq = base.with_tables(supply=base.supply.assign(moq=moq))
+def _with_moq(base: Scenario, moq: float) -> Scenario:
+    """A MIP: the first 8 supply rows (x 16 weeks) order at least ``moq`` when they order."""
+    rows = [moq if i < 8 else 0.0 for i in range(len(base.supply))]
+    return base.with_tables(supply=base.supply.assign(moq=rows))
+
+
+@pytest.mark.parametrize(
+    ("moq", "whole"),
+    [
+        (300.0, False),  # the relaxation orders fractions of a minimum: branch and cut
+        (30_000.0, True),  # minimums the relaxation meets whole: the relaxation is the proof
+    ],
+)
+def test_a_mip_replanned_from_the_base_reaches_the_cold_optimum(
+    base: Scenario, moq: float, whole: bool
+) -> None:
+    """A MIP keeps its fixed-integer LP's basis; a close MIP solves its relaxation from it and
+    stops there when that is whole, else goes on from the base plan as an incumbent. Either
+    way it reaches the cold optimum (within the MIP gap), and a whole relaxation is never
+    worse than the cold incumbent: it is the exact optimum."""
+    with_moq = _with_moq(base, moq)
     first = _solved(with_moq)
-    assert first.mip and first.warm_start is not None and not first.warm_start.has_basis
+    assert first.mip and first.warm_start is not None and first.warm_start.has_basis
     edit = _outage(with_moq, 2, 5, 4, 0.5)
     cold, warm = _solved(edit), _solved(edit, first.warm_start)
-    assert warm.warm_started
+    assert warm.warm_started and warm.status is cold.status is SolveStatus.OPTIMAL
+    assert (warm.solver_status == WHOLE_RELAXATION) is whole
     tolerance = 1e-4 * abs(cold.objective) + 1e-6
     assert abs(warm.objective - cold.objective) <= tolerance
+    if whole:
+        assert warm.gap is not None and warm.gap <= 1e-9
+        assert warm.objective <= cold.objective + 1e-9 * abs(cold.objective)
 
 
 @settings(max_examples=8, deadline=None)

@@ -245,6 +245,34 @@ def _start_from(lp: _Loaded, warm: WarmStart) -> bool:
     return set_basis(lp.h, warm)
 
 
+#: The solver status of a MIP proven optimal by its relaxation (:func:`_whole_relaxation`).
+WHOLE_RELAXATION = "Optimal (its LP relaxation, started from a close plan's basis, is whole)"
+
+
+def _whole_relaxation(lp: _Loaded, warm: WarmStart, time_limit_s: float) -> np.ndarray | None:
+    """The MIP's optimum from its LP relaxation alone, when that is whole.
+
+    The relaxation is solved by dual simplex from ``warm``'s basis (the fixed-integer LP of a
+    close model, whose columns and rows it shares). When its integer columns come out whole
+    (within HiGHS's ``mip_feasibility_tolerance``), the relaxation's optimum is a plan of the
+    MIP whose cost is a lower bound on every plan's: it is the MIP's optimum, proven, with no
+    branching (Wolsey 1998, *Integer Programming*, sec. 2.1: a relaxation's optimal solution
+    that is feasible for the original problem is optimal for it). Returns its scaled column
+    values, or None with the MIP's integrality restored, to be solved by branch and cut.
+    """
+    lp.set_integrality(False)
+    lp.h.setOptionValue("solver", LpMethod.SIMPLEX.value)
+    if set_basis(lp.h, warm) and lp.run(time_limit_s) == _MS.kOptimal:
+        x = np.asarray(lp.h.getSolution().col_value, float)
+        z = x[lp.integer]
+        _, tolerance = lp.h.getOptionValue("mip_feasibility_tolerance")
+        if np.all(np.abs(z - np.round(z)) <= float(tolerance)):
+            return x
+    lp.set_integrality(True)
+    lp.h.setOptionValue("solver", LpMethod.CHOOSE.value)
+    return None
+
+
 def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None = None) -> Solution:
     """Solve ``model`` (minimisation) with HiGHS; never prints. ``warm``: the start a solve
     of a close model returned, used if this model has the same shape (:mod:`.warm`)."""
@@ -258,21 +286,28 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
     h = lp.h
     mip = bool(lp.integer.size)
     key = model_key(mat)
-    warmed = warm is not None and warm.key == key and _start_from(lp, warm)
-    raw = lp.run(settings.time_limit_s)
-    solver_status = h.modelStatusToString(raw)
-    status = _status(raw, lp.has_solution)
+    fits = warm is not None and warm.key == key
     rescued = False
     bound = math.nan
     x: np.ndarray | None = None
-    if lp.has_solution:
-        x = np.asarray(h.getSolution().col_value, float)
-        if mip:
-            bound = float(h.getInfo().mip_dual_bound) / lp.scaling.objective
-    elif mip:
-        status, bound, x = _rescue(lp, settings, start)
-        rescued = x is not None
-        solver_status = f"{solver_status}; after relaxation and rounding: {status.value}"
+    if mip and fits and warm is not None and warm.has_basis:
+        x = _whole_relaxation(lp, warm, settings.time_limit_s)
+    if x is not None:
+        warmed, status, solver_status = True, SolveStatus.OPTIMAL, WHOLE_RELAXATION
+        bound = lp.objective(lp.scaling.primal(x))  # the relaxation's: a proof of optimality
+    else:
+        warmed = fits and warm is not None and _start_from(lp, warm)
+        raw = lp.run(settings.time_limit_s)
+        solver_status = h.modelStatusToString(raw)
+        status = _status(raw, lp.has_solution)
+        if lp.has_solution:
+            x = np.asarray(h.getSolution().col_value, float)
+            if mip:
+                bound = float(h.getInfo().mip_dual_bound) / lp.scaling.objective
+        elif mip:
+            status, bound, x = _rescue(lp, settings, start)
+            rescued = x is not None
+            solver_status = f"{solver_status}; after relaxation and rounding: {status.value}"
     if x is None or status in (SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED):
         empty = np.full(0, np.nan)
         return Solution(
@@ -322,6 +357,6 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
         solver_status,
         float(h.getRunTime()),  # HiGHS's clock adds up every run() of this instance
         rescued,
-        capture(h, key, col, with_basis=not mip),
+        capture(h, key, col),
         warmed,
     )

@@ -6,8 +6,10 @@ optimal basis of the base model is then still dual feasible when only right-hand
 moved, and dual simplex from it needs a few hundred pivots where a cold solve needs tens of
 thousands (Chvatal 1983, *Linear Programming*, ch. 10, "sensitivity analysis": a change of
 ``b`` keeps the optimal basis dual feasible; Bixby 2002, *Operations Research* 50(1):3-15, on
-warm-started dual simplex). For a MIP the base plan is handed to branch and cut as its first
-incumbent (HiGHS ``setSolution``).
+warm-started dual simplex). A MIP keeps the basis of its fixed-integer LP (solved for its
+shadow prices): a close MIP solves its LP relaxation from it and is done when that comes out
+whole (:func:`rackforge.plan.lp.solve._whole_relaxation`); otherwise the base plan is handed
+to branch and cut as its first incumbent (HiGHS ``setSolution``).
 
 A start is used only by a model with the same column and row labels, integrality and row
 senses (:func:`model_key`); any other model is solved cold, so a start can make a solve
@@ -58,15 +60,15 @@ def model_key(mat: MatrixAccessor) -> str:
     return digest.hexdigest()
 
 
-def capture(h: highspy.Highs, key: str, col_value: np.ndarray, with_basis: bool) -> WarmStart:
-    """The start a solved ``h`` leaves (its basis only if ``with_basis`` and HiGHS has one)."""
+def capture(h: highspy.Highs, key: str, col_value: np.ndarray) -> WarmStart:
+    """The start a solved ``h`` leaves: its basis when HiGHS has one (an LP's, or a MIP's
+    fixed-integer LP's; branch and cut leaves none) and the solution's column values."""
     empty = np.zeros(0, dtype=np.int8)
     col_status, row_status = empty, empty
-    if with_basis:
-        basis = h.getBasis()
-        if basis.valid:
-            col_status = np.fromiter((int(s) for s in basis.col_status), np.int8)
-            row_status = np.fromiter((int(s) for s in basis.row_status), np.int8)
+    basis = h.getBasis()
+    if basis.valid:
+        col_status = np.fromiter((int(s) for s in basis.col_status), np.int8)
+        row_status = np.fromiter((int(s) for s in basis.row_status), np.int8)
     return WarmStart(key, col_status, row_status, np.asarray(col_value, float).copy())
 
 
