@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -13,7 +14,7 @@ from rackforge.twin.build import line_from_scenario
 from rackforge.twin.material import PlanMaterial
 from rackforge.twin.options import TwinOptions
 from rackforge.twin.results import TwinResult
-from rackforge.twin.runner import Job, Progress, simulate, simulate_lines
+from rackforge.twin.runner import Job, Progress, simulate_lines
 from rackforge.twin.stats import Estimate, paired
 
 
@@ -31,10 +32,26 @@ def simulate_scenario(
     plan window's stock and flows, for kits taken from the stores (otherwise parts are
     taken as available).
     """
-    options = options or TwinOptions()
-    options.validate()
-    spec, notes = line_from_scenario(scenario, options, plan, material)
-    return simulate(spec, options, progress, notes)
+    return _simulate(scenario, [options or TwinOptions()], plan, progress, material)[0]
+
+
+def _simulate(
+    scenario: Scenario,
+    runs: Sequence[TwinOptions],
+    plan: pd.DataFrame | None,
+    progress: Progress | None,
+    material: PlanMaterial | None,
+) -> list[TwinResult]:
+    """The scenario's line under each of ``runs``, all simulated on one pool of processes
+    (:func:`rackforge.twin.runner.simulate_lines`)."""
+    jobs: list[Job] = []
+    notes: list[list[str]] = []
+    for options in runs:
+        options.validate()
+        spec, line_notes = line_from_scenario(scenario, options, plan, material)
+        jobs.append((spec, options))
+        notes.append(line_notes)
+    return simulate_lines(jobs, progress, notes)
 
 
 @dataclass(frozen=True)
@@ -90,16 +107,9 @@ def compare_automation(
     ``progress(done, total)`` counts the replications of both runs (``total = 2R``).
     """
     options = options or TwinOptions()
-    options.validate()
-    jobs: list[Job] = []
-    notes: list[list[str]] = []
-    for levers in (Levers.OFF, Levers.ON):
-        run_options = replace(options, levers=levers)
-        spec, line_notes = line_from_scenario(scenario, run_options, plan, material)
-        jobs.append((spec, run_options))
-        notes.append(line_notes)
     # both lines on one pool: 2R replications keep every worker busy to the end
-    today, automated = simulate_lines(jobs, progress, notes)
+    runs = [replace(options, levers=levers) for levers in (Levers.OFF, Levers.ON)]
+    today, automated = _simulate(scenario, runs, plan, progress, material)
     t_thr, t_cyc = _per_run(today)
     a_thr, a_cyc = _per_run(automated)
     auto = scenario.config.automation

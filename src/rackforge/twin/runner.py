@@ -93,7 +93,7 @@ def run_replications(
 
 
 def simulate_lines(
-    jobs: Sequence[Job], progress: Progress | None = None, notes: Sequence[Sequence[str]] = ()
+    jobs: Sequence[Job], progress: Progress | None, notes: Sequence[Sequence[str]]
 ) -> list[TwinResult]:
     """Simulate several lines on one pool (:func:`run_lines`) and summarise each; its
     ``wall_s`` is the wall time of them all. ``notes[k]``: the notes of line ``k``."""
@@ -101,8 +101,8 @@ def simulate_lines(
     runs = run_lines(jobs, progress)
     wall = time.perf_counter() - tick
     return [
-        summarize(spec, rs, options.seed, wall, notes[k] if k < len(notes) else ())
-        for k, ((spec, options), rs) in enumerate(zip(jobs, runs, strict=True))
+        summarize(spec, rs, options.seed, wall, line_notes)
+        for (spec, options), rs, line_notes in zip(jobs, runs, notes, strict=True)
     ]
 
 

@@ -286,17 +286,17 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
     h = lp.h
     mip = bool(lp.integer.size)
     key = model_key(mat)
-    fits = warm is not None and warm.key == key
+    same_shape = warm if warm is not None and warm.key == key else None
     rescued = False
     bound = math.nan
     x: np.ndarray | None = None
-    if mip and fits and warm is not None and warm.has_basis:
-        x = _whole_relaxation(lp, warm, settings.time_limit_s)
+    if mip and same_shape is not None and same_shape.has_basis:
+        x = _whole_relaxation(lp, same_shape, settings.time_limit_s)
     if x is not None:
         warmed, status, solver_status = True, SolveStatus.OPTIMAL, WHOLE_RELAXATION
         bound = lp.objective(lp.scaling.primal(x))  # the relaxation's: a proof of optimality
     else:
-        warmed = fits and warm is not None and _start_from(lp, warm)
+        warmed = same_shape is not None and _start_from(lp, same_shape)
         raw = lp.run(settings.time_limit_s)
         solver_status = h.modelStatusToString(raw)
         status = _status(raw, lp.has_solution)
