@@ -72,13 +72,21 @@ class Bottleneck:
     total_shadow_price: float
 
 
+#: Shadow prices within this share of each other are the same price: the solver's round-off
+#: (which the order of the model's rows moves) must not pick a bottleneck's week or rank.
+SAME_PRICE = 1e-9
+
+
 def bottlenecks(binding: pd.DataFrame) -> list[Bottleneck]:
-    """Binding limits aggregated per (kind, id, site, item), largest total shadow price first."""
+    """Binding limits aggregated per (kind, id, site, item), largest total shadow price first
+    (equal totals by kind and id); the peak is the first week at the highest price."""
     if binding.empty:
         return []
     out: list[Bottleneck] = []
     for (kind, ident, site, item), grp in binding.groupby(["kind", "id", "site", "item"]):
-        peak = grp.loc[grp["shadow_price"].idxmax()]
+        price = grp["shadow_price"].to_numpy(float)
+        top = price.max()
+        peak = grp[price >= top - SAME_PRICE * abs(top)].sort_values("week").iloc[0]
         out.append(
             Bottleneck(
                 Family(kind),
@@ -93,7 +101,12 @@ def bottlenecks(binding: pd.DataFrame) -> list[Bottleneck]:
                 float(grp["shadow_price"].sum()),
             )
         )
-    return sorted(out, key=lambda b: (-b.total_shadow_price, b.kind.value, b.id))
+    return sorted(out, key=lambda b: (-_rounded(b.total_shadow_price), b.kind.value, b.id))
+
+
+def _rounded(price: float) -> float:
+    """``price`` to the significant digits :data:`SAME_PRICE` leaves."""
+    return float(f"{price:.9g}")
 
 
 @dataclass(frozen=True)
