@@ -10,6 +10,10 @@ solved to optimality.
 
     python bench/plan_scale.py --sizes bundled-lp,3x300x52 --replan --json scale.json
     python bench/plan_scale.py --sizes 10x1000x52 --time-limit 1800 --json F
+    python bench/plan_scale.py --sizes 10x1000x52 --windows 6 --json F
+
+With ``--windows W`` the model is planned window by window (W weeks each, ``--overlap`` more
+looked ahead; :mod:`rackforge.plan.lp.windows`) and ``gap`` is against the Lagrangian bound.
 
 A size ``PxIxW`` is the synthetic network of P plants, I items and W weeks
 (:mod:`rackforge.scenario.synthetic`); ``bundled`` is the bundled scenario (a MIP),
@@ -30,7 +34,7 @@ from typing import Any
 
 import numpy as np
 
-from rackforge.plan import PlanOptions, plan
+from rackforge.plan import PlanOptions, Windows, plan
 from rackforge.plan.lp.solve import LpMethod
 from rackforge.scenario import Scenario, load_scenario
 from rackforge.scenario.synthetic import synthetic_size
@@ -51,15 +55,20 @@ def outage(s: Scenario) -> Scenario:
     return what_if(s, events=[EventEdit(supplier, week, "6", "0")], name=s.config.name + "-stop")
 
 
-def measure(size: str, method: LpMethod, time_limit_s: float, replan: bool) -> dict[str, Any]:
+def measure(
+    size: str, method: LpMethod, time_limit_s: float, replan: bool, windows: Windows | None
+) -> dict[str, Any]:
     """One size, in this process: the row of the table."""
     s = scenario_for(size)
-    options = PlanOptions(explain=False, time_limit_s=time_limit_s, lp_method=method)
+    options = PlanOptions(
+        explain=False, time_limit_s=time_limit_s, lp_method=method, windows=windows
+    )
     started = time.perf_counter()
     base = plan(s, options)
     row: dict[str, Any] = {
         "size": size,
         "method": method.value,
+        "windows": "-" if windows is None else f"{windows.weeks}+{windows.overlap or 'auto'}",
         "variables": base.info.variables,
         "constraints": base.info.constraints,
         "mip": base.info.mip,
@@ -87,6 +96,9 @@ def measure(size: str, method: LpMethod, time_limit_s: float, replan: bool) -> d
 def in_child(size: str, args: argparse.Namespace) -> dict[str, Any]:
     cmd = [sys.executable, __file__, "--child", size, "--method", args.method]
     cmd += ["--time-limit", str(args.time_limit)] + (["--replan"] if args.replan else [])
+    if args.windows:
+        cmd += ["--windows", str(args.windows)]
+        cmd += [] if args.overlap is None else ["--overlap", str(args.overlap)]
     out = subprocess.run(cmd, check=True, capture_output=True, text=True)
     return dict(json.loads(out.stdout.strip().splitlines()[-1]))
 
@@ -102,7 +114,8 @@ def slope(rows: list[dict[str, Any]]) -> float | None:
 
 
 def table(rows: list[dict[str, Any]]) -> str:
-    cols = ["size", "method", "variables", "constraints", "status", "build_s", "solve_s"]
+    cols = ["size", "method", "windows", "variables", "constraints", "status", "build_s"]
+    cols += ["solve_s"]
     cols += ["peak_mb", "objective", "gap"]
     replan = ("replan_cold_s", "replan_warm_s", "replan_speedup")
     cols += [c for c in replan if any(c in r for r in rows)]
@@ -128,12 +141,15 @@ def main() -> None:
     parser.add_argument("--method", choices=[m.value for m in LpMethod], default="ipm")
     parser.add_argument("--time-limit", type=float, default=3600.0, help="seconds per solve")
     parser.add_argument("--replan", action="store_true", help="also time a warm what-if")
+    parser.add_argument("--windows", type=int, help="plan window by window, this many weeks each")
+    parser.add_argument("--overlap", type=int, help="look-ahead weeks of a window (default: auto)")
     parser.add_argument("--json", type=Path, help="write the rows as a JSON list")
     parser.add_argument("--out", type=Path, help="also write the table to this file")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
-        row = measure(args.child, LpMethod(args.method), args.time_limit, args.replan)
+        windows = Windows(args.windows, args.overlap) if args.windows else None
+        row = measure(args.child, LpMethod(args.method), args.time_limit, args.replan, windows)
         print(json.dumps(row))
         return
     rows = []

@@ -8,7 +8,7 @@ import pytest
 
 from rackforge.plan import CauseKind, Family, PlanOptions, PlanStatus, plan, target_check
 from rackforge.plan.explain import bottlenecks
-from rackforge.plan.lp.solve import SolveStatus, _status
+from rackforge.plan.lp.solve import SolveStatus, solve_status
 from rackforge.scenario import Scenario
 
 
@@ -65,11 +65,11 @@ def test_highs_status_mapping() -> None:
     import highspy
 
     ms = highspy.HighsModelStatus
-    assert _status(ms.kTimeLimit, True) is SolveStatus.TIME_LIMIT
-    assert _status(ms.kOptimal, True) is SolveStatus.OPTIMAL
-    assert _status(ms.kInfeasible, False) is SolveStatus.INFEASIBLE
-    assert _status(ms.kIterationLimit, True) is SolveStatus.FEASIBLE
-    assert _status(ms.kIterationLimit, False) is SolveStatus.ERROR
+    assert solve_status(ms.kTimeLimit, True) is SolveStatus.TIME_LIMIT
+    assert solve_status(ms.kOptimal, True) is SolveStatus.OPTIMAL
+    assert solve_status(ms.kInfeasible, False) is SolveStatus.INFEASIBLE
+    assert solve_status(ms.kIterationLimit, True) is SolveStatus.FEASIBLE
+    assert solve_status(ms.kIterationLimit, False) is SolveStatus.ERROR
 
 
 @pytest.mark.parametrize("noise", [-3e-13, 0.0, 3e-13])

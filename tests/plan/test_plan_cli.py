@@ -96,3 +96,14 @@ def test_no_plan_exits_3_and_names_the_conflict(
     assert data["conflicts"][0]["family"] == "demand"
     assert data["conflicts"][0]["id"] == "d-w04"
     assert not (tmp_path / "out").exists()
+
+
+def test_windows_plan_names_its_windows_and_bound(app: typer.Typer, tmp_path: Path) -> None:
+    doc = tmp_path / "plan.json"
+    args = ["plan", "tiny", "--out", str(tmp_path / "out"), "--json", str(doc)]
+    result = runner.invoke(app, [*args, "--windows", "2", "--overlap", "1", "--no-ceiling"])
+    assert result.exit_code == 0, result.output
+    assert "windows: rolling horizon" in result.output
+    data = json.loads(doc.read_text())
+    assert data["status"] in ("optimal", "feasible")
+    assert sum(data["cost"].values()) == pytest.approx(data["objective"])

@@ -23,7 +23,7 @@ from rackforge.cli._common import (
 )
 from rackforge.cli.compare import print_levers_effect
 from rackforge.job_options import Step
-from rackforge.plan.options import LpMethod
+from rackforge.plan.options import LpMethod, Windows
 from rackforge.scenario.automation import AutomationChoice
 
 if TYPE_CHECKING:
@@ -65,6 +65,26 @@ def plan(
         help="How HiGHS solves an LP: ipm (interior point and crossover), simplex (dual), "
         "pdlp (first-order, for very large LPs: optimal within a 1e-7 gap, no basis), choose.",
     ),
+    windows: int | None = typer.Option(
+        None,
+        "--windows",
+        min=1,
+        help="Plan window by window, deciding this many weeks at a time (for models too large "
+        "to solve whole); the gap to a Lagrangian bound is reported.",
+    ),
+    overlap: int | None = typer.Option(
+        None,
+        "--overlap",
+        min=0,
+        help="Weeks past its own that each window also plans (default: the longest chain of "
+        "lead times).",
+    ),
+    workers: int = typer.Option(
+        1, "--workers", min=1, help="Processes solving the bound's windows side by side."
+    ),
+    dask: str | None = typer.Option(
+        None, help="Solve the bound's windows on Dask: 'local' or a scheduler address."
+    ),
     automation: AutomationChoice = AutomationOption,
 ) -> None:
     """Plan production, purchases and transfers at least cost within every capacity."""
@@ -92,6 +112,7 @@ def plan(
         ceiling=with_ceiling,
         expand_to=expand_to,
         lp_method=lp_method,
+        windows=None if windows is None else Windows(windows, overlap, workers, dask),
     )
     results = [make_plan(with_levers(scenario, lv), options) for lv in automation.levers]
     result = results[-1]  # automated with compare: the plan the tables and JSON hold
@@ -103,7 +124,7 @@ def plan(
         _print_conflicts(result)
         raise typer.Exit(EXIT_NO_PLAN)
     paths = write_plan_tables(result, out)
-    _print_plan(result, scenario.config.currency)
+    _print_plan(result, scenario.config.currency, options.windows is not None)
     if automation is AutomationChoice.COMPARE:
         print_levers_effect(scenario, Step.PLAN, results)
     console.print(f"wrote {len(paths)} tables to {out}", highlight=False)
@@ -113,7 +134,7 @@ def _money(value: float) -> str:
     return f"{value:,.0f}"
 
 
-def _print_plan(result: PlanResult, currency: str) -> None:
+def _print_plan(result: PlanResult, currency: str, windowed: bool = False) -> None:
     info = result.info
     gap = f", gap {info.gap:.3%}" if info.gap is not None else ""
     console.print(
@@ -122,6 +143,8 @@ def _print_plan(result: PlanResult, currency: str) -> None:
         f"{info.constraints:,} constraints; built in {info.build_s:.2f} s, solved in "
         f"{info.solve_s:.2f} s)"
     )
+    if windowed:
+        console.print(f"windows: {info.solver_status}", markup=False, highlight=False)
     _print_target(result)
     if result.ceiling is not None:
         console.print(f"ceiling: {result.ceiling.sentence()}", markup=False, highlight=False)

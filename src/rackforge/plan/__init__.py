@@ -24,7 +24,7 @@ if TYPE_CHECKING:
         run_mrp,
     )
     from rackforge.plan.network import Network, build_network
-    from rackforge.plan.options import DomesticScope, Family, PlanOptions, SafetyStock
+    from rackforge.plan.options import DomesticScope, Family, PlanOptions, SafetyStock, Windows
     from rackforge.plan.planner import plan
     from rackforge.plan.result import (
         Kpis,
@@ -60,6 +60,7 @@ __all__ = [
     "SafetyStock",
     "TargetCheck",
     "TargetWeek",
+    "Windows",
     "build_network",
     "plan",
     "run_mrp",

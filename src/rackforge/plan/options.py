@@ -66,6 +66,31 @@ class NominalCapacities:
 
 
 @dataclass(frozen=True)
+class Windows:
+    """Plan the horizon as a rolling sequence of windows (:mod:`rackforge.plan.lp.windows`).
+
+    Attributes:
+        weeks: weeks each window decides.
+        overlap: weeks past them that each window also plans (and leaves to the next), so
+            that a window orders what arrives after its own weeks and does not end its stock
+            as if the horizon ended with it; None: the network's longest chain of lead times
+            (:func:`rackforge.plan.lp.windows.chain_weeks`).
+        workers: processes that solve the bound's sub-problems side by side.
+        dask: run the bound's sub-problems on Dask instead: ``"local"`` (a LocalCluster of
+            ``workers`` workers) or a scheduler's address.
+    """
+
+    weeks: int = 6
+    overlap: int | None = None
+    workers: int = 1
+    dask: str | None = None
+
+    def __post_init__(self) -> None:
+        if self.weeks < 1 or (self.overlap or 0) < 0 or self.workers < 1:
+            raise ValueError(f"windows need weeks >= 1, overlap >= 0 and workers >= 1; got {self}")
+
+
+@dataclass(frozen=True)
 class PlanOptions:
     """Options of :func:`rackforge.plan.plan`; ``None`` means "as in the scenario".
 
@@ -102,6 +127,8 @@ class PlanOptions:
             week in the ceiling's window, planned when the scenario prices an expansion.
         nominal: the nominal capacities of rows with none stated, which a dated event with a
             factor between 0 and 1 then scales (None: such a row stays unlimited).
+        windows: plan the horizon window by window, with a bound on the optimum and the gap
+            to it (for models too large to solve whole); None: the whole model at once.
     """
 
     time_limit_s: float | None = None
@@ -120,3 +147,4 @@ class PlanOptions:
     lp_method: LpMethod = LpMethod.IPM
     duals: bool = True
     nominal: NominalCapacities | None = None
+    windows: Windows | None = None

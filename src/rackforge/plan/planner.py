@@ -17,6 +17,7 @@ from rackforge.plan.lp.model import PlanModel, build_model
 from rackforge.plan.lp.readout import binding, values
 from rackforge.plan.lp.solve import Solution, SolverSettings, SolveStatus, solve
 from rackforge.plan.lp.warm import WarmStart
+from rackforge.plan.lp.windows import solve_windows
 from rackforge.plan.network import build_network
 from rackforge.plan.options import PlanOptions
 from rackforge.plan.result import Kpis, PlanError, PlanResult, PlanStatus, SolveInfo
@@ -91,7 +92,11 @@ def plan(
     net = build_network(scenario, options.automation, options.nominal)
     pm = build_model(net, options)
     settings = solver_settings(scenario, options)
-    sol = solve(pm.model, settings, warm)
+    sol = (
+        solve_windows(pm.build, settings, options.windows)
+        if options.windows is not None
+        else solve(pm.model, settings, warm)
+    )
     labels = tuple(scenario.week_label(w) for w in scenario.weeks)
     info = SolveInfo(
         pm.build_s,

@@ -122,7 +122,7 @@ def add_supplier_capacity(build: Build) -> None:
         build.variables["order"] = var
         y = np.asarray(var.labels.values, dtype=np.int64)
         low = Terms(len(with_moq) * h)
-        rows, _ = _grid(len(with_moq), h)
+        rows, moq_weeks = _grid(len(with_moq), h)
         low.add(rows, buy[with_moq], 1.0)
         low.add(rows, y, -moq[with_moq][:, None])
         build.rows["moq"] = add_rows(
@@ -132,7 +132,7 @@ def add_supplier_capacity(build: Build) -> None:
             ">=",
             np.zeros(low.n_rows),
             None,
-            {"supply_row": np.repeat(with_moq, h)},
+            {"supply_row": np.repeat(with_moq, h), "week": moq_weeks.ravel()},
         )
     capped = np.concatenate([plain, with_moq])
     terms = Terms(len(capped) * h)

@@ -76,13 +76,40 @@ class Solution:
     warm_start: WarmStart | None = None  # what a solve of a close model can start from
     warm_started: bool = False  # this solve started from a given WarmStart
 
+    @classmethod
+    def none(
+        cls,
+        status: SolveStatus,
+        mip: bool,
+        sizes: tuple[int, int],
+        solve_s: float,
+        solver_status: str,
+        highs_s: float = 0.0,
+        warm_started: bool = False,
+    ) -> Solution:
+        """A solve that ended without a plan (``sizes``: variable and constraint labels)."""
+        n_var, n_con = sizes
+        return cls(
+            status,
+            False,
+            math.nan,
+            np.full(n_var, np.nan),
+            np.full(n_con, np.nan),
+            mip,
+            None,
+            solve_s,
+            solver_status,
+            highs_s,
+            warm_started=warm_started,
+        )
+
 
 _MS = highspy.HighsModelStatus
 #: An integer the relaxation sets above a whole number by more than this is rounded up.
 _ROUND_UP = 1e-9
 
 
-def _status(model_status: highspy.HighsModelStatus, feasible: bool) -> SolveStatus:
+def solve_status(model_status: highspy.HighsModelStatus, feasible: bool) -> SolveStatus:
     if model_status == _MS.kOptimal:
         return SolveStatus.OPTIMAL
     if model_status == _MS.kTimeLimit:
@@ -94,7 +121,7 @@ def _status(model_status: highspy.HighsModelStatus, feasible: bool) -> SolveStat
     return SolveStatus.FEASIBLE if feasible else SolveStatus.ERROR
 
 
-def _scatter(values: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
+def scatter(values: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
     out = np.full(size, np.nan)
     if len(labels):
         out[labels] = values
@@ -102,7 +129,7 @@ def _scatter(values: np.ndarray, labels: np.ndarray, size: int) -> np.ndarray:
 
 
 @dataclass
-class _Loaded:
+class LoadedLp:
     """A scaled model loaded into HiGHS, with what is needed to unscale its answers."""
 
     h: highspy.Highs
@@ -141,41 +168,62 @@ class _Loaded:
         return self.h.getModelStatus()
 
 
-def _load(model: linopy.Model, settings: SolverSettings) -> _Loaded:
-    mat = model.matrices
-    n = len(mat.vlabels)
-    integer = np.flatnonzero(np.isin(mat.vtypes, ["B", "I"]))
-    is_int = np.zeros(n, dtype=bool)
-    is_int[integer] = True
-    a = mat.A
-    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, n))
-    cost = np.asarray(mat.c, float)
-    scaling = equilibrate(csr, cost, is_int)
-    lower = scaling.bounds(np.asarray(mat.lb, float))
-    upper = scaling.bounds(np.asarray(mat.ub, float))
+def row_bounds(b: np.ndarray, sense: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Lower and upper row bounds of rows ``a x (sense) b`` (``sense`` one of <, >, =)."""
+    b = np.asarray(b, float)
+    return np.where(sense != "<", b, -np.inf), np.where(sense != ">", b, np.inf)
+
+
+def load_matrix(
+    a: sparse.csr_matrix,
+    row_lower: np.ndarray,
+    row_upper: np.ndarray,
+    cost: np.ndarray,
+    lower: np.ndarray,
+    upper: np.ndarray,
+    is_int: np.ndarray,
+    settings: SolverSettings,
+) -> LoadedLp:
+    """``min cost x`` s.t. ``row_lower <= a x <= row_upper``, ``lower <= x <= upper`` and
+    ``x[is_int]`` integral, scaled and loaded into a quiet HiGHS."""
+    n = a.shape[1]
+    integer = np.flatnonzero(is_int)
+    cost = np.asarray(cost, float)
+    scaling = equilibrate(a, cost, is_int)
+    scaled_lower = scaling.bounds(np.asarray(lower, float))
+    scaled_upper = scaling.bounds(np.asarray(upper, float))
     h = quiet_highs(threads=settings.threads or 0)
     h.setOptionValue("mip_rel_gap", float(settings.mip_gap))
-    h.addVars(n, lower, upper)
+    h.addVars(n, scaled_lower, scaled_upper)
     # For a MIP, any "solver" but "choose" would make HiGHS drop integrality: branch and cut
     # decides how to solve its relaxations.
     h.setOptionValue("solver", LpMethod.CHOOSE.value if integer.size else settings.method.value)
     h.changeColsCost(n, np.arange(n, dtype=np.int32), scaling.cost(cost))
-    if csr.shape[0]:
-        scaled = scaling.matrix(csr)
-        b = scaling.rhs(np.asarray(mat.b, float))
+    if a.shape[0]:
+        scaled = scaling.matrix(a)
         h.addRows(
             scaled.shape[0],
-            np.where(mat.sense != "<", b, -np.inf),
-            np.where(mat.sense != ">", b, np.inf),
+            scaling.rhs(row_lower),
+            scaling.rhs(row_upper),
             scaled.nnz,
             scaled.indptr.astype(np.int32),
             scaled.indices.astype(np.int32),
             scaled.data,
         )
-    loaded = _Loaded(h, scaling, cost, integer, lower, upper)
+    loaded = LoadedLp(h, scaling, cost, integer, scaled_lower, scaled_upper)
     if integer.size:
         loaded.set_integrality(True)
     return loaded
+
+
+def _load(model: linopy.Model, settings: SolverSettings) -> LoadedLp:
+    mat = model.matrices
+    n = len(mat.vlabels)
+    a = mat.A
+    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, n))
+    lo, hi = row_bounds(np.asarray(mat.b, float), np.asarray(mat.sense))
+    is_int = np.isin(mat.vtypes, ["B", "I"])
+    return load_matrix(csr, lo, hi, np.asarray(mat.c, float), mat.lb, mat.ub, is_int, settings)
 
 
 #: Seconds the rescue of a MIP gets at least for each of its solves, even past the limit.
@@ -187,7 +235,7 @@ def _remaining(settings: SolverSettings, start: float) -> float:
 
 
 def _rescue(
-    lp: _Loaded, settings: SolverSettings, start: float
+    lp: LoadedLp, settings: SolverSettings, start: float
 ) -> tuple[SolveStatus, float, np.ndarray | None]:
     """A plan for a MIP that ended without one (module docstring).
 
@@ -208,7 +256,7 @@ def _rescue(
     z = np.asarray(lp.h.getSolution().col_value, float)[idx]
     rounded: np.ndarray | None = None
     for guess in (np.maximum(np.ceil(z - _ROUND_UP), 0.0), np.zeros(idx.size)):
-        if _fixed_lp(lp, guess, _remaining(settings, start)):
+        if fixed_lp(lp, guess, _remaining(settings, start)):
             rounded = np.asarray(lp.h.getSolution().col_value, float)
             break
     lp.fix_integers(None)
@@ -221,18 +269,18 @@ def _rescue(
     if lp.has_solution and lp.objective(lp.columns()) <= cost_rounded:
         bound = max(bound, float(lp.h.getInfo().mip_dual_bound) / lp.scaling.objective)
         col = np.asarray(lp.h.getSolution().col_value, float)
-        return _status(status, True), bound, col
+        return solve_status(status, True), bound, col
     return SolveStatus.FEASIBLE, bound, rounded
 
 
-def _fixed_lp(lp: _Loaded, integers: np.ndarray, time_limit_s: float = math.inf) -> bool:
+def fixed_lp(lp: LoadedLp, integers: np.ndarray, time_limit_s: float = math.inf) -> bool:
     """Fix the integer columns at ``integers``, solve the LP left; True if it is optimal."""
     lp.fix_integers(np.round(integers))
     lp.set_integrality(False)
     return bool(lp.run(time_limit_s) == _MS.kOptimal)
 
 
-def _start_from(lp: _Loaded, warm: WarmStart) -> bool:
+def _start_from(lp: LoadedLp, warm: WarmStart) -> bool:
     """Start ``lp`` from ``warm`` (a model of the same shape); False if HiGHS refuses it."""
     if lp.integer.size:
         x = lp.scaling.to_scaled(warm.col_value)
@@ -249,7 +297,7 @@ def _start_from(lp: _Loaded, warm: WarmStart) -> bool:
 WHOLE_RELAXATION = "Optimal (its LP relaxation, started from a close plan's basis, is whole)"
 
 
-def _whole_relaxation(lp: _Loaded, warm: WarmStart, time_limit_s: float) -> np.ndarray | None:
+def _whole_relaxation(lp: LoadedLp, warm: WarmStart, time_limit_s: float) -> np.ndarray | None:
     """The MIP's optimum from its LP relaxation alone, when that is whole.
 
     The relaxation is solved by dual simplex from ``warm``'s basis (the fixed-integer LP of a
@@ -299,7 +347,7 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
         warmed = same_shape is not None and _start_from(lp, same_shape)
         raw = lp.run(settings.time_limit_s)
         solver_status = h.modelStatusToString(raw)
-        status = _status(raw, lp.has_solution)
+        status = solve_status(raw, lp.has_solution)
         if lp.has_solution:
             x = np.asarray(h.getSolution().col_value, float)
             if mip:
@@ -309,24 +357,19 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
             rescued = x is not None
             solver_status = f"{solver_status}; after relaxation and rounding: {status.value}"
     if x is None or status in (SolveStatus.INFEASIBLE, SolveStatus.UNBOUNDED):
-        empty = np.full(0, np.nan)
-        return Solution(
+        return Solution.none(
             status,
-            False,
-            math.nan,
-            _scatter(empty, vlabels[:0], n_var),
-            _scatter(empty, clabels[:0], n_con),
             mip,
-            None,
+            (n_var, n_con),
             time.perf_counter() - start,
             solver_status,
             float(h.getRunTime()),
-            warm_started=warmed,
+            warmed,
         )
     col = lp.scaling.primal(x)
     dual_ok = not mip
     if mip and settings.duals:
-        dual_ok = _fixed_lp(lp, x[lp.integer])
+        dual_ok = fixed_lp(lp, x[lp.integer])
         if dual_ok:
             col = lp.columns()
     objective = lp.objective(col)
@@ -341,10 +384,8 @@ def solve(model: linopy.Model, settings: SolverSettings, warm: WarmStart | None 
     dual_ok = (
         dual_ok and h.getInfo().dual_solution_status == 2 and row_dual.size == lp.scaling.row.size
     )
-    primal = _scatter(col, vlabels, n_var)
-    dual = (
-        _scatter(lp.scaling.dual(row_dual), clabels, n_con) if dual_ok else np.full(n_con, np.nan)
-    )
+    primal = scatter(col, vlabels, n_var)
+    dual = scatter(lp.scaling.dual(row_dual), clabels, n_con) if dual_ok else np.full(n_con, np.nan)
     return Solution(
         status,
         True,
