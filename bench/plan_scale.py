@@ -156,12 +156,16 @@ def main() -> None:
     for size in args.sizes.split(","):
         rows.append(in_child(size, args))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    text = table(rows)
+    report(rows, table(rows), args.json, args.out)
+
+
+def report(rows: list[dict[str, Any]], text: str, json_path: Path | None, out: Path | None) -> None:
+    """Print the table; write the rows as JSON to ``json_path`` and the table to ``out``."""
     print(text)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
-    if args.out:
-        args.out.write_text(text + "\n")
+    if json_path:
+        json_path.write_text(json.dumps(rows, indent=1) + "\n")
+    if out:
+        out.write_text(text + "\n")
 
 
 if __name__ == "__main__":

@@ -22,7 +22,7 @@ from typing import Any
 
 sys.path.insert(0, str(Path(__file__).parent))
 
-from plan_scale import scenario_for
+from plan_scale import report, scenario_for
 from rackforge.plan import PlanOptions, Windows, plan
 
 
@@ -83,12 +83,7 @@ def main() -> None:
     for text in args.cases.split(","):
         rows.append(measure(*case(text)))
         print(json.dumps(rows[-1]), file=sys.stderr, flush=True)
-    text = table(rows)
-    print(text)
-    if args.json:
-        args.json.write_text(json.dumps(rows, indent=1) + "\n")
-    if args.out:
-        args.out.write_text(text + "\n")
+    report(rows, table(rows), args.json, args.out)
 
 
 if __name__ == "__main__":

@@ -60,7 +60,9 @@ def test_a_pieced_plan_keeps_every_row_and_costs_no_less_than_the_optimum(
     assert rolled.objective >= whole.objective * (1 - SLACK)
     # every delivery the pieced plan makes is within what was demanded
     service = rolled.tables.service
-    assert (service["on_time"] + service["late"] + service["lost"]).sub(service["qty"]).abs().max() < 1e-6
+    assert (service["on_time"] + service["late"] + service["lost"]).sub(
+        service["qty"]
+    ).abs().max() < 1e-6
     gap = rolled.info.gap
     assert gap is not None  # with every cost >= 0 some multiplier scale bounds every window
     bound = rolled.objective * (1 - gap)
