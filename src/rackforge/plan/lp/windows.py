@@ -197,7 +197,7 @@ class Rolled:
 
     x: np.ndarray
     dual: np.ndarray  # per row, from the window deciding its week; NaN where none
-    first_dual: np.ndarray  # per row, from the first window that plans it
+    first_dual: np.ndarray  # per row, from the first window that plans its weeks
     status: SolveStatus
     solver_status: str
     has_plan: bool
@@ -266,7 +266,7 @@ def roll(m: WeekMatrix, settings: SolverSettings, cuts: list[tuple[int, int, int
             priced = (anchor[rows] >= s) & (anchor[rows] < e)
             row_dual = lp.scaling.dual(np.asarray(lp.h.getSolution().row_dual, float))
             dual[rows[priced]] = row_dual[priced]
-            new = np.isnan(first_dual[rows])
+            new = np.isnan(first_dual[rows]) & (anchor[rows] < end)  # it plans the row's weeks
             first_dual[rows[new]] = row_dual[new]
     return Rolled(x, dual, first_dual, status, "; ".join(text), True)
 
