@@ -70,7 +70,8 @@ def plan(
         "--windows",
         min=1,
         help="Plan window by window, deciding this many weeks at a time (for models too large "
-        "to solve whole); the gap to a Lagrangian bound is reported.",
+        "to solve whole); the gap to a Lagrangian bound is reported. The ceiling still solves "
+        "whole models: add --no-ceiling at such sizes.",
     ),
     overlap: int | None = typer.Option(
         None,

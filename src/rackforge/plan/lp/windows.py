@@ -20,11 +20,15 @@ is at least the optimum.
 
 is at most the cost of every plan of the whole model, so at most its optimum. Each minimum is
 one window's LP, independent of the others, so they run side by side (processes or Dask).
-``λ`` are the windows' shadow prices of those rows (each priced by the window that decides its
-week), scaled by ``θ`` in 1, 1/2, 1/4, 0 until no window's LP is unbounded (``L`` is concave in
-``θ``; with every cost non-negative ``L(0)`` is finite). A MIP's windows keep their integers in
-the plan; the bound relaxes them, which only lowers each minimum. The gap reported is
-``(plan - bound) / plan``.
+``λ`` are the windows' shadow prices of those rows (each from the first window that plans the
+row's weeks), scaled by ``θ`` in 1, then 0 if some window's LP is unbounded at 1 (with every
+cost non-negative, ``L(0)`` is finite). When the first window plans the whole horizon its
+prices are the whole model's and the bound is tight (strong LP duality); when windows meet
+inside the horizon their prices disagree there (a window that starts from stock fixed by the
+windows before it values that stock otherwise than they did), a ray through that seam
+unbounds a window's LP at ``θ = 1``, and the ``θ = 0`` bound is far below the optimum.
+A MIP's windows keep their integers in the plan; the bound relaxes them, which only lowers
+each minimum. The gap reported is ``(plan - bound) / plan``.
 """
 
 from __future__ import annotations
