@@ -186,21 +186,22 @@ def compile_line(
 #: A flow of :class:`Material` as one replication runs it: ``(time_h, part, qty, to,
 #: lead_h)``; an arrival comes at ``time_h``; a shipment is due to leave at ``time_h`` and, for
 #: a transfer, arrives in part ``to`` (-1: none) ``lead_h`` after it leaves.
-DrawnFlow = tuple[float, int, float, int, float]
+DrawnFlow = tuple[float, int, float, int, float, float]
 
 
 def drawn_flows(mat: Material, rng: np.random.Generator) -> list[DrawnFlow]:
     """Every flow of ``mat`` with its lead time drawn lognormal with mean ``lead_h`` and the
     flow's cv (:func:`lognormal_params`): an arrival comes that much later or earlier than
     due, no earlier than time 0; a transfer travels that long (one draw for the whole
-    shipment, a part of it sent late included)."""
+    shipment, a part of it sent late included). Each comes as ``(time, part, qty, to, drawn
+    lead, hours held before it)``."""
     out: list[DrawnFlow] = []
-    for due, lead, part, qty, cv, to in mat.flows:
+    for due, lead, part, qty, cv, to, hold in mat.flows:
         drawn = lead
         if lead > 0 and cv >= MIN_CV and (qty > 0 or to >= 0):
             drawn = lead * float(rng.lognormal(*lognormal_params(1.0, cv)))
         t = due - lead + drawn if qty > 0 else due
-        out.append((max(t, 0.0), part, qty, to, drawn))
+        out.append((max(t, 0.0), part, qty, to, drawn, hold))
     return out
 
 

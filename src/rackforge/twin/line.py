@@ -282,20 +282,26 @@ def run_replication(
         if tn <= horizon:
             push(heap, (tn, seq(), on_release, ri, None))
 
-    def on_flow(t: float, part: int, flow: tuple[float, int, float]) -> None:
+    def on_flow(t: float, part: int, flow: tuple[float, int, float, bool]) -> None:
         """A planned arrival (``qty > 0``) or shipment (to part ``to`` after ``lead``) of
-        ``part``; ``flow`` is ``(qty, to, lead)``."""
+        ``part``; ``flow`` is ``(qty, to, lead, held)`` (``held``: the shipment's quantity
+        was held for it)."""
         assert stores is not None
-        qty, to, lead = flow
+        qty, to, lead, held = flow
         if qty > 0:
             stores.put(t, part, qty)
         else:
-            stores.ship(t, part, -qty, to, lead)
+            stores.ship(t, part, -qty, to, lead, held)
+
+    def on_hold(_: float, part: int, qty: float) -> None:
+        """A shipment of ``qty`` of ``part`` is due later: kits leave it that much."""
+        assert stores is not None
+        stores.hold(part, qty)
 
     def send(t: float, to: int, qty: float, lead: float) -> None:
         """``qty`` of a transfer left at ``t``: it comes into part ``to`` after ``lead``."""
         if t + lead <= horizon:
-            push(heap, (t + lead, seq(), on_flow, to, (qty, -1, 0.0)))
+            push(heap, (t + lead, seq(), on_flow, to, (qty, -1, 0.0, False)))
 
     def on_release_block(t: float, ri: int, _: Any) -> None:
         """Routing ``ri``, whose first station serves nothing else, releases a unit at ``t``:
@@ -355,9 +361,11 @@ def run_replication(
     if spec.material is not None:
         admit = lambda t, j, ri: on_advance(t, j, r_into[ri])  # noqa: E731
         stores = Stores(spec.material, admit, tw, horizon, send)
-        for t, part, qty, to, lead in c.flows:
+        for t, part, qty, to, lead, hold in c.flows:
             if t <= horizon:
-                kernel.schedule(t, on_flow, part, (qty, to, lead))
+                if hold > 0:  # rackforge.twin.stores
+                    kernel.schedule(max(t - hold, 0.0), on_hold, part, -qty)
+                kernel.schedule(t, on_flow, part, (qty, to, lead, hold > 0))
 
     for ri in range(n_routes):
         t0 = next(r_release[ri], INF)

@@ -225,6 +225,8 @@ def material_spec(scenario: Scenario, routes: Sequence[Route], window: PlanMater
             continue
         due, lead = f.week * HOURS_PER_WEEK, f.lead_weeks * HOURS_PER_WEEK
         to = index.get((f.to_site, f.item), -1) if f.qty < 0 else -1
-        out.append(Flow(due, lead, k, float(f.qty), float(f.lead_cv), to))
+        # a shipment (not a consumption, due at its week's start) is held from its week's start
+        hold = HOURS_PER_WEEK if f.qty < 0 and not f.by else 0.0
+        out.append(Flow(due, lead, k, float(f.qty), float(f.lead_cv), to, hold))
     names = tuple(f"{s}/{i}" for s, i in index)
     return Material(names, tuple(stock), tuple(kits), makes, tuple(out))

@@ -164,7 +164,8 @@ class Flow(NamedTuple):
     to leave at ``due_h``; what stock cannot cover waits and leaves as stock comes (a
     backorder). With ``to >= 0`` it is a transfer to part ``to`` of the same line: what
     leaves arrives there after ``lead_h``, drawn as above, so a plant receives what the
-    other really shipped.
+    other really shipped. A shipment's quantity is held from ``hold_h`` before it is due:
+    kits do not take it meanwhile (:mod:`rackforge.twin.stores`).
     """
 
     due_h: float
@@ -173,6 +174,7 @@ class Flow(NamedTuple):
     qty: float
     cv: float
     to: int = -1
+    hold_h: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -223,6 +225,8 @@ class Material:
             out.append("material: flow times must be finite and lead times >= 0")
         if any(f.to != -1 and f.qty >= 0 for f in self.flows):
             out.append("material: only a shipment (qty < 0) goes to another part")
+        if any(not (f.hold_h == 0 or (f.qty < 0 and f.hold_h > 0)) for f in self.flows):
+            out.append("material: only a shipment (qty < 0) is held, for hold_h > 0 hours")
         if any(not f.cv >= 0 for f in self.flows):
             out.append("material: lead-time cvs must be >= 0")
         return out

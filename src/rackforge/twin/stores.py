@@ -7,6 +7,13 @@ order; letting a later unit jump the queue would hide the shortage). Whenever st
 part goes up, the routings that use it kit as many of their waiting units as it allows, in
 routing order.
 
+A planned shipment holds its quantity from the start of the week it is due in (it is due at
+the week's end, when the week's work is done): from then on kits take only the stock above
+what the week's shipments hold, so a kit released on Monday does not take the trays a
+transfer or a delivery is to take on Friday (the plan's stock balance counts both in the
+week). What the shipment cannot take when it is due is owed, and stock that comes in serves
+what is owed before any kit.
+
 The stores measure, over the window ``[warmup_h, horizon_h]``, the hours units waited for
 kits by routing and by the part that held them up (the first part found short at the last
 try), so an answer can name the part behind a late rack, and the units of planned shipments
@@ -67,6 +74,7 @@ class Stores:
         self.blocker = [-1] * len(material.kits)  # the part short at a routing's last try
         self.route_wait_h = [0.0] * len(material.kits)
         self.part_wait_h = [0.0] * len(material.parts)
+        self.held = [0.0] * len(material.parts)  # for shipments due later this week
         self.owed: list[deque[_Owed]] = [deque() for _ in material.parts]
         self.shipped_short = [0.0] * len(material.parts)  # owed at the horizon (close)
 
@@ -98,9 +106,25 @@ class Stores:
             if self.waiting[r]:
                 self._drain(t, r)
 
-    def ship(self, t: float, part: int, qty: float, to: int = -1, lead_h: float = 0.0) -> None:
+    def hold(self, part: int, qty: float) -> None:
+        """A shipment of ``qty`` of ``part`` is due later this week: kits leave it to it."""
+        self.held[part] += qty
+
+    def ship(
+        self,
+        t: float,
+        part: int,
+        qty: float,
+        to: int = -1,
+        lead_h: float = 0.0,
+        held: bool = False,
+    ) -> None:
         """A planned shipment of ``qty`` (to part ``to`` after ``lead_h``; -1: out of the
-        line) is due at ``t``: it takes what is there and owes the rest."""
+        line) is due at ``t``: it takes what is there and owes the rest (``held``: its
+        quantity was held for it, :meth:`hold`, and is now released)."""
+        if held:
+            left = self.held[part] - qty
+            self.held[part] = left if left > TOL else 0.0
         self.owed[part].append(_Owed(t, qty, to, lead_h))
         self._settle(t, part)
 
@@ -135,10 +159,10 @@ class Stores:
             )
 
     def _take(self, r: int) -> bool:
-        stock = self.stock
+        stock, held = self.stock, self.held
         kit = self.kits[r]
         for p, _, need in kit:
-            if stock[p] < need:
+            if stock[p] - held[p] < need:
                 self.blocker[r] = p
                 return False
         for p, q, _ in kit:
