@@ -108,3 +108,10 @@ def test_the_bound_on_dask_is_the_bound_in_process(matrix: WeekMatrix) -> None:
         there = lagrangian_bound(matrix, dual, cuts, SolverSettings(), dask_runner(client))
     assert math.isfinite(here.value) and here.theta == 1.0
     assert there.value == pytest.approx(here.value, rel=1e-9)
+
+
+def test_the_bound_on_processes_is_the_bound_in_process(scenario: Scenario) -> None:
+    here = plan(scenario, PlanOptions(explain=False, windows=Windows(8, 8)))
+    pooled = plan(scenario, PlanOptions(explain=False, windows=Windows(8, 8, workers=2)))
+    assert pooled.objective == here.objective
+    assert here.info.gap is not None and pooled.info.gap == pytest.approx(here.info.gap, abs=1e-12)

@@ -216,14 +216,24 @@ def load_matrix(
     return loaded
 
 
-def _load(model: linopy.Model, settings: SolverSettings) -> LoadedLp:
+ModelArrays = tuple[
+    sparse.csr_matrix, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray
+]
+
+
+def model_arrays(model: linopy.Model) -> ModelArrays:
+    """The model as :func:`load_matrix` takes it: matrix, row bounds, costs, column bounds
+    and which columns are integer, in linopy's matrix order (``model.matrices``)."""
     mat = model.matrices
-    n = len(mat.vlabels)
     a = mat.A
-    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, n))
+    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, len(mat.vlabels)))
     lo, hi = row_bounds(np.asarray(mat.b, float), np.asarray(mat.sense))
-    is_int = np.isin(mat.vtypes, ["B", "I"])
-    return load_matrix(csr, lo, hi, np.asarray(mat.c, float), mat.lb, mat.ub, is_int, settings)
+    cost, lb, ub = (np.asarray(v, float) for v in (mat.c, mat.lb, mat.ub))
+    return csr, lo, hi, cost, lb, ub, np.isin(mat.vtypes, ["B", "I"])
+
+
+def _load(model: linopy.Model, settings: SolverSettings) -> LoadedLp:
+    return load_matrix(*model_arrays(model), settings)
 
 
 #: Seconds the rescue of a MIP gets at least for each of its solves, even past the limit.

@@ -33,10 +33,11 @@ each minimum. The gap reported is ``(plan - bound) / plan``.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import multiprocessing
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from functools import partial
@@ -52,7 +53,7 @@ from rackforge.plan.lp.solve import (
     SolveStatus,
     fixed_lp,
     load_matrix,
-    row_bounds,
+    model_arrays,
     scatter,
     solve_status,
 )
@@ -142,20 +143,8 @@ def week_matrix(build: Build) -> tuple[WeekMatrix, np.ndarray, np.ndarray]:
         week_of_row = family.meta.get("week")
         if week_of_row is not None:
             row_label_week[labels[keep]] = np.asarray(week_of_row, np.int64)[keep]
-    a = mat.A
-    csr = sparse.csr_matrix(a) if a is not None else sparse.csr_matrix((0, len(vlabels)))
-    lo, hi = row_bounds(np.asarray(mat.b, float), np.asarray(mat.sense))
     m = WeekMatrix(
-        csr,
-        lo,
-        hi,
-        np.asarray(mat.c, float),
-        np.asarray(mat.lb, float),
-        np.asarray(mat.ub, float),
-        np.isin(mat.vtypes, ["B", "I"]),
-        label_week[vlabels],
-        row_label_week[clabels],
-        build.horizon,
+        *model_arrays(model), label_week[vlabels], row_label_week[clabels], build.horizon
     )
     # a week's row may hold that week's and earlier weeks' columns only
     weekless = np.where(m.col_week < 0, np.inf, m.col_week)
@@ -311,13 +300,11 @@ def serial_runner(settings: SolverSettings, blocks: Sequence[MatrixLp]) -> list[
     return [solve_block(settings, b) for b in blocks]
 
 
-def process_runner(workers: int) -> BlockRunner:
-    """Blocks solved by ``workers`` fresh processes (spawned: HiGHS holds threads)."""
+def pool_runner(pool: ProcessPoolExecutor) -> BlockRunner:
+    """Blocks solved by the processes of ``pool``."""
 
     def run(settings: SolverSettings, blocks: Sequence[MatrixLp]) -> list[float]:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            return list(pool.map(partial(solve_block, settings), blocks))
+        return list(pool.map(partial(solve_block, settings), blocks))
 
     return run
 
@@ -431,7 +418,11 @@ def solve_windows(
     if missed > FEASIBILITY_TOLERANCE:
         raise RuntimeError(f"the pieced plan misses a row by {missed:.2e} (relative)")
     objective = float(np.dot(m.cost, rolled.x))
-    bound = lagrangian_bound(m, rolled.first_dual, cuts, settings, runner or _runner(windows))
+    if runner is not None:
+        bound = lagrangian_bound(m, rolled.first_dual, cuts, settings, runner)
+    else:
+        with block_runner(windows) as opened:
+            bound = lagrangian_bound(m, rolled.first_dual, cuts, settings, opened)
     gap = None
     if math.isfinite(bound.value):
         gap = (objective - bound.value) / max(abs(objective), 1e-9)
@@ -460,15 +451,19 @@ def solve_windows(
     )
 
 
-def _runner(windows: Windows) -> BlockRunner:
+@contextlib.contextmanager
+def block_runner(windows: Windows) -> Iterator[BlockRunner]:
+    """Where the bound's blocks are solved, open for every round of them: a Dask client
+    (``windows.dask``), a pool of ``windows.workers`` spawned processes (HiGHS holds threads,
+    so no fork), or this process."""
     if windows.dask is not None:
         from rackforge.risk.distributed import dask_client
 
-        address = windows.dask
-
-        def on_dask(settings: SolverSettings, blocks: Sequence[MatrixLp]) -> list[float]:
-            with dask_client(address, workers=windows.workers) as client:
-                return dask_runner(client)(settings, blocks)
-
-        return on_dask
-    return process_runner(windows.workers) if windows.workers > 1 else serial_runner
+        with dask_client(windows.dask, workers=windows.workers) as client:
+            yield dask_runner(client)
+    elif windows.workers > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=windows.workers, mp_context=context) as pool:
+            yield pool_runner(pool)
+    else:
+        yield serial_runner
