@@ -274,8 +274,9 @@ def violation(m: WeekMatrix, x: np.ndarray) -> float:
 
 
 def solve_block(settings: SolverSettings, block: MatrixLp) -> float:
-    """A window's Lagrangian sub-problem (its own rows and bounds, its priced costs): its minimum, or -inf when HiGHS does not prove one (unbounded). Dual simplex:
-    HiGHS's interior point can take minutes to give up on an unbounded block."""
+    """The minimum of a window's Lagrangian sub-problem (its own rows and bounds, its priced
+    costs), or -inf when HiGHS does not prove one (unbounded). By dual simplex: HiGHS's
+    interior point can take minutes to give up on an unbounded block."""
     settings = replace(settings, method=LpMethod.SIMPLEX)
     lp = load_matrix(
         block.a,
@@ -384,11 +385,9 @@ def lagrangian_bound(
     return Bound(-math.inf, None)
 
 
-def solve_windows(
-    build: Build, settings: SolverSettings, windows: Windows, runner: BlockRunner | None = None
-) -> Solution:
+def solve_windows(build: Build, settings: SolverSettings, windows: Windows) -> Solution:
     """The plan of ``build``'s model window by window, with its bound and gap (module
-    docstring); ``runner`` solves the bound's blocks (default: from ``windows``)."""
+    docstring); the bound's blocks are solved where ``windows`` says (:func:`block_runner`)."""
     start = time.perf_counter()
     m, vlabels, clabels = week_matrix(build)
     n_var = int(vlabels.max()) + 1 if len(vlabels) else 0
@@ -418,11 +417,8 @@ def solve_windows(
     if missed > FEASIBILITY_TOLERANCE:
         raise RuntimeError(f"the pieced plan misses a row by {missed:.2e} (relative)")
     objective = float(np.dot(m.cost, rolled.x))
-    if runner is not None:
+    with block_runner(windows) as runner:
         bound = lagrangian_bound(m, rolled.first_dual, cuts, settings, runner)
-    else:
-        with block_runner(windows) as opened:
-            bound = lagrangian_bound(m, rolled.first_dual, cuts, settings, opened)
     gap = None
     if math.isfinite(bound.value):
         gap = (objective - bound.value) / max(abs(objective), 1e-9)
